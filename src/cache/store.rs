@@ -1,0 +1,156 @@
+//! The local store under `target/cache/`:
+//! - `ac/<key>.json`: what a step was (kind, version, engine, full input) and the blob it made;
+//! - `cas/<hash>`: blobs, named by the blake3 of their bytes, checked on read;
+//! - `tmp/`: where everything is written before it is renamed into place;
+//! - `locks/`: lock files taken while a key is built, so concurrent builds share work.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tempfile::NamedTempFile;
+
+use super::key::{ActionKey, ContentHash};
+use super::lock::{FileLock, LockKind};
+use crate::engines::EngineId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub hash: ContentHash,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub kind: String,
+    pub version: u32,
+    pub engine: Option<EngineId>,
+    pub input: serde_json::Value,
+    pub output: BlobRef,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobState {
+    Intact,
+    Missing,
+    Corrupt,
+}
+
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    pub fn open(root: &Path) -> io::Result<Store> {
+        for dir in ["ac", "cas", "tmp", "locks"] {
+            fs::create_dir_all(root.join(dir))?;
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn record_path(&self, key: &ActionKey) -> PathBuf {
+        let hex = key.hex();
+        self.root.join("ac").join(&hex[..2]).join(format!("{hex}.json"))
+    }
+
+    pub fn blob_path(&self, hash: &ContentHash) -> PathBuf {
+        let hex = hash.hex();
+        self.root.join("cas").join(&hex[..2]).join(hex)
+    }
+
+    /// The record for `key`, if there is one whose blob is present. Blobs are
+    /// not re-hashed here; readers verify what they read.
+    pub fn lookup(&self, key: &ActionKey) -> Option<ActionRecord> {
+        let bytes = fs::read(self.record_path(key)).ok()?;
+        let record: ActionRecord = serde_json::from_slice(&bytes).ok()?;
+        let meta = fs::metadata(self.blob_path(&record.output.hash)).ok()?;
+        (meta.len() == record.output.size).then_some(record)
+    }
+
+    /// Stores a blob written by `write`, named by its hash once complete.
+    pub fn put_blob<E: From<io::Error>>(
+        &self,
+        write: impl FnOnce(&mut File) -> Result<(), E>,
+    ) -> Result<BlobRef, E> {
+        let mut temp = NamedTempFile::new_in(self.root.join("tmp"))?;
+        write(temp.as_file_mut())?;
+        temp.as_file_mut().flush()?;
+        let (hash, size) = hash_file(temp.path())?;
+        let path = self.blob_path(&hash);
+        fs::create_dir_all(path.parent().expect("blob paths have a parent"))?;
+        temp.persist(&path).map_err(|e| e.error)?;
+        Ok(BlobRef { hash, size })
+    }
+
+    pub fn put_record(&self, key: &ActionKey, record: &ActionRecord) -> io::Result<()> {
+        let path = self.record_path(key);
+        fs::create_dir_all(path.parent().expect("record paths have a parent"))?;
+        let mut temp = NamedTempFile::new_in(self.root.join("tmp"))?;
+        serde_json::to_writer_pretty(&mut temp, record)?;
+        temp.as_file_mut().flush()?;
+        temp.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Re-hashes a blob.
+    pub fn verify(&self, hash: &ContentHash) -> BlobState {
+        match hash_file(&self.blob_path(hash)) {
+            Ok((actual, _)) if actual == *hash => BlobState::Intact,
+            Ok(_) => BlobState::Corrupt,
+            Err(_) => BlobState::Missing,
+        }
+    }
+
+    /// A blob's bytes, checked against its hash.
+    pub fn read_verified(&self, hash: &ContentHash) -> Result<Vec<u8>, ContentHash> {
+        let bytes = fs::read(self.blob_path(hash)).map_err(|_| *hash)?;
+        if ContentHash::of(&bytes) == *hash {
+            Ok(bytes)
+        } else {
+            Err(*hash)
+        }
+    }
+
+    /// Opens a blob for streaming after checking its hash in one pass.
+    pub fn open_verified(&self, hash: &ContentHash) -> Result<File, ContentHash> {
+        if self.verify(hash) != BlobState::Intact {
+            return Err(*hash);
+        }
+        File::open(self.blob_path(hash)).map_err(|_| *hash)
+    }
+
+    /// Drops a damaged blob so the next writer replaces it.
+    pub fn remove_blob(&self, hash: &ContentHash) {
+        let _ = fs::remove_file(self.blob_path(hash));
+    }
+
+    /// Serialises work on one key across threads and processes. Keys share
+    /// 256 lock files (by first byte), so the lock directory stays small.
+    pub fn lock_key(&self, key: &ActionKey) -> io::Result<FileLock> {
+        let stripe = &key.hex()[..2];
+        FileLock::acquire(&self.root.join("locks").join(stripe), LockKind::Exclusive)
+    }
+}
+
+pub fn hash_file(path: &Path) -> io::Result<(ContentHash, u64)> {
+    let mut file = File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        size += n as u64;
+    }
+    Ok((ContentHash(*hasher.finalize().as_bytes()), size))
+}

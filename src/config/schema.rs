@@ -1,0 +1,80 @@
+//! The raw TOML schema of `podcast.toml` and of script front matter, exactly
+//! as written. Unknown keys are errors; every leaf keeps its span.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub podcast: RawPodcast,
+    pub voice: Option<RawVoice>,
+    #[serde(default)]
+    pub voices: BTreeMap<Spanned<String>, RawVoice>,
+    pub pauses: Option<RawPauses>,
+    pub output: Option<RawOutput>,
+    pub build: Option<RawBuild>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPodcast {
+    pub title: Spanned<String>,
+    pub author: Option<String>,
+    pub language: Option<String>,
+    pub description: Option<String>,
+    pub episodes: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVoice {
+    pub engine: Option<Spanned<String>>,
+    pub voice: Option<Spanned<String>>,
+    pub rate: Option<Spanned<u32>>,
+    pub pitch: Option<Spanned<u32>>,
+    pub volume: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPauses {
+    pub preset: Option<Spanned<String>>,
+    pub sentence_ms: Option<Spanned<u32>>,
+    pub paragraph_ms: Option<Spanned<u32>>,
+    pub chapter_ms: Option<Spanned<u32>>,
+    pub comma_ms: Option<Spanned<u32>>,
+    pub colon_ms: Option<Spanned<u32>>,
+    pub semicolon_ms: Option<Spanned<u32>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    pub sample_rate: Option<Spanned<u32>>,
+    pub channels: Option<Spanned<u16>>,
+    pub formats: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuild {
+    /// Relative to the directory of podcast.toml.
+    pub target_dir: Option<Spanned<String>>,
+}
+
+/// Front matter of one episode script (between `+++` lines).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrontMatter {
+    pub title: Option<String>,
+    pub number: Option<u32>,
+    pub date: Option<toml::value::Datetime>,
+    pub description: Option<String>,
+    pub voice: Option<RawVoice>,
+    #[serde(default)]
+    pub voices: BTreeMap<Spanned<String>, RawVoice>,
+    pub pauses: Option<RawPauses>,
+}

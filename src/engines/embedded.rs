@@ -1,0 +1,86 @@
+//! The embedded voice: the `espeak-ng` crate, a pure-Rust port of eSpeak NG,
+//! with its English data compiled into the binary.
+
+use std::path::{Path, PathBuf};
+
+use super::{Engine, Speech};
+use crate::config::Voice;
+
+/// Engine version for cache keys: the crate version, pinned in Cargo.toml.
+pub const VERSION: &str = "espeak-ng 0.2.0";
+
+/// Voices the bundled English data provides.
+pub const VOICES: &[&str] = &[
+    "en",
+    "en-us",
+    "en-gb",
+    "en-gb-scotland",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+    "en-gb-x-rp",
+    "en-us-nyc",
+    "en-029",
+];
+
+pub fn check_voice(voice: &str) -> Result<(), String> {
+    if VOICES.contains(&voice.to_lowercase().as_str()) {
+        Ok(())
+    } else {
+        let hint = crate::diagnostic::did_you_mean(voice, VOICES.iter().copied())
+            .map(|v| format!(" (did you mean `{v}`?)"))
+            .unwrap_or_default();
+        Err(format!(
+            "the embedded engine has no voice `{voice}`{hint}; it bundles English only: {}",
+            VOICES.join(", ")
+        ))
+    }
+}
+
+pub struct Embedded {
+    data_dir: PathBuf,
+}
+
+impl Embedded {
+    /// Unpacks the bundled data once under `root`. Unpacked into a temporary
+    /// directory and renamed, so a concurrent or killed build never sees half.
+    pub fn install(root: &Path) -> Result<Embedded, String> {
+        let data_dir = root.join("espeak-ng-0.2.0");
+        if !data_dir.join("phontab").exists() {
+            std::fs::create_dir_all(root).map_err(|e| format!("creating {}: {e}", root.display()))?;
+            let staging = tempfile::Builder::new()
+                .prefix(".espeak-ng-data")
+                .tempdir_in(root)
+                .map_err(|e| format!("creating a directory in {}: {e}", root.display()))?;
+            espeak_ng::install_bundled_language(staging.path(), "en")
+                .map_err(|e| format!("unpacking the embedded voice data: {e}"))?;
+            let staged = staging.keep();
+            if std::fs::rename(&staged, &data_dir).is_err() {
+                // Another build got there first; its copy is identical.
+                let _ = std::fs::remove_dir_all(&staged);
+            }
+        }
+        Ok(Embedded { data_dir })
+    }
+}
+
+impl Engine for Embedded {
+    fn synthesize(&self, voice: &Voice, text: &str) -> Result<Speech, String> {
+        let mut engine = espeak_ng::EspeakNg::builder()
+            .voice(&voice.voice)
+            .rate(voice.rate)
+            .pitch(voice.pitch)
+            .volume(voice.volume)
+            .data_dir(&self.data_dir)
+            .build()
+            .map_err(|e| format!("starting the embedded voice: {e}"))?;
+        // Pauses are made exactly by pod, not by the engine.
+        engine.set_no_final_pause(true);
+        let (samples, sample_rate) = engine
+            .synth(text)
+            .map_err(|e| format!("the embedded voice failed on {text:?}: {e}"))?;
+        Ok(Speech {
+            sample_rate,
+            samples,
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! `pod`: a build system for spoken media. See DESIGN.md for the invariants.
+
+pub mod audio;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod engines;
+pub mod exec;
+pub mod ops;
+pub mod plan;
+pub mod project;
+pub mod report;
+pub mod script;
+pub mod step;
+pub mod steps;

@@ -1,0 +1,36 @@
+//! One function per command.
+
+mod build;
+mod clean;
+
+pub use build::build;
+pub use clean::clean;
+
+/// How a command ended: 0 success, 1 build failed, 2 usage or configuration error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success,
+    Failed,
+    Usage,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(match exit {
+            Exit::Success => 0,
+            Exit::Failed => 1,
+            Exit::Usage => 2,
+        })
+    }
+}
+
+pub(crate) fn verbosity(args: &crate::cli::OutputArgs) -> crate::report::Verbosity {
+    use crate::report::Verbosity;
+    if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    }
+}

@@ -1,0 +1,191 @@
+//! Planning: pure salsa queries from the config and script texts to every
+//! step's input and key. Nothing here touches the disk; the executor does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::cache::ActionKey;
+use crate::config::{Config, EpisodeSettings, Output, SourceText};
+use crate::diagnostic::Diagnostic;
+use crate::script::{self, Item, Script};
+use crate::step::action_key;
+use crate::steps::{Tts, TtsInput};
+
+#[salsa::db]
+#[derive(Default, Clone)]
+pub struct PlanDb {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for PlanDb {}
+
+/// `podcast.toml`, as read.
+#[salsa::input]
+pub struct ProjectInput {
+    #[returns(ref)]
+    pub manifest: PathBuf,
+    #[returns(ref)]
+    pub text: Arc<str>,
+}
+
+/// One episode script, as read.
+#[salsa::input]
+pub struct ScriptInput {
+    #[returns(copy)]
+    pub project: ProjectInput,
+    #[returns(ref)]
+    pub path: PathBuf,
+    #[returns(ref)]
+    pub id: String,
+    #[returns(ref)]
+    pub bytes: Vec<u8>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn config(db: &dyn salsa::Database, project: ProjectInput) -> Result<Config, Diagnostic> {
+    let source = SourceText {
+        file: project.manifest(db).clone(),
+        text: project.text(db).clone(),
+        offset: 0,
+    };
+    Config::parse(&source)
+}
+
+/// The speaker names scripts may use; kept apart so that config edits that
+/// leave them alone do not re-parse any script.
+#[salsa::tracked(returns(ref))]
+pub fn voice_names(db: &dyn salsa::Database, project: ProjectInput) -> Vec<String> {
+    match config(db, project) {
+        Ok(config) => config.voices.keys().cloned().collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn parsed_script(db: &dyn salsa::Database, input: ScriptInput) -> Result<Script, Diagnostic> {
+    script::parse(input.path(db), input.bytes(db), voice_names(db, input.project(db)))
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn episode_plan(db: &dyn salsa::Database, input: ScriptInput) -> Result<Arc<EpisodePlan>, Diagnostic> {
+    let config = config(db, input.project(db)).as_ref().map_err(Clone::clone)?;
+    let script = parsed_script(db, input).as_ref().map_err(Clone::clone)?;
+    let settings = EpisodeSettings::resolve(config, &script.front)?;
+    Ok(Arc::new(EpisodePlan::new(
+        input.id(db).clone(),
+        input.path(db).clone(),
+        config,
+        script,
+        &settings,
+    )))
+}
+
+/// Everything the executor needs to build one episode.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EpisodePlan {
+    pub id: String,
+    pub source: PathBuf,
+    pub title: String,
+    pub sentences: Vec<PlannedSentence>,
+    pub timeline: Vec<TimelineItem>,
+    pub chapters: Vec<ChapterMark>,
+    pub output: Output,
+    pub warnings: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlannedSentence {
+    pub key: ActionKey,
+    pub input: Arc<TtsInput>,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimelineItem {
+    /// Index into `sentences`.
+    Speech(usize),
+    SilenceMs(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChapterMark {
+    pub title: Option<String>,
+    /// Index into `timeline` of the chapter's first item.
+    pub starts_at: usize,
+}
+
+/// The largest boundary crossed since the last speech picks the gap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Boundary {
+    None,
+    Sentence,
+    Paragraph,
+    Chapter,
+}
+
+impl EpisodePlan {
+    fn new(id: String, source: PathBuf, config: &Config, script: &Script, settings: &EpisodeSettings) -> EpisodePlan {
+        let pauses = &settings.pauses;
+        let mut plan = EpisodePlan {
+            title: script.front.title.clone().unwrap_or_else(|| id.clone()),
+            id,
+            source,
+            sentences: Vec::new(),
+            timeline: Vec::new(),
+            chapters: Vec::new(),
+            output: config.output.clone(),
+            warnings: script.warnings.clone(),
+        };
+        let mut boundary = Boundary::None;
+        let mut spoken_before = false;
+        let mut explicit_pause = false;
+        for chapter in &script.chapters {
+            boundary = boundary.max(Boundary::Chapter);
+            plan.chapters.push(ChapterMark {
+                title: chapter.title.clone(),
+                starts_at: plan.timeline.len(),
+            });
+            for paragraph in &chapter.paragraphs {
+                boundary = boundary.max(Boundary::Paragraph);
+                let voice = paragraph
+                    .speaker
+                    .as_ref()
+                    .and_then(|name| settings.voices.get(name))
+                    .unwrap_or(&settings.default_voice);
+                for item in &paragraph.items {
+                    match item {
+                        Item::Pause { ms } => {
+                            plan.timeline.push(TimelineItem::SilenceMs(*ms));
+                            explicit_pause = true;
+                        }
+                        Item::Speech(sentence) => {
+                            if spoken_before && !explicit_pause {
+                                let gap = match boundary {
+                                    Boundary::Chapter => pauses.chapter_ms,
+                                    Boundary::Paragraph => pauses.paragraph_ms,
+                                    Boundary::Sentence | Boundary::None => pauses.sentence_ms,
+                                };
+                                plan.timeline.push(TimelineItem::SilenceMs(gap));
+                            }
+                            let input = TtsInput::new(voice, &sentence.text, pauses);
+                            plan.sentences.push(PlannedSentence {
+                                key: action_key::<Tts>(&input),
+                                input: Arc::new(input),
+                                line: sentence.line,
+                                column: sentence.column,
+                            });
+                            plan.timeline.push(TimelineItem::Speech(plan.sentences.len() - 1));
+                            spoken_before = true;
+                            explicit_pause = false;
+                            boundary = Boundary::None;
+                        }
+                    }
+                    boundary = boundary.max(Boundary::Sentence);
+                }
+            }
+        }
+        plan
+    }
+}

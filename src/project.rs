@@ -1,0 +1,188 @@
+//! Finding the project: `podcast.toml`, its episodes, and the target directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, did_you_mean};
+
+pub const MANIFEST: &str = "podcast.toml";
+
+/// `--manifest-path`, or `podcast.toml` in the current directory or an ancestor.
+pub fn locate_manifest(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
+    if let Some(path) = explicit {
+        return if path.is_file() {
+            Ok(absolute(path))
+        } else {
+            Err(Diagnostic::error(format!("manifest path `{}` does not exist", path.display())))
+        };
+    }
+    let cwd = std::env::current_dir().map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
+    cwd.ancestors()
+        .map(|dir| dir.join(MANIFEST))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            Diagnostic::error(format!(
+                "could not find `{MANIFEST}` in `{}` or any parent directory",
+                cwd.display()
+            ))
+            .with_help("run `pod` inside a project, or pass --manifest-path")
+        })
+}
+
+pub fn read_manifest(path: &Path) -> Result<Arc<str>, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
+    String::from_utf8(bytes)
+        .map(Arc::from)
+        .map_err(|_| Diagnostic::error(format!("`{}` is not valid UTF-8", path.display())))
+}
+
+/// Episode scripts, sorted by path; the id is the file stem.
+pub struct EpisodeFile {
+    pub id: String,
+    pub path: PathBuf,
+}
+
+pub fn episode_files(config: &Config, root: &Path) -> Result<(Vec<EpisodeFile>, Vec<Diagnostic>), Diagnostic> {
+    let mut paths = Vec::new();
+    let mut warnings = Vec::new();
+    for pattern in &config.episodes {
+        let full = root.join(&pattern.value);
+        let matches = glob::glob(&full.to_string_lossy())
+            .map_err(|e| pattern.error(format!("invalid glob pattern `{}`: {e}", pattern.value)))?;
+        let before = paths.len();
+        for entry in matches {
+            let path = entry.map_err(|e| pattern.error(format!("reading `{}`: {e}", pattern.value)))?;
+            if path.is_file() {
+                paths.push(path);
+            }
+        }
+        if paths.len() == before {
+            let mut warning = Diagnostic::warning(format!("episode pattern `{}` matches no files", pattern.value));
+            warning.location = pattern.location.clone();
+            warnings.push(warning);
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let mut episodes: Vec<EpisodeFile> = Vec::new();
+    for path in paths {
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(other) = episodes.iter().find(|e| e.id == id) {
+            return Err(Diagnostic::error(format!(
+                "two episodes have the id `{id}`: `{}` and `{}`",
+                display(&other.path),
+                display(&path)
+            ))
+            .with_help("episode ids are file stems; rename one of the files"));
+        }
+        episodes.push(EpisodeFile { id, path });
+    }
+    Ok((episodes, warnings))
+}
+
+/// Keeps only the episodes named on the command line.
+pub fn select_episodes(all: Vec<EpisodeFile>, wanted: &[String]) -> Result<Vec<EpisodeFile>, Diagnostic> {
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    for name in wanted {
+        if !all.iter().any(|e| &e.id == name) {
+            let mut diag = Diagnostic::error(format!("no episode named `{name}`"));
+            diag = match did_you_mean(name, all.iter().map(|e| e.id.as_str())) {
+                Some(best) => diag.with_help(format!("did you mean `{best}`?")),
+                None => diag.with_help(format!(
+                    "the episodes are: {}",
+                    all.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            return Err(diag);
+        }
+    }
+    Ok(all.into_iter().filter(|e| wanted.contains(&e.id)).collect())
+}
+
+/// The target directory: `--target-dir`, then `POD_TARGET_DIR`, then
+/// `[build] target_dir`, then `target/` beside podcast.toml.
+pub fn target_dir(explicit: Option<&Path>, config: Option<&Config>, root: &Path) -> PathBuf {
+    if let Some(dir) = explicit {
+        return absolute(dir);
+    }
+    if let Some(dir) = std::env::var_os("POD_TARGET_DIR").filter(|d| !d.is_empty()) {
+        return absolute(Path::new(&dir));
+    }
+    if let Some(dir) = config.and_then(|c| crate::config::configured_target_dir(c, root)) {
+        return dir;
+    }
+    root.join("target")
+}
+
+/// The layout of a target directory.
+pub struct TargetLayout {
+    pub root: PathBuf,
+}
+
+/// Written into every target directory pod creates; `pod clean` refuses to
+/// delete a directory without it (such as cargo's `target/`).
+pub const MARKER: &str = ".pod-target";
+
+impl TargetLayout {
+    pub fn new(root: PathBuf) -> TargetLayout {
+        TargetLayout { root }
+    }
+
+    pub fn cache(&self) -> PathBuf {
+        self.root.join("cache")
+    }
+
+    pub fn outputs(&self) -> PathBuf {
+        self.root.join("out")
+    }
+
+    pub fn engines(&self) -> PathBuf {
+        self.cache().join("engines")
+    }
+
+    pub fn published(&self) -> PathBuf {
+        self.cache().join("published")
+    }
+
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join(".lock")
+    }
+
+    /// Creates the directory with its marker and a CACHEDIR.TAG.
+    pub fn create(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        let marker = self.root.join(MARKER);
+        if !marker.exists() {
+            std::fs::write(&marker, "This directory is managed by pod; `pod clean` may delete it.\n")?;
+        }
+        let tag = self.root.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            std::fs::write(
+                &tag,
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by pod.\n",
+            )?;
+        }
+        std::fs::create_dir_all(self.outputs())?;
+        std::fs::create_dir_all(self.published())?;
+        Ok(())
+    }
+}
+
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A path as the user would type it: relative to the current directory when inside it.
+pub fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
+        Some(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}

@@ -1,0 +1,72 @@
+//! `assemble`: one episode's speech track. Streams each sentence's clip from
+//! the cache, resamples it to the output rate, and puts exact silences
+//! between, so memory does not grow with the episode's length.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::clip::{Clip, ClipPart};
+use crate::audio::pcm::{PcmWriter, ms_to_frames};
+use crate::audio::resample::Resampler;
+use crate::cache::ContentHash;
+use crate::step::{Step, StepError, Tools};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AssembleInput {
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Speech by content hash and silences (sentence, paragraph, chapter or
+    /// inline pauses), already resolved to milliseconds, in order.
+    pub items: Vec<AssembleItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssembleItem {
+    Speech(ContentHash),
+    SilenceMs(u32),
+}
+
+pub struct Assemble;
+
+impl Step for Assemble {
+    const KIND: &'static str = "assemble";
+    const VERSION: u32 = 1;
+    type Input = AssembleInput;
+
+    fn run(input: &AssembleInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let mut writer = PcmWriter::new(BufWriter::new(out), input.channels);
+        let mut resamplers: HashMap<u32, Resampler> = HashMap::new();
+        for item in &input.items {
+            match item {
+                AssembleItem::SilenceMs(ms) => writer.silence(ms_to_frames(*ms, input.sample_rate))?,
+                AssembleItem::Speech(hash) => {
+                    let bytes = tools.store.read_verified(hash).map_err(StepError::CorruptInput)?;
+                    let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
+                    for part in &clip.parts {
+                        match part {
+                            ClipPart::Audio(samples) => {
+                                let resampler = match resamplers.entry(clip.sample_rate) {
+                                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                                    std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                                        Resampler::new(clip.sample_rate, input.sample_rate)
+                                            .map_err(StepError::Failed)?,
+                                    ),
+                                };
+                                writer.samples(resampler.clip(samples).map_err(StepError::Failed)?)?;
+                            }
+                            ClipPart::Silence { ms } => {
+                                writer.silence(ms_to_frames(*ms, input.sample_rate))?
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        writer.finish()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,168 @@
+//! `tts`: one sentence, spoken by one voice. The key holds the text as the
+//! engine receives it, the breaks at commas, colons and semicolons (only those
+//! the sentence has), the resolved voice, and the engine's name and version.
+
+use std::fs::File;
+use std::io::BufWriter;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::clip::{Clip, ClipPart};
+use crate::config::{Pauses, Voice};
+use crate::engines::{self, EngineId};
+use crate::step::{Step, StepError, Tools};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TtsInput {
+    pub voice: Voice,
+    pub parts: Vec<TtsPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TtsPart {
+    Text(String),
+    /// Exact silence at a comma, colon or semicolon.
+    BreakMs(u32),
+}
+
+impl TtsInput {
+    /// Splits `text` after each `,` `;` `:` that is followed by white space
+    /// (so `1,000` and `3:30` stay whole) and puts that mark's pause there.
+    pub fn new(voice: &Voice, text: &str, pauses: &Pauses) -> TtsInput {
+        let mut parts = Vec::new();
+        let mut start = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let pause = match c {
+                ',' => pauses.comma_ms,
+                ';' => pauses.semicolon_ms,
+                ':' => pauses.colon_ms,
+                _ => continue,
+            };
+            if !chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
+                continue;
+            }
+            let piece = text[start..i + 1].trim();
+            let rest_has_words = text[i + 1..].chars().any(char::is_alphanumeric);
+            if piece.chars().any(char::is_alphanumeric) && rest_has_words {
+                parts.push(TtsPart::Text(piece.to_string()));
+                parts.push(TtsPart::BreakMs(pause));
+                start = i + 1;
+            }
+        }
+        parts.push(TtsPart::Text(text[start..].trim().to_string()));
+        TtsInput {
+            voice: voice.clone(),
+            parts,
+        }
+    }
+
+    /// Characters sent to the engine.
+    pub fn characters(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                TtsPart::Text(t) => t.chars().count(),
+                TtsPart::BreakMs(_) => 0,
+            })
+            .sum()
+    }
+}
+
+pub struct Tts;
+
+impl Step for Tts {
+    const KIND: &'static str = "tts";
+    const VERSION: u32 = 1;
+    type Input = TtsInput;
+
+    fn engine(input: &TtsInput) -> Option<EngineId> {
+        Some(engines::identity(&input.voice.engine))
+    }
+
+    fn run(input: &TtsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let engine = tools.engines.get(&input.voice.engine).map_err(StepError::Failed)?;
+        let mut clip = Clip {
+            sample_rate: 0,
+            parts: Vec::new(),
+        };
+        for part in &input.parts {
+            match part {
+                TtsPart::Text(text) => {
+                    let speech = engine
+                        .synthesize(&input.voice, text)
+                        .map_err(StepError::Failed)?;
+                    clip.sample_rate = speech.sample_rate;
+                    clip.parts.push(ClipPart::Audio(trim_digital_silence(speech.samples)));
+                }
+                TtsPart::BreakMs(ms) => clip.parts.push(ClipPart::Silence { ms: *ms }),
+            }
+        }
+        clip.write(&mut BufWriter::new(out))?;
+        Ok(())
+    }
+}
+
+/// Engines pad speech with silence of their own; only pod's pauses may count.
+fn trim_digital_silence(mut samples: Vec<i16>) -> Vec<i16> {
+    let end = samples.iter().rposition(|&s| s != 0).map_or(0, |i| i + 1);
+    samples.truncate(end);
+    let start = samples.iter().position(|&s| s != 0).unwrap_or(samples.len());
+    samples.drain(..start);
+    samples
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voice() -> Voice {
+        Voice {
+            engine: "embedded".into(),
+            voice: "en-us".into(),
+            rate: 175,
+            pitch: 50,
+            volume: 100,
+        }
+    }
+
+    const PAUSES: Pauses = Pauses {
+        sentence_ms: 400,
+        paragraph_ms: 900,
+        chapter_ms: 2000,
+        comma_ms: 150,
+        colon_ms: 250,
+        semicolon_ms: 260,
+    };
+
+    #[test]
+    fn breaks_at_marks_followed_by_space_only() {
+        let input = TtsInput::new(&voice(), "At 3:30, we sold 1,000 units; then: rest.", &PAUSES);
+        assert_eq!(
+            input.parts,
+            vec![
+                TtsPart::Text("At 3:30,".into()),
+                TtsPart::BreakMs(150),
+                TtsPart::Text("we sold 1,000 units;".into()),
+                TtsPart::BreakMs(260),
+                TtsPart::Text("then:".into()),
+                TtsPart::BreakMs(250),
+                TtsPart::Text("rest.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sentence_without_marks_does_not_read_their_pauses() {
+        let a = TtsInput::new(&voice(), "No commas here.", &PAUSES);
+        let other = Pauses { comma_ms: 999, ..PAUSES };
+        assert_eq!(a, TtsInput::new(&voice(), "No commas here.", &other));
+    }
+
+    #[test]
+    fn trims_only_exact_zeros() {
+        assert_eq!(trim_digital_silence(vec![0, 0, 1, 0, -1, 0]), vec![1, 0, -1]);
+        assert!(trim_digital_silence(vec![0, 0]).is_empty());
+    }
+}
