@@ -105,15 +105,23 @@ impl Diagnostic {
                 let name = loc.file.display().to_string();
                 let file = SimpleFile::new(name, loc.source.as_ref());
                 diag = diag.with_labels(vec![cs::Label::primary((), loc.span.clone())]);
-                term::emit_into_string(&term::Config::default(), &file, &diag)
+                term::emit_into_string(&render_config(), &file, &diag)
                     .unwrap_or_else(|_| self.to_string())
             }
             None => {
                 let file = SimpleFile::new(String::new(), "");
-                term::emit_into_string(&term::Config::default(), &file, &diag)
+                term::emit_into_string(&render_config(), &file, &diag)
                     .unwrap_or_else(|_| self.to_string())
             }
         }
+    }
+}
+
+/// rustc's ASCII look: `--> file:line:column`.
+fn render_config() -> term::Config {
+    term::Config {
+        chars: term::Chars::ascii(),
+        ..term::Config::default()
     }
 }
 

@@ -1,0 +1,231 @@
+//! Helpers for driving the real `pod` binary on real projects in temp dirs.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/show");
+
+/// A copy of a fixture project in its own temporary directory.
+pub struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    pub fn fixture() -> Project {
+        let project = Project { dir: TempDir::new().unwrap() };
+        copy_dir(Path::new(FIXTURE), project.root());
+        project
+    }
+
+    /// A copy of another project, target directory (warm cache) included.
+    pub fn copy_of(other: &Project) -> Project {
+        let project = Project { dir: TempDir::new().unwrap() };
+        copy_dir(other.root(), project.root());
+        project
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path(relative)).unwrap()
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    /// Replaces exactly one occurrence of `from` in a file.
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once in {relative}");
+        self.write(relative, &text.replacen(from, to, 1));
+    }
+
+    pub fn pod(&self) -> Command {
+        let mut cmd = Command::cargo_bin("pod").unwrap();
+        cmd.current_dir(self.root()).env_remove("POD_TARGET_DIR").env("CI", "1");
+        cmd
+    }
+
+    /// `pod build --message-format json` plus `extra` arguments.
+    pub fn build_with(&self, extra: &[&str]) -> Build {
+        let output = self
+            .pod()
+            .args(["build", "--message-format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        Build::parse(output, self.root().join("target"))
+    }
+
+    pub fn build(&self) -> Build {
+        let build = self.build_with(&[]);
+        build.assert_success();
+        build
+    }
+
+    /// Every file under the target directory with its bytes.
+    pub fn target_snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        snapshot(&self.path("target"))
+    }
+}
+
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                walk(base, &path, files);
+            } else {
+                let bytes = if kind.is_symlink() { Vec::new() } else { fs::read(&path).unwrap() };
+                files.insert(path.strip_prefix(base).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    walk(dir, dir, &mut files);
+    files
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The JSON messages of one build.
+pub struct Build {
+    pub output: Output,
+    pub messages: Vec<Value>,
+    pub target: PathBuf,
+}
+
+impl Build {
+    fn parse(output: Output, target: PathBuf) -> Build {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let messages = stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}")))
+            .collect();
+        Build {
+            output,
+            messages,
+            target,
+        }
+    }
+
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn assert_success(&self) {
+        assert_eq!(
+            self.code(),
+            0,
+            "build failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&self.output.stdout),
+            self.stderr()
+        );
+    }
+
+    pub fn steps(&self) -> Vec<&Value> {
+        self.messages.iter().filter(|m| m["reason"] == "step").collect()
+    }
+
+    pub fn finished(&self) -> &Value {
+        let finished: Vec<&Value> = self.messages.iter().filter(|m| m["reason"] == "build-finished").collect();
+        assert_eq!(finished.len(), 1, "exactly one build-finished message");
+        finished[0]
+    }
+
+    pub fn errors(&self) -> Vec<&Value> {
+        self.messages.iter().filter(|m| m["reason"] == "error").collect()
+    }
+
+    pub fn warnings(&self) -> Vec<&Value> {
+        self.messages.iter().filter(|m| m["reason"] == "warning").collect()
+    }
+
+    /// `executed` count of a step kind.
+    pub fn executed(&self, kind: &str) -> u64 {
+        self.steps()
+            .iter()
+            .filter(|s| s["kind"] == kind && s["status"] == "executed")
+            .count() as u64
+    }
+
+    pub fn cached(&self, kind: &str) -> u64 {
+        self.steps()
+            .iter()
+            .filter(|s| s["kind"] == kind && s["status"] == "cached")
+            .count() as u64
+    }
+
+    /// The text of every sentence this build synthesised, from the action records.
+    pub fn synthesised_texts(&self) -> BTreeSet<String> {
+        self.steps()
+            .iter()
+            .filter(|s| s["kind"] == "tts" && s["status"] == "executed")
+            .map(|s| {
+                let key = s["key"].as_str().unwrap();
+                let record = self.target.join("cache/ac").join(&key[..2]).join(format!("{key}.json"));
+                let record: Value = serde_json::from_slice(&fs::read(&record).unwrap()).unwrap();
+                record["input"]["parts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|p| p["text"].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    /// Published outputs: (episode, format) -> bytes.
+    pub fn outputs(&self) -> BTreeMap<(String, String), Vec<u8>> {
+        self.finished()["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let key = (o["episode"].as_str().unwrap().to_string(), o["format"].as_str().unwrap().to_string());
+                (key, fs::read(o["path"].as_str().unwrap()).unwrap())
+            })
+            .collect()
+    }
+}
+
+/// Samples of a 16-bit WAV file, read with hound.
+pub fn wav_samples(bytes: &[u8]) -> (hound::WavSpec, Vec<i16>) {
+    let reader = hound::WavReader::new(std::io::Cursor::new(bytes)).unwrap();
+    let spec = reader.spec();
+    let samples = reader.into_samples::<i16>().map(Result::unwrap).collect();
+    (spec, samples)
+}

@@ -1,0 +1,183 @@
+//! The central test (DESIGN.md invariant 3 and 4): for every leaf setting and
+//! every kind of script edit, an incremental build equals a build from an
+//! empty cache byte for byte, and exactly the steps that read the change run.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use common::Project;
+
+const H: &str = "Hello there, friend."; // default voice, in a.md and b.md (one cache entry)
+const S: &str = "Short one.";
+const W: &str = "Welcome back; good to see you."; // guest, a.md (rate 170 from front matter)
+const N: &str = "Note: colons matter.";
+const P: &str = "After the pause.";
+const PL: &str = "Plain words here.";
+const G: &str = "A guest line."; // guest, b.md
+
+struct Mutation {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    /// Sentences that must be synthesised again, and nothing else.
+    tts: &'static [&'static str],
+    assemble: u64,
+    wav: u64,
+}
+
+const fn m(
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    tts: &'static [&'static str],
+    assemble: u64,
+    wav: u64,
+) -> Mutation {
+    Mutation { name, file, from, to, tts, assemble, wav }
+}
+
+const TOML: &str = "podcast.toml";
+const A: &str = "episodes/a.md";
+const B: &str = "episodes/b.md";
+
+// `voice.engine`, `output.formats` and `build.target_dir` have one possible
+// value each in this version (one engine, one format; the target directory
+// is not an input), so they are exercised by the error and clean tests.
+const CONFIG_MUTATIONS: &[Mutation] = &[
+    m("podcast.title", TOML, "title = \"Test Show\"", "title = \"Other Show\"", &[], 0, 0),
+    m("podcast.author", TOML, "author = \"Tester\"", "author = \"Someone\"", &[], 0, 0),
+    m("podcast.language", TOML, "language = \"en\"", "language = \"en-GB\"", &[], 0, 0),
+    m("podcast.description", TOML, "A small show", "A tiny show", &[], 0, 0),
+    m("podcast.episodes", TOML, "episodes = [\"episodes/*.md\"]", "episodes = [\"episodes/a.md\"]", &[], 0, 0),
+    m("voice.voice", TOML, "voice = \"en-us\"", "voice = \"en-gb-x-rp\"", &[H, S, N, P, PL], 2, 2),
+    // The guest of b.md inherits the show's rate; a.md's guest sets its own.
+    m("voice.rate", TOML, "rate = 175", "rate = 185", &[H, S, N, P, PL, G], 2, 2),
+    m("voice.pitch", TOML, "pitch = 50", "pitch = 55", &[H, S, N, P, PL], 2, 2),
+    m("voice.volume", TOML, "volume = 100", "volume = 90", &[H, S, W, N, P, PL, G], 2, 2),
+    m("voices.guest.voice", TOML, "voice = \"en-gb\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
+    m("voices.guest.pitch", TOML, "pitch = 40", "pitch = 45", &[W, G], 2, 2),
+    m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[G], 1, 1),
+    // Explicit sentence_ms and comma_ms stay; colon and semicolon pauses change.
+    m("pauses.preset", TOML, "preset = \"natural\"", "preset = \"slow\"", &[N, W], 2, 2),
+    // b.md sets its own sentence_ms.
+    m("pauses.sentence_ms", TOML, "sentence_ms = 400", "sentence_ms = 450", &[], 1, 1),
+    m("pauses.paragraph_ms", TOML, "comma_ms = 150", "comma_ms = 150\nparagraph_ms = 1000", &[], 2, 2),
+    m("pauses.chapter_ms", TOML, "comma_ms = 150", "comma_ms = 150\nchapter_ms = 2500", &[], 1, 1),
+    m("pauses.comma_ms", TOML, "comma_ms = 150", "comma_ms = 200", &[H], 2, 2),
+    m("pauses.colon_ms", TOML, "comma_ms = 150", "comma_ms = 150\ncolon_ms = 300", &[N], 1, 1),
+    m("pauses.semicolon_ms", TOML, "comma_ms = 150", "comma_ms = 150\nsemicolon_ms = 300", &[W], 1, 1),
+    m("output.sample_rate", TOML, "sample_rate = 22050", "sample_rate = 44100", &[], 2, 2),
+    m("output.channels", TOML, "channels = 1", "channels = 2", &[], 2, 2),
+];
+
+const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
+    m("title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &[], 0, 0),
+    m("number", A, "number = 1", "number = 7", &[], 0, 0),
+    m("date", A, "date = 2026-01-01", "date = 2026-02-02", &[], 0, 0),
+    m("description", A, "The first episode.", "The opening episode.", &[], 0, 0),
+    m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
+    // a.md's default voice only: b.md keeps its cached "Hello there, friend."
+    m("voice.pitch", A, "[voices.guest]", "[voice]\npitch = 60\n\n[voices.guest]", &[H, S, N, P], 1, 1),
+    m("pauses.sentence_ms", B, "sentence_ms = 500", "sentence_ms = 600", &[], 1, 1),
+    m("pauses.comma_ms", B, "sentence_ms = 500", "sentence_ms = 500\ncomma_ms = 120", &[H], 1, 1),
+    m("pauses.preset", A, "[voices.guest]", "[pauses]\npreset = \"fast\"\n\n[voices.guest]", &[N, W], 1, 1),
+];
+
+const SCRIPT_MUTATIONS: &[Mutation] = &[
+    m("change a word", A, "Short one.", "Short two.", &["Short two."], 1, 1),
+    m("add a sentence", A, "Short one.", "Short one. One more here.", &["One more here."], 1, 1),
+    m("remove a sentence", A, " Short one.", "", &[], 1, 1),
+    m("add a paragraph", A, "After the pause.\n", "After the pause.\n\nA new paragraph.\n", &["A new paragraph."], 1, 1),
+    m("remove a paragraph", A, "Guest: Welcome back; good to see you.\n\n", "", &[], 1, 1),
+    m("add a chapter", A, "After the pause.\n", "After the pause.\n\n# Part three\n\nThe very end.\n", &["The very end."], 1, 1),
+    m("remove a chapter", A, "# Part two\n\n", "", &[], 1, 1),
+    m(
+        "move a paragraph",
+        A,
+        "Guest: Welcome back; good to see you.\n\nNote: colons matter. [pause 300ms] After the pause.\n",
+        "Note: colons matter. [pause 300ms] After the pause.\n\nGuest: Welcome back; good to see you.\n",
+        &[],
+        1,
+        1,
+    ),
+    m("change a speaker", A, "Guest: Welcome back;", "Welcome back;", &[W], 1, 1),
+    m("add a comment", A, "Short one.\n", "Short one.\n<!-- a note to self -->\n", &[], 0, 0),
+    m("add an inline pause", A, "friend. Short", "friend. [pause 1s] Short", &[], 1, 1),
+    m("change an inline pause", A, "[pause 300ms]", "[pause 0.5s]", &[], 1, 1),
+];
+
+/// The fixture, built once: every mutation starts from a copy of this cache.
+fn warm() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture();
+        let build = project.build();
+        assert_eq!(build.executed("tts"), 7, "the fixture has seven distinct sentences");
+        project
+    })
+}
+
+fn check(mutations: &[Mutation]) {
+    let mut failures = Vec::new();
+    for mutation in mutations {
+        if let Err(message) = check_one(mutation) {
+            failures.push(format!("{} ({}): {message}", mutation.name, mutation.file));
+        }
+    }
+    assert!(failures.is_empty(), "mutations that broke an invariant:\n{}", failures.join("\n"));
+}
+
+fn check_one(mutation: &Mutation) -> Result<(), String> {
+    let project = Project::copy_of(warm());
+    project.edit(mutation.file, mutation.from, mutation.to);
+
+    let incremental = project.build();
+    let synthesised = incremental.synthesised_texts();
+    let expected: BTreeSet<String> = mutation.tts.iter().map(|s| s.to_string()).collect();
+    if synthesised != expected {
+        return Err(format!("synthesised {synthesised:?}, expected {expected:?}"));
+    }
+    let counts = (incremental.executed("assemble"), incremental.executed("wav"));
+    if counts != (mutation.assemble, mutation.wav) {
+        return Err(format!(
+            "executed (assemble, wav) = {counts:?}, expected {:?}",
+            (mutation.assemble, mutation.wav)
+        ));
+    }
+
+    let empty_cache = tempfile::TempDir::new().unwrap();
+    let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
+    clean.assert_success();
+    if clean.cached("tts") + clean.cached("assemble") + clean.cached("wav") != 0 {
+        return Err("the clean build found something cached".into());
+    }
+    let (incremental, clean) = (incremental.outputs(), clean.outputs());
+    if incremental.keys().collect::<Vec<_>>() != clean.keys().collect::<Vec<_>>() {
+        return Err("incremental and clean builds published different outputs".into());
+    }
+    for (output, bytes) in &incremental {
+        if clean[output] != *bytes {
+            return Err(format!("{output:?} differs from the clean build"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_config_leaf() {
+    check(CONFIG_MUTATIONS);
+}
+
+#[test]
+fn every_front_matter_leaf() {
+    check(FRONT_MATTER_MUTATIONS);
+}
+
+#[test]
+fn every_kind_of_script_edit() {
+    check(SCRIPT_MUTATIONS);
+}
