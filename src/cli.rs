@@ -7,7 +7,12 @@ use clap::{Args, Parser, Subcommand};
 use crate::report::MessageFormat;
 
 #[derive(Debug, Parser)]
-#[command(name = "pod", version, about = "A build system for spoken media", propagate_version = true)]
+#[command(
+    name = "pod",
+    version,
+    about = "A build system for spoken media",
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -59,7 +59,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     pub help: Option<String>,
 }
 
@@ -81,7 +81,7 @@ impl Diagnostic {
     }
 
     pub fn at(mut self, location: Location) -> Diagnostic {
-        self.location = Some(location);
+        self.location = Some(Box::new(location));
         self
     }
 
@@ -128,24 +128,26 @@ fn render_config() -> term::Config {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(loc) = &self.location {
-            write!(
-                f,
-                "{}:{}:{}: ",
-                loc.file.display(),
-                loc.line,
-                loc.column
-            )?;
+            write!(f, "{}:{}:{}: ", loc.file.display(), loc.line, loc.column)?;
         }
         f.write_str(&self.message)
     }
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let word_lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&word_lower, &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(distance, c)| *distance > 0 && *distance <= (c.chars().count().max(3) / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)

@@ -151,7 +151,11 @@ impl<'a> Executor<'a> {
         layout: &'a TargetLayout,
     ) -> Executor<'a> {
         Executor {
-            tts: graph.tts.iter().map(|_| Mutex::new(Slot::Pending)).collect(),
+            tts: graph
+                .tts
+                .iter()
+                .map(|_| Mutex::new(Slot::Pending))
+                .collect(),
             graph,
             store,
             engines,
@@ -161,7 +165,8 @@ impl<'a> Executor<'a> {
     }
 
     pub fn run(&self) -> BuildOutcome {
-        self.reporter.start_progress(self.graph.step_count() as u64, "Building");
+        self.reporter
+            .start_progress(self.graph.step_count() as u64, "Building");
         let results: Vec<Result<EpisodeResult, Failure>> = self
             .graph
             .episodes
@@ -222,8 +227,13 @@ impl<'a> Executor<'a> {
             .filter(|&&i| self.store.lookup(&self.graph.tts[i].key).is_none())
             .count();
         if missing > 0 {
-            let noun = if missing == 1 { "sentence" } else { "sentences" };
-            self.reporter.status("Synthesizing", &format!("{} ({missing} {noun})", plan.id));
+            let noun = if missing == 1 {
+                "sentence"
+            } else {
+                "sentences"
+            };
+            self.reporter
+                .status("Synthesizing", &format!("{} ({missing} {noun})", plan.id));
         }
         let hashes = self.speech(node, false)?;
 
@@ -243,7 +253,8 @@ impl<'a> Executor<'a> {
                 wav_key = action_key::<Wav>(&input);
                 let id = plan.id.clone();
                 self.execute::<Wav>(wav_key, &input, || {
-                    self.reporter.verbose_status("Encoding", &format!("{id}.wav"));
+                    self.reporter
+                        .verbose_status("Encoding", &format!("{id}.wav"));
                 })
                 .map_err(|e| self.failure(&plan.id, Wav::KIND, e))?
             }
@@ -252,11 +263,14 @@ impl<'a> Executor<'a> {
 
         let mut outputs = Vec::new();
         for &format in &plan.output.formats {
-            let path = self.layout.outputs().join(format!("{}.{}", plan.id, format.extension()));
-            let manifest = self
+            let path = self
                 .layout
-                .published()
-                .join(format!("{}.{}.json", plan.id, format.extension()));
+                .outputs()
+                .join(format!("{}.{}", plan.id, format.extension()));
+            let manifest =
+                self.layout
+                    .published()
+                    .join(format!("{}.{}.json", plan.id, format.extension()));
             if !is_published(&path, &manifest, &wav.output.hash) {
                 if !wav.verified && self.store.verify(&wav.output.hash) != BlobState::Intact {
                     self.corrupt(Wav::KIND, &plan.id, &wav.output.hash);
@@ -266,8 +280,12 @@ impl<'a> Executor<'a> {
                         .execute::<Wav>(action_key::<Wav>(&input), &input, || {})
                         .map_err(|e| self.failure(&plan.id, Wav::KIND, e))?;
                 }
-                self.publish(&wav.output, &path, &manifest)
-                    .map_err(|e| Failure(Some(Diagnostic::error(format!("writing {}: {e}", display(&path))))))?;
+                self.publish(&wav.output, &path, &manifest).map_err(|e| {
+                    Failure(Some(Diagnostic::error(format!(
+                        "writing {}: {e}",
+                        display(&path)
+                    ))))
+                })?;
                 self.reporter.status("Writing", &display(&path));
             } else {
                 self.reporter.verbose_status("Fresh", &display(&path));
@@ -288,7 +306,10 @@ impl<'a> Executor<'a> {
     /// Content hashes of every sentence of an episode, synthesising what is
     /// missing; with `verify`, each blob is also re-hashed (and rebuilt if bad).
     fn speech(&self, node: &EpisodeNode, verify: bool) -> Result<Vec<ContentHash>, Failure> {
-        node.tts.par_iter().map(|&i| self.sentence(i, verify)).collect()
+        node.tts
+            .par_iter()
+            .map(|&i| self.sentence(i, verify))
+            .collect()
     }
 
     fn sentence(&self, index: usize, verify: bool) -> Result<ContentHash, Failure> {
@@ -299,8 +320,10 @@ impl<'a> Executor<'a> {
         }
         if let Slot::Pending = *slot {
             match self.execute::<Tts>(node.key, &node.input, || {
-                self.reporter
-                    .verbose_status("Synthesizing", &format!("{}: {}", node.episode, preview(&node.input)));
+                self.reporter.verbose_status(
+                    "Synthesizing",
+                    &format!("{}: {}", node.episode, preview(&node.input)),
+                );
             }) {
                 Ok(resolved) => {
                     *slot = Slot::Done(resolved);
@@ -369,7 +392,12 @@ impl<'a> Executor<'a> {
 
     /// Runs one step unless its result is (or, after waiting for its lock,
     /// has become) cached. `announce` runs just before real work starts.
-    fn execute<S: Step>(&self, key: ActionKey, input: &S::Input, announce: impl FnOnce()) -> Result<Resolved, StepError> {
+    fn execute<S: Step>(
+        &self,
+        key: ActionKey,
+        input: &S::Input,
+        announce: impl FnOnce(),
+    ) -> Result<Resolved, StepError> {
         let cached = |record: ActionRecord| Resolved {
             key,
             output: record.output,
@@ -414,11 +442,16 @@ impl<'a> Executor<'a> {
     }
 
     fn failure(&self, episode: &str, kind: &str, error: StepError) -> Failure {
-        Failure(Some(Diagnostic::error(format!("{kind} step for episode `{episode}` failed: {error}"))))
+        Failure(Some(Diagnostic::error(format!(
+            "{kind} step for episode `{episode}` failed: {error}"
+        ))))
     }
 
     fn sentence_failure(&self, node: &TtsNode, error: StepError) -> Failure {
-        let mut diag = Diagnostic::error(format!("could not synthesise a sentence of `{}`: {error}", node.episode));
+        let mut diag = Diagnostic::error(format!(
+            "could not synthesise a sentence of `{}`: {error}",
+            node.episode
+        ));
         if let Ok(text) = fs::read_to_string(&node.source) {
             let text: Arc<str> = Arc::from(text);
             let offset = offset_of(&text, node.line, node.column);
@@ -429,7 +462,12 @@ impl<'a> Executor<'a> {
     }
 
     /// Copies a blob to its published path atomically and records what was published.
-    fn publish(&self, blob: &BlobRef, path: &std::path::Path, manifest: &std::path::Path) -> std::io::Result<()> {
+    fn publish(
+        &self,
+        blob: &BlobRef,
+        path: &std::path::Path,
+        manifest: &std::path::Path,
+    ) -> std::io::Result<()> {
         let dir = path.parent().expect("outputs have a parent");
         fs::create_dir_all(dir)?;
         let temp = tempfile::NamedTempFile::new_in(dir)?;
@@ -441,7 +479,8 @@ impl<'a> Executor<'a> {
             size: meta.len(),
             modified_ns: modified_ns(&meta),
         };
-        let mut temp = tempfile::NamedTempFile::new_in(manifest.parent().expect("manifests have a parent"))?;
+        let mut temp =
+            tempfile::NamedTempFile::new_in(manifest.parent().expect("manifests have a parent"))?;
         serde_json::to_writer(&mut temp, &record)?;
         temp.persist(manifest).map_err(|e| e.error)?;
         Ok(())
@@ -458,9 +497,15 @@ struct Published {
 }
 
 fn is_published(path: &std::path::Path, manifest: &std::path::Path, hash: &ContentHash) -> bool {
-    let Ok(meta) = fs::metadata(path) else { return false };
-    let Ok(bytes) = fs::read(manifest) else { return false };
-    let Ok(record) = serde_json::from_slice::<Published>(&bytes) else { return false };
+    let Ok(meta) = fs::metadata(path) else {
+        return false;
+    };
+    let Ok(bytes) = fs::read(manifest) else {
+        return false;
+    };
+    let Ok(record) = serde_json::from_slice::<Published>(&bytes) else {
+        return false;
+    };
     record.hash == *hash && record.size == meta.len() && record.modified_ns == modified_ns(&meta)
 }
 

@@ -64,12 +64,21 @@ pub fn voice_names(db: &dyn salsa::Database, project: ProjectInput) -> Vec<Strin
 
 #[salsa::tracked(returns(ref))]
 pub fn parsed_script(db: &dyn salsa::Database, input: ScriptInput) -> Result<Script, Diagnostic> {
-    script::parse(input.path(db), input.bytes(db), voice_names(db, input.project(db)))
+    script::parse(
+        input.path(db),
+        input.bytes(db),
+        voice_names(db, input.project(db)),
+    )
 }
 
 #[salsa::tracked(returns(ref))]
-pub fn episode_plan(db: &dyn salsa::Database, input: ScriptInput) -> Result<Arc<EpisodePlan>, Diagnostic> {
-    let config = config(db, input.project(db)).as_ref().map_err(Clone::clone)?;
+pub fn episode_plan(
+    db: &dyn salsa::Database,
+    input: ScriptInput,
+) -> Result<Arc<EpisodePlan>, Diagnostic> {
+    let config = config(db, input.project(db))
+        .as_ref()
+        .map_err(Clone::clone)?;
     let script = parsed_script(db, input).as_ref().map_err(Clone::clone)?;
     let settings = EpisodeSettings::resolve(config, &script.front)?;
     Ok(Arc::new(EpisodePlan::new(
@@ -126,7 +135,13 @@ enum Boundary {
 }
 
 impl EpisodePlan {
-    fn new(id: String, source: PathBuf, config: &Config, script: &Script, settings: &EpisodeSettings) -> EpisodePlan {
+    fn new(
+        id: String,
+        source: PathBuf,
+        config: &Config,
+        script: &Script,
+        settings: &EpisodeSettings,
+    ) -> EpisodePlan {
         let pauses = &settings.pauses;
         let mut plan = EpisodePlan {
             title: script.front.title.clone().unwrap_or_else(|| id.clone()),
@@ -176,7 +191,8 @@ impl EpisodePlan {
                                 line: sentence.line,
                                 column: sentence.column,
                             });
-                            plan.timeline.push(TimelineItem::Speech(plan.sentences.len() - 1));
+                            plan.timeline
+                                .push(TimelineItem::Speech(plan.sentences.len() - 1));
                             spoken_before = true;
                             explicit_pause = false;
                             boundary = Boundary::None;

@@ -14,10 +14,14 @@ pub fn locate_manifest(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
         return if path.is_file() {
             Ok(absolute(path))
         } else {
-            Err(Diagnostic::error(format!("manifest path `{}` does not exist", path.display())))
+            Err(Diagnostic::error(format!(
+                "manifest path `{}` does not exist",
+                path.display()
+            )))
         };
     }
-    let cwd = std::env::current_dir().map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Diagnostic::error(format!("cannot read the current directory: {e}")))?;
     cwd.ancestors()
         .map(|dir| dir.join(MANIFEST))
         .find(|candidate| candidate.is_file())
@@ -31,7 +35,8 @@ pub fn locate_manifest(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
 }
 
 pub fn read_manifest(path: &Path) -> Result<Arc<str>, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
     String::from_utf8(bytes)
         .map(Arc::from)
         .map_err(|_| Diagnostic::error(format!("`{}` is not valid UTF-8", path.display())))
@@ -43,7 +48,10 @@ pub struct EpisodeFile {
     pub path: PathBuf,
 }
 
-pub fn episode_files(config: &Config, root: &Path) -> Result<(Vec<EpisodeFile>, Vec<Diagnostic>), Diagnostic> {
+pub fn episode_files(
+    config: &Config,
+    root: &Path,
+) -> Result<(Vec<EpisodeFile>, Vec<Diagnostic>), Diagnostic> {
     let mut paths = Vec::new();
     let mut warnings = Vec::new();
     for pattern in &config.episodes {
@@ -52,14 +60,18 @@ pub fn episode_files(config: &Config, root: &Path) -> Result<(Vec<EpisodeFile>, 
             .map_err(|e| pattern.error(format!("invalid glob pattern `{}`: {e}", pattern.value)))?;
         let before = paths.len();
         for entry in matches {
-            let path = entry.map_err(|e| pattern.error(format!("reading `{}`: {e}", pattern.value)))?;
+            let path =
+                entry.map_err(|e| pattern.error(format!("reading `{}`: {e}", pattern.value)))?;
             if path.is_file() {
                 paths.push(path);
             }
         }
         if paths.len() == before {
-            let mut warning = Diagnostic::warning(format!("episode pattern `{}` matches no files", pattern.value));
-            warning.location = pattern.location.clone();
+            let mut warning = Diagnostic::warning(format!(
+                "episode pattern `{}` matches no files",
+                pattern.value
+            ));
+            warning.location = pattern.location.clone().map(Box::new);
             warnings.push(warning);
         }
     }
@@ -85,7 +97,10 @@ pub fn episode_files(config: &Config, root: &Path) -> Result<(Vec<EpisodeFile>, 
 }
 
 /// Keeps only the episodes named on the command line.
-pub fn select_episodes(all: Vec<EpisodeFile>, wanted: &[String]) -> Result<Vec<EpisodeFile>, Diagnostic> {
+pub fn select_episodes(
+    all: Vec<EpisodeFile>,
+    wanted: &[String],
+) -> Result<Vec<EpisodeFile>, Diagnostic> {
     if wanted.is_empty() {
         return Ok(all);
     }
@@ -96,7 +111,10 @@ pub fn select_episodes(all: Vec<EpisodeFile>, wanted: &[String]) -> Result<Vec<E
                 Some(best) => diag.with_help(format!("did you mean `{best}`?")),
                 None => diag.with_help(format!(
                     "the episodes are: {}",
-                    all.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")
+                    all.iter()
+                        .map(|e| e.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             return Err(diag);
@@ -159,7 +177,10 @@ impl TargetLayout {
         std::fs::create_dir_all(&self.root)?;
         let marker = self.root.join(MARKER);
         if !marker.exists() {
-            std::fs::write(&marker, "This directory is managed by pod; `pod clean` may delete it.\n")?;
+            std::fs::write(
+                &marker,
+                "This directory is managed by pod; `pod clean` may delete it.\n",
+            )?;
         }
         let tag = self.root.join("CACHEDIR.TAG");
         if !tag.exists() {

@@ -59,9 +59,11 @@ impl Reporter {
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:27}] {pos}/{len} {wide_msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix:>12.cyan.bold} [{bar:27}] {pos}/{len} {wide_msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
         *self.progress.lock().expect("progress lock") = Some(bar);
@@ -119,7 +121,9 @@ impl Reporter {
                 let rendered = diag.render();
                 let styled = match diag.severity {
                     Severity::Error => rendered.replacen("error", &format!("{RED}error{RED:#}"), 1),
-                    Severity::Warning => rendered.replacen("warning", &format!("{YELLOW}warning{YELLOW:#}"), 1),
+                    Severity::Warning => {
+                        rendered.replacen("warning", &format!("{YELLOW}warning{YELLOW:#}"), 1)
+                    }
                 };
                 self.line(styled.trim_end());
             }

@@ -37,7 +37,15 @@ const fn m(
     assemble: u64,
     wav: u64,
 ) -> Mutation {
-    Mutation { name, file, from, to, tts, assemble, wav }
+    Mutation {
+        name,
+        file,
+        from,
+        to,
+        tts,
+        assemble,
+        wav,
+    }
 }
 
 const TOML: &str = "podcast.toml";
@@ -47,6 +55,7 @@ const B: &str = "episodes/b.md";
 // `voice.engine`, `output.formats` and `build.target_dir` have one possible
 // value each in this version (one engine, one format; the target directory
 // is not an input), so they are exercised by the error and clean tests.
+#[rustfmt::skip]
 const CONFIG_MUTATIONS: &[Mutation] = &[
     m("podcast.title", TOML, "title = \"Test Show\"", "title = \"Other Show\"", &[], 0, 0),
     m("podcast.author", TOML, "author = \"Tester\"", "author = \"Someone\"", &[], 0, 0),
@@ -74,6 +83,7 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("output.channels", TOML, "channels = 1", "channels = 2", &[], 2, 2),
 ];
 
+#[rustfmt::skip]
 const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &[], 0, 0),
     m("number", A, "number = 1", "number = 7", &[], 0, 0),
@@ -87,6 +97,7 @@ const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("pauses.preset", A, "[voices.guest]", "[pauses]\npreset = \"fast\"\n\n[voices.guest]", &[N, W], 1, 1),
 ];
 
+#[rustfmt::skip]
 const SCRIPT_MUTATIONS: &[Mutation] = &[
     m("change a word", A, "Short one.", "Short two.", &["Short two."], 1, 1),
     m("add a sentence", A, "Short one.", "Short one. One more here.", &["One more here."], 1, 1),
@@ -116,7 +127,11 @@ fn warm() -> &'static Project {
     WARM.get_or_init(|| {
         let project = Project::fixture();
         let build = project.build();
-        assert_eq!(build.executed("tts"), 7, "the fixture has seven distinct sentences");
+        assert_eq!(
+            build.executed("tts"),
+            7,
+            "the fixture has seven distinct sentences"
+        );
         project
     })
 }
@@ -128,7 +143,11 @@ fn check(mutations: &[Mutation]) {
             failures.push(format!("{} ({}): {message}", mutation.name, mutation.file));
         }
     }
-    assert!(failures.is_empty(), "mutations that broke an invariant:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "mutations that broke an invariant:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn check_one(mutation: &Mutation) -> Result<(), String> {
@@ -139,9 +158,14 @@ fn check_one(mutation: &Mutation) -> Result<(), String> {
     let synthesised = incremental.synthesised_texts();
     let expected: BTreeSet<String> = mutation.tts.iter().map(|s| s.to_string()).collect();
     if synthesised != expected {
-        return Err(format!("synthesised {synthesised:?}, expected {expected:?}"));
+        return Err(format!(
+            "synthesised {synthesised:?}, expected {expected:?}"
+        ));
     }
-    let counts = (incremental.executed("assemble"), incremental.executed("wav"));
+    let counts = (
+        incremental.executed("assemble"),
+        incremental.executed("wav"),
+    );
     if counts != (mutation.assemble, mutation.wav) {
         return Err(format!(
             "executed (assemble, wav) = {counts:?}, expected {:?}",

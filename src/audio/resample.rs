@@ -34,7 +34,8 @@ impl Resampler {
             return Ok(Vec::new());
         }
         let input: Vec<f32> = samples.iter().map(|&s| f32::from(s) / 32768.0).collect();
-        let adapter = InterleavedSlice::new(&input[..], 1, input.len()).map_err(|e| e.to_string())?;
+        let adapter =
+            InterleavedSlice::new(&input[..], 1, input.len()).map_err(|e| e.to_string())?;
         let output = fft
             .process_all(&adapter, input.len(), None)
             .map_err(|e| format!("resampling {} Hz to {} Hz failed: {e}", self.from, self.to))?;
@@ -54,7 +55,11 @@ mod tests {
         let mut r = Resampler::new(22050, 44100).unwrap();
         let out = r.clip(&tone).unwrap();
         assert_eq!(out.len(), 44100);
-        let peak = out[1000..43000].iter().map(|s| s.unsigned_abs()).max().unwrap();
+        let peak = out[1000..43000]
+            .iter()
+            .map(|s| s.unsigned_abs())
+            .max()
+            .unwrap();
         assert!((9000..=11000).contains(&peak), "peak {peak}");
         assert_eq!(r.clip(&tone).unwrap(), out, "deterministic");
     }

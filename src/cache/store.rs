@@ -57,7 +57,10 @@ impl Store {
 
     fn record_path(&self, key: &ActionKey) -> PathBuf {
         let hex = key.hex();
-        self.root.join("ac").join(&hex[..2]).join(format!("{hex}.json"))
+        self.root
+            .join("ac")
+            .join(&hex[..2])
+            .join(format!("{hex}.json"))
     }
 
     pub fn blob_path(&self, hash: &ContentHash) -> PathBuf {

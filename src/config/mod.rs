@@ -47,8 +47,10 @@ impl Config {
             .map(|p| source.sourced(p))
             .collect();
         if episodes.is_empty() {
-            return Err(Diagnostic::error("podcast.episodes is empty: list at least one glob pattern")
-                .at(source.location(episodes_span)));
+            return Err(Diagnostic::error(
+                "podcast.episodes is empty: list at least one glob pattern",
+            )
+            .at(source.location(episodes_span)));
         }
         let voice = VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?;
         let voices = voice_layers(raw.voices, source)?;
@@ -60,7 +62,10 @@ impl Config {
             episodes,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,
             output: Output::from_raw(raw.output.unwrap_or_default(), source)?,
-            target_dir: raw.build.and_then(|b| b.target_dir).map(|t| source.sourced(t)),
+            target_dir: raw
+                .build
+                .and_then(|b| b.target_dir)
+                .map(|t| source.sourced(t)),
             voice,
             voices,
         };
@@ -92,7 +97,10 @@ fn voice_layers(
                 name.value
             )));
         }
-        layers.insert(name.value.to_lowercase(), VoiceLayer::from_raw(raw_voice, source)?);
+        layers.insert(
+            name.value.to_lowercase(),
+            VoiceLayer::from_raw(raw_voice, source)?,
+        );
     }
     Ok(layers)
 }
@@ -111,8 +119,8 @@ pub struct FrontMatter {
 
 impl FrontMatter {
     pub fn parse(source: &SourceText) -> Result<FrontMatter, Diagnostic> {
-        let raw: RawFrontMatter = toml::from_str(&source.text[source.offset..])
-            .map_err(|e| source.toml_error(&e))?;
+        let raw: RawFrontMatter =
+            toml::from_str(&source.text[source.offset..]).map_err(|e| source.toml_error(&e))?;
         Ok(FrontMatter {
             title: raw.title,
             number: raw.number,

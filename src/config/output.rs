@@ -6,7 +6,9 @@ use super::schema::RawOutput;
 use super::source::SourceText;
 use crate::diagnostic::Diagnostic;
 
-pub const SAMPLE_RATES: &[u32] = &[8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000];
+pub const SAMPLE_RATES: &[u32] = &[
+    8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,10 +44,16 @@ impl Output {
             if SAMPLE_RATES.contains(&v.value) {
                 Ok(v.value)
             } else {
-                Err(v.error(format!("unsupported sample_rate {}", v.value)).with_help(format!(
-                    "use one of {}",
-                    SAMPLE_RATES.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
-                )))
+                Err(v
+                    .error(format!("unsupported sample_rate {}", v.value))
+                    .with_help(format!(
+                        "use one of {}",
+                        SAMPLE_RATES
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
             }
         })?;
         let channels = raw.channels.map_or(Ok(1), |v| {
@@ -53,7 +61,10 @@ impl Output {
             if v.value == 1 || v.value == 2 {
                 Ok(v.value)
             } else {
-                Err(v.error(format!("channels must be 1 (mono) or 2 (stereo), not {}", v.value)))
+                Err(v.error(format!(
+                    "channels must be 1 (mono) or 2 (stereo), not {}",
+                    v.value
+                )))
             }
         })?;
         let formats = match raw.formats {
@@ -63,7 +74,8 @@ impl Output {
                 let mut formats = Vec::new();
                 for name in list.into_inner() {
                     let name = source.sourced(name);
-                    let Some(format) = Format::ALL.iter().copied().find(|f| f.name() == name.value) else {
+                    let Some(format) = Format::ALL.iter().copied().find(|f| f.name() == name.value)
+                    else {
                         let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
                         return Err(name
                             .error(format!("unknown output format `{}`", name.value))
@@ -74,8 +86,10 @@ impl Output {
                     }
                 }
                 if formats.is_empty() {
-                    return Err(Diagnostic::error("output.formats is empty: nothing would be built")
-                        .at(source.location(list_span)));
+                    return Err(Diagnostic::error(
+                        "output.formats is empty: nothing would be built",
+                    )
+                    .at(source.location(list_span)));
                 }
                 formats
             }

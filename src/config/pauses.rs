@@ -79,16 +79,16 @@ impl PausesLayer {
             colon_ms: s(raw.colon_ms),
             semicolon_ms: s(raw.semicolon_ms),
         };
-        if let Some(preset) = &layer.preset {
-            if preset_values(&preset.value).is_none() {
-                let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
-                let mut diag = preset.error(format!("unknown pause preset `{}`", preset.value));
-                diag = match crate::diagnostic::did_you_mean(&preset.value, names.iter().copied()) {
-                    Some(best) => diag.with_help(format!("did you mean `{best}`?")),
-                    None => diag.with_help(format!("the presets are {}", names.join(", "))),
-                };
-                return Err(diag);
-            }
+        if let Some(preset) = &layer.preset
+            && preset_values(&preset.value).is_none()
+        {
+            let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+            let mut diag = preset.error(format!("unknown pause preset `{}`", preset.value));
+            diag = match crate::diagnostic::did_you_mean(&preset.value, names.iter().copied()) {
+                Some(best) => diag.with_help(format!("did you mean `{best}`?")),
+                None => diag.with_help(format!("the presets are {}", names.join(", "))),
+            };
+            return Err(diag);
         }
         for (key, value) in [
             ("sentence_ms", &layer.sentence_ms),
@@ -98,13 +98,13 @@ impl PausesLayer {
             ("colon_ms", &layer.colon_ms),
             ("semicolon_ms", &layer.semicolon_ms),
         ] {
-            if let Some(v) = value {
-                if v.value > MAX_PAUSE_MS {
-                    return Err(v.error(format!(
-                        "pauses.{key} = {} is too long: a pause may be at most {MAX_PAUSE_MS} ms",
-                        v.value
-                    )));
-                }
+            if let Some(v) = value
+                && v.value > MAX_PAUSE_MS
+            {
+                return Err(v.error(format!(
+                    "pauses.{key} = {} is too long: a pause may be at most {MAX_PAUSE_MS} ms",
+                    v.value
+                )));
             }
         }
         Ok(layer)
@@ -133,7 +133,9 @@ impl PausesLayer {
             .as_ref()
             .and_then(|p| preset_values(&p.value))
             .unwrap_or(PRESETS[0].1);
-        let v = |value: &Option<Sourced<u32>>, default: u32| value.as_ref().map_or(default, |v| v.value);
+        let v = |value: &Option<Sourced<u32>>, default: u32| {
+            value.as_ref().map_or(default, |v| v.value)
+        };
         Pauses {
             sentence_ms: v(&self.sentence_ms, preset.sentence_ms),
             paragraph_ms: v(&self.paragraph_ms, preset.paragraph_ms),

@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn hint_suggests_the_near_key() {
-        let message = "unknown field `sentense_ms`, expected one of `preset`, `sentence_ms`, `comma_ms`";
+        let message =
+            "unknown field `sentense_ms`, expected one of `preset`, `sentence_ms`, `comma_ms`";
         assert_eq!(
             unknown_key_hint(message).as_deref(),
             Some("did you mean `sentence_ms`?")

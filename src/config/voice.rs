@@ -34,15 +34,18 @@ impl VoiceLayer {
         check_range("rate", "words per minute", &layer.rate, RATE_RANGE)?;
         check_range("pitch", "", &layer.pitch, PITCH_RANGE)?;
         check_range("volume", "", &layer.volume, VOLUME_RANGE)?;
-        if let Some(engine) = &layer.engine {
-            if !engines::NAMES.contains(&engine.value.as_str()) {
-                let mut diag = engine.error(format!("unknown engine `{}`", engine.value));
-                diag = match crate::diagnostic::did_you_mean(&engine.value, engines::NAMES.iter().copied()) {
-                    Some(best) => diag.with_help(format!("did you mean `{best}`?")),
-                    None => diag.with_help(format!("available engines: {}", engines::NAMES.join(", "))),
-                };
-                return Err(diag);
-            }
+        if let Some(engine) = &layer.engine
+            && !engines::NAMES.contains(&engine.value.as_str())
+        {
+            let mut diag = engine.error(format!("unknown engine `{}`", engine.value));
+            diag = match crate::diagnostic::did_you_mean(
+                &engine.value,
+                engines::NAMES.iter().copied(),
+            ) {
+                Some(best) => diag.with_help(format!("did you mean `{best}`?")),
+                None => diag.with_help(format!("available engines: {}", engines::NAMES.join(", "))),
+            };
+            return Err(diag);
         }
         Ok(layer)
     }
@@ -94,7 +97,11 @@ fn check_range(
             v.value,
             range.start(),
             range.end(),
-            if unit.is_empty() { String::new() } else { format!(" {unit}") }
+            if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {unit}")
+            }
         ))),
         _ => Ok(()),
     }

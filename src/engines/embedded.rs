@@ -46,7 +46,8 @@ impl Embedded {
     pub fn install(root: &Path) -> Result<Embedded, String> {
         let data_dir = root.join("espeak-ng-0.2.0");
         if !data_dir.join("phontab").exists() {
-            std::fs::create_dir_all(root).map_err(|e| format!("creating {}: {e}", root.display()))?;
+            std::fs::create_dir_all(root)
+                .map_err(|e| format!("creating {}: {e}", root.display()))?;
             let staging = tempfile::Builder::new()
                 .prefix(".espeak-ng-data")
                 .tempdir_in(root)

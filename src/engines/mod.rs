@@ -107,8 +107,10 @@ impl Engines {
     #[cfg(not(feature = "embedded-voice"))]
     fn embedded(&self) -> Result<&dyn Engine, String> {
         let _ = (&self.data_root, &self.embedded);
-        Err("the embedded voice is not in this build of pod (it was built without the \
+        Err(
+            "the embedded voice is not in this build of pod (it was built without the \
              `embedded-voice` feature); rebuild with default features or choose another engine"
-            .to_string())
+                .to_string(),
+        )
     }
 }

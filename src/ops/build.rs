@@ -60,7 +60,8 @@ pub fn build(args: &BuildArgs) -> Exit {
         .num_threads(jobs)
         .build()
         .expect("a thread pool");
-    let outcome = pool.install(|| Executor::new(&graph, &store, &engines, &reporter, &layout).run());
+    let outcome =
+        pool.install(|| Executor::new(&graph, &store, &engines, &reporter, &layout).run());
 
     for step in &outcome.steps {
         reporter.json(json!({
@@ -81,12 +82,15 @@ type Planned = (TargetLayout, Vec<Arc<EpisodePlan>>);
 /// Everything up to the step graph. Pure apart from reading the project's
 /// files: a bad config or script stops here, before anything is written.
 fn plan_build(args: &BuildArgs, reporter: &Reporter) -> Result<Planned, Vec<Diagnostic>> {
-    let manifest = project::locate_manifest(args.project.manifest_path.as_deref()).map_err(|e| vec![e])?;
+    let manifest =
+        project::locate_manifest(args.project.manifest_path.as_deref()).map_err(|e| vec![e])?;
     let text = project::read_manifest(&manifest).map_err(|e| vec![e])?;
     let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
     let db = PlanDb::default();
     let project_input = ProjectInput::new(&db, project::display(&manifest).into(), text);
-    let config = plan::config(&db, project_input).as_ref().map_err(|e| vec![e.clone()])?;
+    let config = plan::config(&db, project_input)
+        .as_ref()
+        .map_err(|e| vec![e.clone()])?;
 
     let (files, warnings) = project::episode_files(config, &root).map_err(|e| vec![e])?;
     for warning in &warnings {
@@ -94,7 +98,9 @@ fn plan_build(args: &BuildArgs, reporter: &Reporter) -> Result<Planned, Vec<Diag
     }
     let files = project::select_episodes(files, &args.episodes).map_err(|e| vec![e])?;
     if files.is_empty() {
-        return Err(vec![Diagnostic::error("the project has no episodes: no file matches podcast.episodes")]);
+        return Err(vec![Diagnostic::error(
+            "the project has no episodes: no file matches podcast.episodes",
+        )]);
     }
 
     let mut plans = Vec::new();
@@ -103,11 +109,20 @@ fn plan_build(args: &BuildArgs, reporter: &Reporter) -> Result<Planned, Vec<Diag
         let bytes = match std::fs::read(&file.path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                errors.push(Diagnostic::error(format!("cannot read `{}`: {e}", project::display(&file.path))));
+                errors.push(Diagnostic::error(format!(
+                    "cannot read `{}`: {e}",
+                    project::display(&file.path)
+                )));
                 continue;
             }
         };
-        let script = ScriptInput::new(&db, project_input, project::display(&file.path).into(), file.id, bytes);
+        let script = ScriptInput::new(
+            &db,
+            project_input,
+            project::display(&file.path).into(),
+            file.id,
+            bytes,
+        );
         match plan::episode_plan(&db, script) {
             Ok(plan) => {
                 for warning in &plan.warnings {
@@ -125,7 +140,12 @@ fn plan_build(args: &BuildArgs, reporter: &Reporter) -> Result<Planned, Vec<Diag
     Ok((TargetLayout::new(target), plans))
 }
 
-fn finished(reporter: &Reporter, outcome: Option<(&BuildOutcome, usize)>, started: Instant, success: bool) {
+fn finished(
+    reporter: &Reporter,
+    outcome: Option<(&BuildOutcome, usize)>,
+    started: Instant,
+    success: bool,
+) {
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut outputs = Vec::new();
     if let Some((outcome, _)) = outcome {
@@ -153,18 +173,23 @@ fn finished(reporter: &Reporter, outcome: Option<(&BuildOutcome, usize)>, starte
         "counts": counts,
         "outputs": outputs,
     }));
-    if reporter.format() == MessageFormat::Human && success {
-        if let Some((outcome, episodes)) = outcome {
-            let executed = outcome.steps.iter().filter(|s| s.status == Status::Executed).count();
-            let cached = outcome.steps.len() - executed;
-            let noun = if episodes == 1 { "episode" } else { "episodes" };
-            reporter.status(
-                "Finished",
-                &format!(
-                    "{episodes} {noun} in {:.2}s ({executed} steps executed, {cached} cached)",
-                    started.elapsed().as_secs_f64()
-                ),
-            );
-        }
+    if reporter.format() == MessageFormat::Human
+        && success
+        && let Some((outcome, episodes)) = outcome
+    {
+        let executed = outcome
+            .steps
+            .iter()
+            .filter(|s| s.status == Status::Executed)
+            .count();
+        let cached = outcome.steps.len() - executed;
+        let noun = if episodes == 1 { "episode" } else { "episodes" };
+        reporter.status(
+            "Finished",
+            &format!(
+                "{episodes} {noun} in {:.2}s ({executed} steps executed, {cached} cached)",
+                started.elapsed().as_secs_f64()
+            ),
+        );
     }
 }

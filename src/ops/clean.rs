@@ -25,7 +25,8 @@ pub fn clean(args: &CleanArgs) -> Exit {
 
 fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> {
     let usage = |d: Diagnostic| (Exit::Usage, d);
-    let manifest = project::locate_manifest(args.project.manifest_path.as_deref()).map_err(usage)?;
+    let manifest =
+        project::locate_manifest(args.project.manifest_path.as_deref()).map_err(usage)?;
     let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
     let config = match args.project.target_dir {
         // The target directory is all clean needs; a broken config should
@@ -46,7 +47,10 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
     let layout = TargetLayout::new(target.clone());
 
     if fs::symlink_metadata(&target).is_err() {
-        reporter.status(if args.dry_run { "Summary" } else { "Removed" }, "0 files, 0 B total");
+        reporter.status(
+            if args.dry_run { "Summary" } else { "Removed" },
+            "0 files, 0 B total",
+        );
         return Ok(());
     }
     let whole = !args.cache && !args.outputs;
@@ -63,7 +67,10 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
             Ok(Some(lock)) => Some(lock),
             Ok(None) => {
                 reporter.status("Blocking", "waiting for a running build to finish");
-                Some(FileLock::acquire(&path, LockKind::Exclusive).map_err(|e| io_error(&path, e))?)
+                Some(
+                    FileLock::acquire(&path, LockKind::Exclusive)
+                        .map_err(|e| io_error(&path, e))?,
+                )
             }
             Err(e) => return Err(io_error(&path, e)),
         }
@@ -99,7 +106,10 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
     let noun = if total.files == 1 { "file" } else { "files" };
     let summary = format!("{} {noun}, {} total", total.files, human_bytes(total.bytes));
     if args.dry_run {
-        reporter.status("Summary", &format!("{summary} (dry run: nothing was removed)"));
+        reporter.status(
+            "Summary",
+            &format!("{summary} (dry run: nothing was removed)"),
+        );
     } else {
         reporter.status("Removed", &summary);
     }
@@ -131,10 +141,16 @@ fn check_pod_owned(target: &Path) -> Result<(), Diagnostic> {
         // Removing the link itself is safe; nothing behind it is touched.
         return Ok(());
     }
-    let cargo_owned = [".rustc_info.json", "debug/.cargo-lock", "release/.cargo-lock"]
-        .iter()
-        .any(|p| target.join(p).exists());
-    let empty = fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);
+    let cargo_owned = [
+        ".rustc_info.json",
+        "debug/.cargo-lock",
+        "release/.cargo-lock",
+    ]
+    .iter()
+    .any(|p| target.join(p).exists());
+    let empty = fs::read_dir(target)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
     if cargo_owned || (!empty && !target.join(MARKER).exists()) {
         let why = if cargo_owned {
             "it is also cargo's build directory"
@@ -161,7 +177,9 @@ struct Tally {
 /// Counts files and bytes without following symlinks.
 fn measure(path: &Path) -> Tally {
     let mut tally = Tally::default();
-    let Ok(meta) = fs::symlink_metadata(path) else { return tally };
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return tally;
+    };
     if meta.is_dir() {
         if let Ok(entries) = fs::read_dir(path) {
             for entry in entries.flatten() {
@@ -189,7 +207,10 @@ fn remove(path: &Path) -> std::io::Result<()> {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> (Exit, Diagnostic) {
-    (Exit::Failed, Diagnostic::error(format!("{}: {e}", project::display(path))))
+    (
+        Exit::Failed,
+        Diagnostic::error(format!("{}: {e}", project::display(path))),
+    )
 }
 
 pub fn human_bytes(bytes: u64) -> String {

@@ -32,7 +32,13 @@ mod tests {
         let text = "a <!-- x\né --> b";
         let blanked = blank(text).unwrap();
         assert_eq!(blanked.len(), text.len());
-        assert_eq!(blanked.trim_end_matches(' ').split_whitespace().collect::<Vec<_>>(), vec!["a", "b"]);
+        assert_eq!(
+            blanked
+                .trim_end_matches(' ')
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            vec!["a", "b"]
+        );
         assert_eq!(blanked.matches('\n').count(), 1);
     }
 

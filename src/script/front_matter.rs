@@ -12,10 +12,16 @@ pub struct Split {
 pub fn split(text: &str) -> Result<Split, ()> {
     let mut lines = line_ranges(text);
     let Some(first) = lines.next() else {
-        return Ok(Split { toml: None, body_start: 0 });
+        return Ok(Split {
+            toml: None,
+            body_start: 0,
+        });
     };
     if text[first.clone()].trim_end() != "+++" {
-        return Ok(Split { toml: None, body_start: 0 });
+        return Ok(Split {
+            toml: None,
+            body_start: 0,
+        });
     }
     for line in lines {
         if text[line.clone()].trim_end() == "+++" {

@@ -71,10 +71,10 @@ pub fn parse(file: &Path, bytes: &[u8], voices: &[String]) -> Result<Script, Dia
                 None => line.clone(),
             });
         }
-        if index + 1 == lines.len() {
-            if let Some(range) = paragraph.take() {
-                push_paragraph(&mut script, &body, base, range, voices, &text, file)?;
-            }
+        if index + 1 == lines.len()
+            && let Some(range) = paragraph.take()
+        {
+            push_paragraph(&mut script, &body, base, range, voices, &text, file)?;
         }
     }
     script
@@ -114,16 +114,21 @@ fn push_paragraph(
         } else if let Some(best) = did_you_mean(name, voices.iter().map(String::as_str)) {
             let prefix_start = range.start + (raw.len() - raw.trim_start().len());
             script.warnings.push(
-                Diagnostic::warning(format!("`{name}:` is not a voice, so this paragraph is spoken by the default voice"))
-                    .at(at(prefix_start..prefix_start + name.len() + 1))
-                    .with_help(format!("did you mean `{best}`? voices are the keys of [voices]")),
+                Diagnostic::warning(format!(
+                    "`{name}:` is not a voice, so this paragraph is spoken by the default voice"
+                ))
+                .at(at(prefix_start..prefix_start + name.len() + 1))
+                .with_help(format!(
+                    "did you mean `{best}`? voices are the keys of [voices]"
+                )),
             );
         }
     }
     let content = &body[content_start..range.end];
     let markers = pause::find(content).map_err(|bad| {
-        Diagnostic::error(bad.message)
-            .at(at(content_start + bad.range.start..content_start + bad.range.end))
+        Diagnostic::error(bad.message).at(at(
+            content_start + bad.range.start..content_start + bad.range.end
+        ))
     })?;
 
     let mut items = Vec::new();
@@ -148,7 +153,10 @@ fn push_paragraph(
         }
     }
     if !items.is_empty() {
-        let chapter = script.chapters.last_mut().expect("there is always a chapter");
+        let chapter = script
+            .chapters
+            .last_mut()
+            .expect("there is always a chapter");
         chapter.paragraphs.push(Paragraph { speaker, items });
     }
     Ok(())
@@ -163,8 +171,11 @@ fn speaker_prefix(paragraph: &str) -> Option<(&str, usize)> {
     let plain = !name.is_empty()
         && name.chars().count() <= 32
         && name.starts_with(char::is_alphabetic)
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'));
-    let followed_by_space = rest[colon + 1..].starts_with(char::is_whitespace) || colon + 1 == rest.len();
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'));
+    let followed_by_space =
+        rest[colon + 1..].starts_with(char::is_whitespace) || colon + 1 == rest.len();
     (plain && followed_by_space).then_some((name.trim_end(), lead + colon + 1))
 }
 
@@ -185,7 +196,11 @@ fn not_utf8(file: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic
         "the script is not valid UTF-8 (byte 0x{:02x} at offset {valid})",
         bytes[valid]
     ))
-    .at(Location::new(file, &lossy, valid..valid + '\u{fffd}'.len_utf8()))
+    .at(Location::new(
+        file,
+        &lossy,
+        valid..valid + '\u{fffd}'.len_utf8(),
+    ))
     .with_help("save the script as UTF-8")
 }
 
@@ -193,7 +208,7 @@ fn not_utf8(file: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic
 /// same span in the whole file so the snippet shows real lines.
 fn relocate(mut diag: Diagnostic, file: &Path, text: &Arc<str>) -> Diagnostic {
     if let Some(loc) = diag.location.take() {
-        diag.location = Some(Location::new(file, text, loc.span));
+        diag.location = Some(Box::new(Location::new(file, text, loc.span.clone())));
     }
     diag
 }
@@ -226,21 +241,43 @@ mod tests {
         );
         assert_eq!(script.front.title.as_deref(), Some("One"));
         let titles: Vec<_> = script.chapters.iter().map(|c| c.title.clone()).collect();
-        assert_eq!(titles, vec![None, Some("First".into()), Some("Second".into())]);
+        assert_eq!(
+            titles,
+            vec![None, Some("First".into()), Some("Second".into())]
+        );
         assert_eq!(
             spoken(&script),
-            vec!["Intro line.", "Hello, world.", "Second", "<1500>", "half.", "I agree.", "The end."]
+            vec![
+                "Intro line.",
+                "Hello, world.",
+                "Second",
+                "<1500>",
+                "half.",
+                "I agree.",
+                "The end."
+            ]
         );
-        assert_eq!(script.chapters[1].paragraphs[1].speaker.as_deref(), Some("guest"));
-        let Item::Speech(first) = &script.chapters[1].paragraphs[0].items[0] else { panic!() };
-        assert_eq!((first.line, first.column), (7, 1));
+        assert_eq!(
+            script.chapters[1].paragraphs[1].speaker.as_deref(),
+            Some("guest")
+        );
+        let Item::Speech(first) = &script.chapters[1].paragraphs[0].items[0] else {
+            panic!()
+        };
+        assert_eq!((first.line, first.column), (8, 1));
     }
 
     #[test]
     fn near_miss_speaker_warns() {
         let script = parse_str("Gust: hello there.\n");
         assert_eq!(script.warnings.len(), 1);
-        assert!(script.warnings[0].help.as_deref().unwrap().contains("`guest`"));
+        assert!(
+            script.warnings[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("`guest`")
+        );
         assert_eq!(spoken(&script), vec!["Gust: hello there."]);
     }
 

@@ -63,7 +63,9 @@ fn parse_duration(spec: &str) -> Result<u32, String> {
         return Err(usage());
     }
     if whole.len() > 9 {
-        return Err(format!("pause `{spec}` is too long: at most {MAX_PAUSE_MS} ms"));
+        return Err(format!(
+            "pause `{spec}` is too long: at most {MAX_PAUSE_MS} ms"
+        ));
     }
     let whole: u64 = whole.parse().map_err(|_| usage())?;
     // Fractions finer than a millisecond are refused rather than rounded.
@@ -80,7 +82,9 @@ fn parse_duration(spec: &str) -> Result<u32, String> {
     };
     let ms = whole * unit_ms + fraction_ms;
     if ms > MAX_PAUSE_MS as u64 {
-        return Err(format!("pause `{spec}` is too long: at most {MAX_PAUSE_MS} ms"));
+        return Err(format!(
+            "pause `{spec}` is too long: at most {MAX_PAUSE_MS} ms"
+        ));
     }
     Ok(ms as u32)
 }
@@ -100,7 +104,9 @@ mod tests {
 
     #[test]
     fn refuses_bad_and_absurd_durations() {
-        for bad in ["", "1.5", "-1s", "1,5s", "nans", "infs", "1.s", ".5s", "1.5ms", "0.0001s", "36000s"] {
+        for bad in [
+            "", "1.5", "-1s", "1,5s", "nans", "infs", "1.s", ".5s", "1.5ms", "0.0001s", "36000s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -109,7 +115,10 @@ mod tests {
     fn finds_markers_and_reports_bad_ones() {
         let text = "One [pause 1s] two [link](x) three [PAUSE 20ms].";
         let markers = find(text).unwrap();
-        assert_eq!(markers.iter().map(|m| m.ms).collect::<Vec<_>>(), vec![1000, 20]);
+        assert_eq!(
+            markers.iter().map(|m| m.ms).collect::<Vec<_>>(),
+            vec![1000, 20]
+        );
         assert_eq!(&text[markers[0].range.clone()], "[pause 1s]");
         let bad = find("Wait [pause 3x] here").unwrap_err();
         assert_eq!(bad.range, 5..15);

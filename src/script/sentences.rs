@@ -26,12 +26,18 @@ pub fn split(text: &str) -> Vec<Range<usize>> {
         if matches!(c, '.' | '!' | '?') {
             // Take the whole run of marks and closers: `?!`, `...`, `."`.
             let mut j = i + 1;
-            while j < chars.len() && (matches!(chars[j].1, '.' | '!' | '?') || is_closer(chars[j].1)) {
+            while j < chars.len()
+                && (matches!(chars[j].1, '.' | '!' | '?') || is_closer(chars[j].1))
+            {
                 j += 1;
             }
             let at_end = j == chars.len();
             let before_space = !at_end && chars[j].1.is_whitespace();
-            if (at_end || before_space) && !(c == '.' && j == i + 1 && is_abbreviation(text, chars[i].0, next_word(&chars, j))) {
+            if (at_end || before_space)
+                && !(c == '.'
+                    && j == i + 1
+                    && is_abbreviation(text, chars[i].0, next_word(&chars, j)))
+            {
                 let end = if at_end { text.len() } else { chars[j].0 };
                 push_trimmed(text, start..end, &mut sentences);
                 start = end;
@@ -46,24 +52,30 @@ pub fn split(text: &str) -> Vec<Range<usize>> {
 }
 
 fn next_word(chars: &[(usize, char)], from: usize) -> Option<char> {
-    chars[from..].iter().map(|(_, c)| *c).find(|c| !c.is_whitespace())
+    chars[from..]
+        .iter()
+        .map(|(_, c)| *c)
+        .find(|c| !c.is_whitespace())
 }
 
 /// Whether the period at byte `dot` ends an abbreviation rather than a sentence.
 fn is_abbreviation(text: &str, dot: usize, next: Option<char>) -> bool {
     let word_start = text[..dot]
         .rfind(|c: char| c.is_whitespace() || c == '(' || c == '"')
-        .map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
+        .map_or(0, |i| {
+            i + text[i..].chars().next().map_or(1, char::len_utf8)
+        });
     let word = text[word_start..dot].to_lowercase();
     if word.is_empty() {
         return false;
     }
     // A single capital letter is an initial: "J. R. R. Tolkien".
     let mut letters = word.chars();
-    if let (Some(first), None) = (letters.next(), letters.next()) {
-        if first.is_alphabetic() && text[word_start..].starts_with(|c: char| c.is_uppercase()) {
-            return true;
-        }
+    if let (Some(first), None) = (letters.next(), letters.next())
+        && first.is_alphabetic()
+        && text[word_start..].starts_with(|c: char| c.is_uppercase())
+    {
+        return true;
     }
     if !ABBREVIATIONS.contains(&word.as_str()) {
         return false;
@@ -128,7 +140,11 @@ mod tests {
     fn etc_ends_a_sentence_before_a_capital() {
         assert_eq!(
             sentences("Apples, pears etc. are fruit. We like fruit etc. Next one."),
-            vec!["Apples, pears etc. are fruit.", "We like fruit etc.", "Next one."]
+            vec![
+                "Apples, pears etc. are fruit.",
+                "We like fruit etc.",
+                "Next one."
+            ]
         );
     }
 }

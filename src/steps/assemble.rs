@@ -42,9 +42,14 @@ impl Step for Assemble {
         let mut resamplers: HashMap<u32, Resampler> = HashMap::new();
         for item in &input.items {
             match item {
-                AssembleItem::SilenceMs(ms) => writer.silence(ms_to_frames(*ms, input.sample_rate))?,
+                AssembleItem::SilenceMs(ms) => {
+                    writer.silence(ms_to_frames(*ms, input.sample_rate))?
+                }
                 AssembleItem::Speech(hash) => {
-                    let bytes = tools.store.read_verified(hash).map_err(StepError::CorruptInput)?;
+                    let bytes = tools
+                        .store
+                        .read_verified(hash)
+                        .map_err(StepError::CorruptInput)?;
                     let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
                     for part in &clip.parts {
                         match part {
@@ -56,7 +61,8 @@ impl Step for Assemble {
                                             .map_err(StepError::Failed)?,
                                     ),
                                 };
-                                writer.samples(resampler.clip(samples).map_err(StepError::Failed)?)?;
+                                writer
+                                    .samples(resampler.clip(samples).map_err(StepError::Failed)?)?;
                             }
                             ClipPart::Silence { ms } => {
                                 writer.silence(ms_to_frames(*ms, input.sample_rate))?

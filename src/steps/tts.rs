@@ -82,7 +82,10 @@ impl Step for Tts {
     }
 
     fn run(input: &TtsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let engine = tools.engines.get(&input.voice.engine).map_err(StepError::Failed)?;
+        let engine = tools
+            .engines
+            .get(&input.voice.engine)
+            .map_err(StepError::Failed)?;
         let mut clip = Clip {
             sample_rate: 0,
             parts: Vec::new(),
@@ -94,7 +97,8 @@ impl Step for Tts {
                         .synthesize(&input.voice, text)
                         .map_err(StepError::Failed)?;
                     clip.sample_rate = speech.sample_rate;
-                    clip.parts.push(ClipPart::Audio(trim_digital_silence(speech.samples)));
+                    clip.parts
+                        .push(ClipPart::Audio(trim_digital_silence(speech.samples)));
                 }
                 TtsPart::BreakMs(ms) => clip.parts.push(ClipPart::Silence { ms: *ms }),
             }
@@ -108,7 +112,10 @@ impl Step for Tts {
 fn trim_digital_silence(mut samples: Vec<i16>) -> Vec<i16> {
     let end = samples.iter().rposition(|&s| s != 0).map_or(0, |i| i + 1);
     samples.truncate(end);
-    let start = samples.iter().position(|&s| s != 0).unwrap_or(samples.len());
+    let start = samples
+        .iter()
+        .position(|&s| s != 0)
+        .unwrap_or(samples.len());
     samples.drain(..start);
     samples
 }
@@ -138,7 +145,11 @@ mod tests {
 
     #[test]
     fn breaks_at_marks_followed_by_space_only() {
-        let input = TtsInput::new(&voice(), "At 3:30, we sold 1,000 units; then: rest.", &PAUSES);
+        let input = TtsInput::new(
+            &voice(),
+            "At 3:30, we sold 1,000 units; then: rest.",
+            &PAUSES,
+        );
         assert_eq!(
             input.parts,
             vec![
@@ -156,13 +167,19 @@ mod tests {
     #[test]
     fn a_sentence_without_marks_does_not_read_their_pauses() {
         let a = TtsInput::new(&voice(), "No commas here.", &PAUSES);
-        let other = Pauses { comma_ms: 999, ..PAUSES };
+        let other = Pauses {
+            comma_ms: 999,
+            ..PAUSES
+        };
         assert_eq!(a, TtsInput::new(&voice(), "No commas here.", &other));
     }
 
     #[test]
     fn trims_only_exact_zeros() {
-        assert_eq!(trim_digital_silence(vec![0, 0, 1, 0, -1, 0]), vec![1, 0, -1]);
+        assert_eq!(
+            trim_digital_silence(vec![0, 0, 1, 0, -1, 0]),
+            vec![1, 0, -1]
+        );
         assert!(trim_digital_silence(vec![0, 0]).is_empty());
     }
 }

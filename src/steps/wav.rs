@@ -24,7 +24,10 @@ impl Step for Wav {
     type Input = WavInput;
 
     fn run(input: &WavInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let pcm = tools.store.open_verified(&input.pcm).map_err(StepError::CorruptInput)?;
+        let pcm = tools
+            .store
+            .open_verified(&input.pcm)
+            .map_err(StepError::CorruptInput)?;
         let spec = hound::WavSpec {
             channels: input.channels,
             sample_rate: input.sample_rate,

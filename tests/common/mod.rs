@@ -19,14 +19,18 @@ pub struct Project {
 
 impl Project {
     pub fn fixture() -> Project {
-        let project = Project { dir: TempDir::new().unwrap() };
+        let project = Project {
+            dir: TempDir::new().unwrap(),
+        };
         copy_dir(Path::new(FIXTURE), project.root());
         project
     }
 
     /// A copy of another project, target directory (warm cache) included.
     pub fn copy_of(other: &Project) -> Project {
-        let project = Project { dir: TempDir::new().unwrap() };
+        let project = Project {
+            dir: TempDir::new().unwrap(),
+        };
         copy_dir(other.root(), project.root());
         project
     }
@@ -52,13 +56,19 @@ impl Project {
     /// Replaces exactly one occurrence of `from` in a file.
     pub fn edit(&self, relative: &str, from: &str, to: &str) {
         let text = self.read(relative);
-        assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once in {relative}");
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "{from:?} must occur once in {relative}"
+        );
         self.write(relative, &text.replacen(from, to, 1));
     }
 
     pub fn pod(&self) -> Command {
         let mut cmd = Command::cargo_bin("pod").unwrap();
-        cmd.current_dir(self.root()).env_remove("POD_TARGET_DIR").env("CI", "1");
+        cmd.current_dir(self.root())
+            .env_remove("POD_TARGET_DIR")
+            .env("CI", "1");
         cmd
     }
 
@@ -88,14 +98,20 @@ impl Project {
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     fn walk(base: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let Ok(entries) = fs::read_dir(dir) else { return };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let kind = entry.file_type().unwrap();
             if kind.is_dir() {
                 walk(base, &path, files);
             } else {
-                let bytes = if kind.is_symlink() { Vec::new() } else { fs::read(&path).unwrap() };
+                let bytes = if kind.is_symlink() {
+                    Vec::new()
+                } else {
+                    fs::read(&path).unwrap()
+                };
                 files.insert(path.strip_prefix(base).unwrap().to_path_buf(), bytes);
             }
         }
@@ -128,7 +144,9 @@ impl Build {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let messages = stdout
             .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}")))
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
+            })
             .collect();
         Build {
             output,
@@ -156,21 +174,34 @@ impl Build {
     }
 
     pub fn steps(&self) -> Vec<&Value> {
-        self.messages.iter().filter(|m| m["reason"] == "step").collect()
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "step")
+            .collect()
     }
 
     pub fn finished(&self) -> &Value {
-        let finished: Vec<&Value> = self.messages.iter().filter(|m| m["reason"] == "build-finished").collect();
+        let finished: Vec<&Value> = self
+            .messages
+            .iter()
+            .filter(|m| m["reason"] == "build-finished")
+            .collect();
         assert_eq!(finished.len(), 1, "exactly one build-finished message");
         finished[0]
     }
 
     pub fn errors(&self) -> Vec<&Value> {
-        self.messages.iter().filter(|m| m["reason"] == "error").collect()
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "error")
+            .collect()
     }
 
     pub fn warnings(&self) -> Vec<&Value> {
-        self.messages.iter().filter(|m| m["reason"] == "warning").collect()
+        self.messages
+            .iter()
+            .filter(|m| m["reason"] == "warning")
+            .collect()
     }
 
     /// `executed` count of a step kind.
@@ -195,7 +226,11 @@ impl Build {
             .filter(|s| s["kind"] == "tts" && s["status"] == "executed")
             .map(|s| {
                 let key = s["key"].as_str().unwrap();
-                let record = self.target.join("cache/ac").join(&key[..2]).join(format!("{key}.json"));
+                let record = self
+                    .target
+                    .join("cache/ac")
+                    .join(&key[..2])
+                    .join(format!("{key}.json"));
                 let record: Value = serde_json::from_slice(&fs::read(&record).unwrap()).unwrap();
                 record["input"]["parts"]
                     .as_array()
@@ -215,7 +250,10 @@ impl Build {
             .unwrap()
             .iter()
             .map(|o| {
-                let key = (o["episode"].as_str().unwrap().to_string(), o["format"].as_str().unwrap().to_string());
+                let key = (
+                    o["episode"].as_str().unwrap().to_string(),
+                    o["format"].as_str().unwrap().to_string(),
+                );
                 (key, fs::read(o["path"].as_str().unwrap()).unwrap())
             })
             .collect()

@@ -1,0 +1,247 @@
+//! Bad configs and scripts: a `file:line:column` error, exit code 2, and every
+//! existing output and cache entry left exactly as it was.
+
+mod common;
+
+use common::Project;
+
+struct Bad {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    /// Expected place of the error and a piece of its message.
+    line: u64,
+    column: u64,
+    message: &'static str,
+}
+
+const fn bad(
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    line: u64,
+    column: u64,
+    message: &'static str,
+) -> Bad {
+    Bad {
+        file,
+        from,
+        to,
+        line,
+        column,
+        message,
+    }
+}
+
+const TOML: &str = "podcast.toml";
+const A: &str = "episodes/a.md";
+
+const CASES: &[Bad] = &[
+    bad(
+        TOML,
+        "sentence_ms = 400",
+        "sentense_ms = 400",
+        21,
+        1,
+        "unknown field `sentense_ms`",
+    ),
+    bad(TOML, "rate = 175", "rate = nan", 11, 8, "NaN"),
+    bad(TOML, "rate = 175", "rate = inf", 11, 8, "inf"),
+    bad(TOML, "rate = 175", "rate = -5", 11, 8, "-5"),
+    bad(TOML, "rate = 175", "rate = 9000", 11, 8, "out of range"),
+    bad(TOML, "pitch = 50", "pitch = 50.5", 12, 9, "expected u32"),
+    bad(
+        TOML,
+        "comma_ms = 150",
+        "comma_ms = 36000000",
+        22,
+        12,
+        "too long",
+    ),
+    bad(
+        TOML,
+        "preset = \"natural\"",
+        "preset = \"natral\"",
+        20,
+        10,
+        "unknown pause preset",
+    ),
+    bad(
+        TOML,
+        "engine = \"embedded\"",
+        "engine = \"embeded\"",
+        9,
+        10,
+        "unknown engine",
+    ),
+    bad(
+        TOML,
+        "voice = \"en-us\"",
+        "voice = \"fr-fr\"",
+        10,
+        9,
+        "no voice `fr-fr`",
+    ),
+    bad(
+        TOML,
+        "sample_rate = 22050",
+        "sample_rate = 12345",
+        25,
+        15,
+        "unsupported sample_rate",
+    ),
+    bad(
+        TOML,
+        "channels = 1",
+        "channels = 6",
+        26,
+        12,
+        "channels must be 1",
+    ),
+    bad(
+        TOML,
+        "formats = [\"wav\"]",
+        "formats = [\"ogg\"]",
+        27,
+        12,
+        "unknown output format",
+    ),
+    bad(TOML, "[pauses]", "[pauses", 19, 8, ""),
+    bad(
+        A,
+        "Short one.",
+        "Short [pause 3x] one.",
+        11,
+        28,
+        "invalid pause",
+    ),
+    bad(
+        A,
+        "Short one.",
+        "Short [pause 11h] one.",
+        11,
+        28,
+        "invalid pause",
+    ),
+    bad(
+        A,
+        "Short one.",
+        "Short [pause 120s] one.",
+        11,
+        28,
+        "too long",
+    ),
+    bad(
+        A,
+        "Short one.",
+        "Short [pause 1.5s one.",
+        11,
+        28,
+        "unclosed",
+    ),
+    bad(A, "Short one.", "Short <!-- one.", 11, 28, "never closed"),
+    bad(A, "+++\n\nHello", "\nHello", 1, 1, "never closed"),
+    bad(A, "number = 1", "number = \"one\"", 3, 10, "expected u32"),
+    bad(A, "number = 1", "numbr = 1", 3, 1, "unknown field `numbr`"),
+    bad(A, "rate = 170", "rate = 17", 8, 8, "out of range"),
+];
+
+#[test]
+fn bad_input_is_located_and_changes_nothing() {
+    let project = Project::fixture();
+    project.build();
+    let before = project.target_snapshot();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let original = project.read(case.file);
+        project.edit(case.file, case.from, case.to);
+        let build = project.build_with(&[]);
+        let errors = build.errors();
+        let problem = if build.code() != 2 {
+            Some(format!("exit code {}", build.code()))
+        } else if errors.len() != 1 {
+            Some(format!("{} error messages", errors.len()))
+        } else if errors[0]["file"] != case.file
+            || errors[0]["line"] != case.line
+            || errors[0]["column"] != case.column
+        {
+            Some(format!(
+                "located at {}:{}:{}",
+                errors[0]["file"], errors[0]["line"], errors[0]["column"]
+            ))
+        } else if !errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(case.message)
+        {
+            Some(format!("message {}", errors[0]["message"]))
+        } else if project.target_snapshot() != before {
+            Some("the target directory changed".into())
+        } else if build.finished()["success"] != false {
+            Some("build-finished did not say success: false".into())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            failures.push(format!("{} -> {}: {problem}", case.from, case.to));
+        }
+        project.write(case.file, &original);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn human_errors_point_at_file_line_column() {
+    let project = Project::fixture();
+    project.edit("podcast.toml", "sentence_ms = 400", "sentense_ms = 400");
+    let output = project.pod().arg("build").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--> podcast.toml:21:1"), "{stderr}");
+    assert!(stderr.contains("did you mean `sentence_ms`?"), "{stderr}");
+    assert!(
+        !project.path("target").exists(),
+        "nothing is written for a bad config"
+    );
+}
+
+#[test]
+fn a_non_utf8_script_is_located() {
+    let project = Project::fixture();
+    std::fs::write(
+        project.path("episodes/b.md"),
+        b"Fine line.\n\nBad \xff byte.\n",
+    )
+    .unwrap();
+    let build = project.build_with(&[]);
+    assert_eq!(build.code(), 2);
+    let error = build.errors()[0];
+    assert_eq!(
+        (error["line"].as_u64(), error["column"].as_u64()),
+        (Some(3), Some(5))
+    );
+    assert!(error["message"].as_str().unwrap().contains("UTF-8"));
+}
+
+#[test]
+fn every_bad_episode_is_reported_at_once() {
+    let project = Project::fixture();
+    project.edit("episodes/a.md", "Short one.", "Short [pause x] one.");
+    project.edit("episodes/b.md", "Plain words here.", "Plain [pause] words.");
+    let build = project.build_with(&[]);
+    assert_eq!(build.code(), 2);
+    assert_eq!(build.errors().len(), 2);
+}
+
+#[test]
+fn no_manifest_is_a_usage_error() {
+    let empty = tempfile::TempDir::new().unwrap();
+    let output = assert_cmd::Command::cargo_bin("pod")
+        .unwrap()
+        .current_dir(empty.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("could not find `podcast.toml`"));
+}
