@@ -221,11 +221,7 @@ impl<'a> Executor<'a> {
     fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Failure> {
         let plan = &node.plan;
         // Which sentences are missing, so the user hears about them first.
-        let missing = node
-            .tts
-            .par_iter()
-            .filter(|&&i| self.store.lookup(&self.graph.tts[i].key).is_none())
-            .count();
+        let missing = node.tts.par_iter().filter(|&&i| !self.probe(i)).count();
         if missing > 0 {
             let noun = if missing == 1 {
                 "sentence"
@@ -240,13 +236,15 @@ impl<'a> Executor<'a> {
         let input = assemble_input(plan, &hashes);
         let key = action_key::<Assemble>(&input);
         let mut assemble = match self.store.lookup(&key) {
-            Some(record) => self.cached(key, record, &plan.id),
+            Some(record) => self.cached(key, record),
             None => self.assemble(node)?,
         };
 
+        self.reporter.advance(&plan.id);
+
         let mut wav_key = action_key::<Wav>(&wav_input(plan, assemble.output.hash));
         let mut wav = match self.store.lookup(&wav_key) {
-            Some(record) => self.cached(wav_key, record, &plan.id),
+            Some(record) => self.cached(wav_key, record),
             None => {
                 self.ensure_assemble(node, &mut assemble)?;
                 let input = wav_input(plan, assemble.output.hash);
@@ -310,6 +308,24 @@ impl<'a> Executor<'a> {
             .par_iter()
             .map(|&i| self.sentence(i, verify))
             .collect()
+    }
+
+    /// Resolves a sentence from the cache if it is there; false if it must be synthesised.
+    fn probe(&self, index: usize) -> bool {
+        let mut slot = self.tts[index].lock().expect("slot lock");
+        match *slot {
+            Slot::Done(_) => true,
+            Slot::Failed => false,
+            Slot::Pending => match self.store.lookup(&self.graph.tts[index].key) {
+                Some(record) => {
+                    let node = &self.graph.tts[index];
+                    *slot = Slot::Done(self.cached(node.key, record));
+                    self.reporter.advance(&node.episode);
+                    true
+                }
+                None => false,
+            },
+        }
     }
 
     fn sentence(&self, index: usize, verify: bool) -> Result<ContentHash, Failure> {
@@ -380,8 +396,7 @@ impl<'a> Executor<'a> {
         Ok(())
     }
 
-    fn cached(&self, key: ActionKey, record: ActionRecord, episode: &str) -> Resolved {
-        self.reporter.advance(episode);
+    fn cached(&self, key: ActionKey, record: ActionRecord) -> Resolved {
         Resolved {
             key,
             output: record.output,
