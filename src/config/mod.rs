@@ -124,7 +124,10 @@ impl FrontMatter {
         Ok(FrontMatter {
             title: raw.title,
             number: raw.number,
-            date: raw.date.map(|d| d.to_string()),
+            date: raw.date.map(|d| match d {
+                schema::RawDate::Date(date) => date.to_string(),
+                schema::RawDate::Text(text) => text,
+            }),
             description: raw.description,
             voice: VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?,
             voices: voice_layers(raw.voices, source)?,

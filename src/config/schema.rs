@@ -71,10 +71,18 @@ pub struct RawBuild {
 pub struct RawFrontMatter {
     pub title: Option<String>,
     pub number: Option<u32>,
-    pub date: Option<toml::value::Datetime>,
+    pub date: Option<RawDate>,
     pub description: Option<String>,
     pub voice: Option<RawVoice>,
     #[serde(default)]
     pub voices: BTreeMap<Spanned<String>, RawVoice>,
     pub pauses: Option<RawPauses>,
+}
+
+/// `date = 2026-11-02` (a TOML date) or `date = "2026-11-02"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "a date such as 2026-11-02")]
+pub enum RawDate {
+    Date(toml::value::Datetime),
+    Text(String),
 }

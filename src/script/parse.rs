@@ -268,6 +268,14 @@ mod tests {
     }
 
     #[test]
+    fn dates_may_be_toml_dates_or_strings() {
+        let a = parse_str("+++\ndate = 2026-11-02\n+++\nHi.\n");
+        let b = parse_str("+++\ndate = \"2026-11-02\"\n+++\nHi.\n");
+        assert_eq!(a.front.date.as_deref(), Some("2026-11-02"));
+        assert_eq!(b.front.date, a.front.date);
+    }
+
+    #[test]
     fn near_miss_speaker_warns() {
         let script = parse_str("Gust: hello there.\n");
         assert_eq!(script.warnings.len(), 1);
