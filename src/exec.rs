@@ -483,9 +483,10 @@ impl<'a> Executor<'a> {
         path: &std::path::Path,
         manifest: &std::path::Path,
     ) -> std::io::Result<()> {
-        let dir = path.parent().expect("outputs have a parent");
-        fs::create_dir_all(dir)?;
-        let temp = tempfile::NamedTempFile::new_in(dir)?;
+        fs::create_dir_all(path.parent().expect("outputs have a parent"))?;
+        // Staged in the cache's tmp/ (same filesystem), so a killed build
+        // leaves no stray file among the outputs.
+        let temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
         fs::copy(self.store.blob_path(&blob.hash), temp.path())?;
         temp.persist(path).map_err(|e| e.error)?;
         let meta = fs::metadata(path)?;
@@ -494,8 +495,7 @@ impl<'a> Executor<'a> {
             size: meta.len(),
             modified_ns: modified_ns(&meta),
         };
-        let mut temp =
-            tempfile::NamedTempFile::new_in(manifest.parent().expect("manifests have a parent"))?;
+        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
         serde_json::to_writer(&mut temp, &record)?;
         temp.persist(manifest).map_err(|e| e.error)?;
         Ok(())
