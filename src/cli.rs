@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::MessageFormat;
 
@@ -22,8 +22,15 @@ pub struct Cli {
 pub enum Command {
     /// Build the episodes of the project (all of them, or those named)
     Build(BuildArgs),
-    /// Remove the target directory, or only its cache or its outputs
+    /// Show what a build would do and why, without doing it
+    Status(StatusArgs),
+    /// Rebuild whenever podcast.toml or a script changes
+    Watch(WatchArgs),
+    /// Remove the target directory, or a selection of the cache and outputs
     Clean(CleanArgs),
+    /// Inspect and check the cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +61,12 @@ pub struct BuildArgs {
     /// Number of parallel jobs (default: the number of CPUs)
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Say why each executed step runs (what changed since the last build)
+    #[arg(long)]
+    pub explain: bool,
+    /// Run nothing and write nothing: show what would run and why (as `pod status`)
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// How to report progress and results
@@ -64,18 +77,174 @@ pub struct BuildArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Episode ids to look at; all when none are given
+    #[arg(value_name = "EPISODE")]
+    pub episodes: Vec<String>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_enum, default_value = "human", value_name = "FMT")]
+    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Episode ids to build; all when none are given
+    #[arg(value_name = "EPISODE")]
+    pub episodes: Vec<String>,
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Say why each executed step runs
+    #[arg(long)]
+    pub explain: bool,
+    /// Quiet time after a save before rebuilding, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub debounce_ms: u64,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_enum, default_value = "human", value_name = "FMT")]
+    pub message_format: MessageFormat,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StepKind {
+    Tts,
+    Assemble,
+    Wav,
+}
+
+impl StepKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Tts => "tts",
+            StepKind::Assemble => "assemble",
+            StepKind::Wav => "wav",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct CleanArgs {
-    /// Remove only the cache (synthesised speech and every intermediate)
+    /// Remove the cache (with no other filter: all of it)
     #[arg(long)]
     pub cache: bool,
-    /// Remove only the published outputs
+    /// Remove published outputs (with --episode: only those episodes')
     #[arg(long)]
     pub outputs: bool,
-    /// Delete nothing; say what would be removed
+    /// Only these episodes: their outputs and the cache entries only they reach
+    #[arg(short, long = "episode", value_name = "GLOB")]
+    pub episodes: Vec<String>,
+    /// Only cache entries of this step kind (e.g. `tts` drops all synthesised speech)
+    #[arg(long = "step", value_enum, value_name = "KIND")]
+    pub steps: Vec<StepKind>,
+    /// Only cache entries not used for this long (`30d`, `12h`, `90m`)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub older_than: Option<u64>,
+    /// Only cache entries the current project no longer reaches
+    #[arg(long)]
+    pub unreferenced: bool,
+    /// Delete nothing; show a table of what would be removed
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask for confirmation on a terminal
+    #[arg(short, long)]
+    pub yes: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Entries and bytes per step kind, references, hit rates, characters per engine
+    Stats(CacheStatsArgs),
+    /// Every cache entry: kind, size, hits, last use, and what it belongs to
+    Ls(CacheLsArgs),
+    /// Re-hash every blob; report corrupt and missing ones
+    Verify(CacheVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheStatsArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LsSort {
+    Size,
+    LastUsed,
+    Hits,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheLsArgs {
+    /// Largest, most recently used or most hit first
+    #[arg(long, value_enum)]
+    pub sort: Option<LsSort>,
+    /// Print JSON lines instead of a table
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheVerifyArgs {
+    /// Remove corrupt blobs and entries whose blob is missing
+    #[arg(long)]
+    pub fix: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `30d`, `12h`, `90m`, `45s`, `2w` -> seconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: u64 = text[..split]
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30d, 12h or 90m"))?;
+    let unit = match &text[split..] {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a duration such as 30d, 12h or 90m"
+            ));
+        }
+    };
+    number
+        .checked_mul(unit)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("90m"), Ok(5_400));
+        assert!(parse_duration("12").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("-3d").is_err());
+    }
 }

@@ -5,7 +5,7 @@
 //! without reading its blob; blobs are re-hashed only when something reads
 //! them, and a corrupt one is a miss: reported, removed and rebuilt.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -13,15 +13,16 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{ActionKey, ActionRecord, BlobRef, BlobState, ContentHash, Store};
+use crate::cache::{ActionKey, ActionRecord, BlobRef, BlobState, BuildUsage, ContentHash, Store};
 use crate::config::Format;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::engines::Engines;
-use crate::plan::{EpisodePlan, TimelineItem};
+use crate::explain::{self, Dirty};
+use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::report::Reporter;
 use crate::step::{Step, StepError, Tools, action_key};
-use crate::steps::{Assemble, AssembleInput, AssembleItem, Tts, TtsInput, Wav, WavInput};
+use crate::steps::{Assemble, AssembleInput, Tts, TtsInput, Wav, WavInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,6 +41,8 @@ pub struct BuildGraph {
 pub struct TtsNode {
     pub key: ActionKey,
     pub input: Arc<TtsInput>,
+    /// Logical place of its first occurrence, for `--explain`.
+    pub logical: String,
     /// The first episode that speaks this sentence, and where.
     pub episode: String,
     pub source: PathBuf,
@@ -53,6 +56,16 @@ pub struct EpisodeNode {
     pub tts: Vec<usize>,
 }
 
+/// The logical place of an episode's `n`th sentence.
+pub fn sentence_place(episode: &str, n: usize) -> String {
+    format!("{episode}/tts/{n}")
+}
+
+/// The logical place of an episode's `assemble` or `wav` step.
+pub fn episode_place(episode: &str, kind: &str) -> String {
+    format!("{episode}/{kind}")
+}
+
 impl BuildGraph {
     pub fn new(plans: &[Arc<EpisodePlan>]) -> BuildGraph {
         let mut tts = Vec::new();
@@ -62,11 +75,13 @@ impl BuildGraph {
             let nodes = plan
                 .sentences
                 .iter()
-                .map(|sentence| {
+                .enumerate()
+                .map(|(n, sentence)| {
                     *index.entry(sentence.key).or_insert_with(|| {
                         tts.push(TtsNode {
                             key: sentence.key,
                             input: sentence.input.clone(),
+                            logical: sentence_place(&plan.id, n),
                             episode: plan.id.clone(),
                             source: plan.source.clone(),
                             line: sentence.line,
@@ -89,13 +104,15 @@ impl BuildGraph {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Resolved {
     key: ActionKey,
     output: BlobRef,
     status: Status,
     /// Re-hashed during this build (or written by it).
     verified: bool,
+    /// Why it executed.
+    dirty: Option<String>,
 }
 
 enum Slot {
@@ -112,6 +129,7 @@ pub struct StepOutcome {
     pub episode: String,
     pub key: ActionKey,
     pub status: Status,
+    pub dirty: Option<String>,
 }
 
 pub struct PublishedOutput {
@@ -121,10 +139,12 @@ pub struct PublishedOutput {
 }
 
 pub struct BuildOutcome {
-    /// Every step of the graph, in graph order (`None` when it failed or was never reached).
+    /// Every step of the graph that completed, in graph order.
     pub steps: Vec<StepOutcome>,
     pub outputs: Vec<PublishedOutput>,
     pub failed: bool,
+    /// What this build used, for the cache index.
+    pub usage: BuildUsage,
 }
 
 struct EpisodeResult {
@@ -140,6 +160,12 @@ pub struct Executor<'a> {
     reporter: &'a Reporter,
     layout: &'a TargetLayout,
     tts: Vec<Mutex<Slot>>,
+    /// Logical place -> key hex in the previous build, for dirty reasons.
+    previous: &'a BTreeMap<String, String>,
+    /// Print each executed step's reason (`--explain`).
+    explain: bool,
+    /// Keys whose blobs were found corrupt in this build.
+    corrupt_keys: Mutex<std::collections::HashSet<ActionKey>>,
 }
 
 impl<'a> Executor<'a> {
@@ -149,8 +175,13 @@ impl<'a> Executor<'a> {
         engines: &'a Engines,
         reporter: &'a Reporter,
         layout: &'a TargetLayout,
+        previous: &'a BTreeMap<String, String>,
+        explain: bool,
     ) -> Executor<'a> {
         Executor {
+            previous,
+            explain,
+            corrupt_keys: Mutex::default(),
             tts: graph
                 .tts
                 .iter()
@@ -184,6 +215,7 @@ impl<'a> Executor<'a> {
                     episode: node.episode.clone(),
                     key: r.key,
                     status: r.status,
+                    dirty: r.dirty.clone(),
                 }),
                 Slot::Failed => failed = true,
                 Slot::Pending => {}
@@ -199,6 +231,7 @@ impl<'a> Executor<'a> {
                             episode: node.plan.id.clone(),
                             key: r.key,
                             status: r.status,
+                            dirty: r.dirty,
                         });
                     }
                     outputs.extend(result.outputs);
@@ -211,11 +244,67 @@ impl<'a> Executor<'a> {
                 }
             }
         }
+        let usage = self.usage(&steps);
         BuildOutcome {
             steps,
             outputs,
             failed,
+            usage,
         }
+    }
+
+    /// Hits, misses, characters per engine, and where each step now is.
+    fn usage(&self, steps: &[StepOutcome]) -> BuildUsage {
+        let mut usage = BuildUsage::default();
+        let characters: HashMap<ActionKey, (&str, usize)> = self
+            .graph
+            .tts
+            .iter()
+            .map(|n| (n.key, (n.input.voice.engine.as_str(), n.input.characters())))
+            .collect();
+        for step in steps {
+            let hit = step.status == Status::Cached;
+            usage
+                .used
+                .insert(step.key.hex(), (step.kind.to_string(), hit));
+            let counts = usage
+                .counters
+                .steps
+                .entry(step.kind.to_string())
+                .or_default();
+            if hit {
+                usage.counters.hits += 1;
+                counts.cached += 1;
+            } else {
+                usage.counters.misses += 1;
+                counts.executed += 1;
+            }
+            if let Some((engine, chars)) = characters.get(&step.key) {
+                let counts = usage
+                    .counters
+                    .characters
+                    .entry(engine.to_string())
+                    .or_default();
+                if hit {
+                    counts.cached += *chars as u64;
+                } else {
+                    counts.synthesised += *chars as u64;
+                }
+            }
+            if step.kind != Tts::KIND {
+                usage
+                    .logical
+                    .insert(episode_place(&step.episode, step.kind), step.key.hex());
+            }
+        }
+        for episode in &self.graph.episodes {
+            for (n, sentence) in episode.plan.sentences.iter().enumerate() {
+                usage
+                    .logical
+                    .insert(sentence_place(&episode.plan.id, n), sentence.key.hex());
+            }
+        }
+        usage
     }
 
     fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Failure> {
@@ -233,7 +322,7 @@ impl<'a> Executor<'a> {
         }
         let hashes = self.speech(node, false)?;
 
-        let input = assemble_input(plan, &hashes);
+        let input = AssembleInput::for_episode(plan, &hashes);
         let key = action_key::<Assemble>(&input);
         let mut assemble = match self.store.lookup(&key) {
             Some(record) => self.cached(key, record),
@@ -242,15 +331,15 @@ impl<'a> Executor<'a> {
 
         self.reporter.advance(&plan.id);
 
-        let mut wav_key = action_key::<Wav>(&wav_input(plan, assemble.output.hash));
+        let mut wav_key = action_key::<Wav>(&WavInput::for_episode(plan, assemble.output.hash));
         let mut wav = match self.store.lookup(&wav_key) {
             Some(record) => self.cached(wav_key, record),
             None => {
                 self.ensure_assemble(node, &mut assemble)?;
-                let input = wav_input(plan, assemble.output.hash);
+                let input = WavInput::for_episode(plan, assemble.output.hash);
                 wav_key = action_key::<Wav>(&input);
                 let id = plan.id.clone();
-                self.execute::<Wav>(wav_key, &input, || {
+                self.execute::<Wav>(wav_key, &input, &episode_place(&plan.id, Wav::KIND), || {
                     self.reporter
                         .verbose_status("Encoding", &format!("{id}.wav"));
                 })
@@ -271,11 +360,12 @@ impl<'a> Executor<'a> {
                     .join(format!("{}.{}.json", plan.id, format.extension()));
             if !is_published(&path, &manifest, &wav.output.hash) {
                 if !wav.verified && self.store.verify(&wav.output.hash) != BlobState::Intact {
-                    self.corrupt(Wav::KIND, &plan.id, &wav.output.hash);
+                    self.corrupt(Wav::KIND, &plan.id, wav.key, &wav.output.hash);
                     self.ensure_assemble(node, &mut assemble)?;
-                    let input = wav_input(plan, assemble.output.hash);
+                    let input = WavInput::for_episode(plan, assemble.output.hash);
+                    let place = episode_place(&plan.id, Wav::KIND);
                     wav = self
-                        .execute::<Wav>(action_key::<Wav>(&input), &input, || {})
+                        .execute::<Wav>(action_key::<Wav>(&input), &input, &place, || {})
                         .map_err(|e| self.failure(&plan.id, Wav::KIND, e))?;
                 }
                 self.publish(&wav.output, &path, &manifest).map_err(|e| {
@@ -335,7 +425,7 @@ impl<'a> Executor<'a> {
             return Err(Failure(None));
         }
         if let Slot::Pending = *slot {
-            match self.execute::<Tts>(node.key, &node.input, || {
+            match self.execute::<Tts>(node.key, &node.input, &node.logical, || {
                 self.reporter.verbose_status(
                     "Synthesizing",
                     &format!("{}: {}", node.episode, preview(&node.input)),
@@ -358,8 +448,8 @@ impl<'a> Executor<'a> {
             if self.store.verify(&resolved.output.hash) == BlobState::Intact {
                 resolved.verified = true;
             } else {
-                self.corrupt(Tts::KIND, &node.episode, &resolved.output.hash);
-                match self.execute::<Tts>(node.key, &node.input, || {}) {
+                self.corrupt(Tts::KIND, &node.episode, node.key, &resolved.output.hash);
+                match self.execute::<Tts>(node.key, &node.input, &node.logical, || {}) {
                     Ok(rebuilt) => *resolved = rebuilt,
                     Err(e) => {
                         *slot = Slot::Failed;
@@ -375,8 +465,9 @@ impl<'a> Executor<'a> {
     fn assemble(&self, node: &EpisodeNode) -> Result<Resolved, Failure> {
         let plan = &node.plan;
         let hashes = self.speech(node, true)?;
-        let input = assemble_input(plan, &hashes);
-        self.execute::<Assemble>(action_key::<Assemble>(&input), &input, || {
+        let input = AssembleInput::for_episode(plan, &hashes);
+        let place = episode_place(&plan.id, Assemble::KIND);
+        self.execute::<Assemble>(action_key::<Assemble>(&input), &input, &place, || {
             self.reporter.status("Assembling", &plan.id);
         })
         .map_err(|e| self.failure(&plan.id, Assemble::KIND, e))
@@ -391,7 +482,12 @@ impl<'a> Executor<'a> {
             assemble.verified = true;
             return Ok(());
         }
-        self.corrupt(Assemble::KIND, &node.plan.id, &assemble.output.hash);
+        self.corrupt(
+            Assemble::KIND,
+            &node.plan.id,
+            assemble.key,
+            &assemble.output.hash,
+        );
         *assemble = self.assemble(node)?;
         Ok(())
     }
@@ -402,6 +498,7 @@ impl<'a> Executor<'a> {
             output: record.output,
             status: Status::Cached,
             verified: false,
+            dirty: None,
         }
     }
 
@@ -411,6 +508,7 @@ impl<'a> Executor<'a> {
         &self,
         key: ActionKey,
         input: &S::Input,
+        place: &str,
         announce: impl FnOnce(),
     ) -> Result<Resolved, StepError> {
         let cached = |record: ActionRecord| Resolved {
@@ -418,6 +516,7 @@ impl<'a> Executor<'a> {
             output: record.output,
             status: Status::Cached,
             verified: false,
+            dirty: None,
         };
         if let Some(record) = self.store.lookup(&key) {
             return Ok(cached(record));
@@ -427,6 +526,31 @@ impl<'a> Executor<'a> {
             return Ok(cached(record));
         }
         announce();
+        let input_json =
+            serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
+        let engine = S::engine(input);
+        let dirty = if self
+            .corrupt_keys
+            .lock()
+            .expect("corrupt keys")
+            .contains(&key)
+        {
+            Dirty::Corrupt
+        } else {
+            explain::explain(
+                self.store,
+                self.previous,
+                place,
+                &key,
+                S::VERSION,
+                engine.as_ref(),
+                &input_json,
+            )
+        };
+        if self.explain {
+            self.reporter
+                .status("Dirty", &format!("{} {place}: {dirty}", S::KIND));
+        }
         let tools = Tools {
             engines: self.engines,
             store: self.store,
@@ -435,8 +559,8 @@ impl<'a> Executor<'a> {
         let record = ActionRecord {
             kind: S::KIND.to_string(),
             version: S::VERSION,
-            engine: S::engine(input),
-            input: serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?,
+            engine,
+            input: input_json,
             output,
         };
         self.store.put_record(&key, &record)?;
@@ -445,14 +569,16 @@ impl<'a> Executor<'a> {
             output,
             status: Status::Executed,
             verified: true,
+            dirty: Some(dirty.to_string()),
         })
     }
 
-    fn corrupt(&self, kind: &str, episode: &str, hash: &ContentHash) {
+    fn corrupt(&self, kind: &str, episode: &str, key: ActionKey, hash: &ContentHash) {
         self.reporter.diagnostic(&Diagnostic::warning(format!(
             "cache entry corrupt: {kind} blob {} for {episode} did not match its hash; rebuilding it",
             &hash.hex()[..16]
         )));
+        self.corrupt_keys.lock().expect("corrupt keys").insert(key);
         self.store.remove_blob(hash);
     }
 
@@ -529,29 +655,6 @@ fn modified_ns(meta: &fs::Metadata) -> u128 {
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos())
-}
-
-fn assemble_input(plan: &EpisodePlan, hashes: &[ContentHash]) -> AssembleInput {
-    AssembleInput {
-        sample_rate: plan.output.sample_rate,
-        channels: plan.output.channels,
-        items: plan
-            .timeline
-            .iter()
-            .map(|item| match *item {
-                TimelineItem::Speech(i) => AssembleItem::Speech(hashes[i]),
-                TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(ms),
-            })
-            .collect(),
-    }
-}
-
-fn wav_input(plan: &EpisodePlan, pcm: ContentHash) -> WavInput {
-    WavInput {
-        pcm,
-        sample_rate: plan.output.sample_rate,
-        channels: plan.output.channels,
-    }
 }
 
 fn preview(input: &TtsInput) -> String {

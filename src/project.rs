@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 
 pub const MANIFEST: &str = "podcast.toml";
 
@@ -94,33 +94,6 @@ pub fn episode_files(
         episodes.push(EpisodeFile { id, path });
     }
     Ok((episodes, warnings))
-}
-
-/// Keeps only the episodes named on the command line.
-pub fn select_episodes(
-    all: Vec<EpisodeFile>,
-    wanted: &[String],
-) -> Result<Vec<EpisodeFile>, Diagnostic> {
-    if wanted.is_empty() {
-        return Ok(all);
-    }
-    for name in wanted {
-        if !all.iter().any(|e| &e.id == name) {
-            let mut diag = Diagnostic::error(format!("no episode named `{name}`"));
-            diag = match did_you_mean(name, all.iter().map(|e| e.id.as_str())) {
-                Some(best) => diag.with_help(format!("did you mean `{best}`?")),
-                None => diag.with_help(format!(
-                    "the episodes are: {}",
-                    all.iter()
-                        .map(|e| e.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            return Err(diag);
-        }
-    }
-    Ok(all.into_iter().filter(|e| wanted.contains(&e.id)).collect())
 }
 
 /// The target directory: `--target-dir`, then `POD_TARGET_DIR`, then

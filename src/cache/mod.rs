@@ -1,9 +1,14 @@
 //! The on-disk cache: action records (`ac/`) and content-addressed blobs (`cas/`).
 
+pub mod entries;
+pub mod gc;
+mod index;
 mod key;
 mod lock;
+pub mod reach;
 mod store;
 
+pub use index::{BuildUsage, CharacterCounts, Counters, EntryUsage, Index, StepCounts};
 pub use key::{ActionKey, ContentHash};
 pub use lock::{FileLock, LockKind};
 pub use store::{ActionRecord, BlobRef, BlobState, Store};

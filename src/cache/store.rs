@@ -51,6 +51,13 @@ impl Store {
         })
     }
 
+    /// A store for reading only: creates nothing (`pod status`, `pod cache`).
+    pub fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -75,6 +82,16 @@ impl Store {
         let record: ActionRecord = serde_json::from_slice(&bytes).ok()?;
         let meta = fs::metadata(self.blob_path(&record.output.hash)).ok()?;
         (meta.len() == record.output.size).then_some(record)
+    }
+
+    /// The record for `key` whether or not its blob is still there.
+    pub fn read_record(&self, key: &ActionKey) -> Option<ActionRecord> {
+        let bytes = fs::read(self.record_path(key)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    pub fn record_file(&self, key: &ActionKey) -> PathBuf {
+        self.record_path(key)
     }
 
     /// Stores a blob written by `write`, named by its hash once complete.

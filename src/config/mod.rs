@@ -32,6 +32,8 @@ pub struct Config {
     pub pauses: PausesLayer,
     pub output: Output,
     pub target_dir: Option<Sourced<String>>,
+    /// `[cache]`: garbage collection after each build.
+    pub cache: crate::cache::gc::Policy,
 }
 
 impl Config {
@@ -66,6 +68,7 @@ impl Config {
                 .build
                 .and_then(|b| b.target_dir)
                 .map(|t| source.sourced(t)),
+            cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
             voice,
             voices,
         };
@@ -77,6 +80,59 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+fn cache_policy(
+    raw: schema::RawCache,
+    source: &SourceText,
+) -> Result<crate::cache::gc::Policy, Diagnostic> {
+    let max_size =
+        match raw.max_size {
+            None => None,
+            Some(size) => {
+                let size = source.sourced(size);
+                let bytes = match &size.value {
+                    schema::RawSize::Bytes(bytes) => Some(*bytes),
+                    schema::RawSize::Text(text) => parse_size(text),
+                };
+                match bytes {
+                    Some(bytes) if bytes > 0 => Some(bytes),
+                    _ => return Err(size.error(
+                        "cache.max_size must be a positive size such as \"500 MiB\" or \"2 GB\"",
+                    )),
+                }
+            }
+        };
+    Ok(crate::cache::gc::Policy {
+        retention_days: raw.retention_days.map(|d| d.into_inner()),
+        max_size,
+    })
+}
+
+/// `"500 MiB"`, `"2GB"`, `"1.5 GiB"`, `"4096"` -> bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = (text[..split].trim(), text[split..].trim());
+    let number: f64 = number
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "kib" => 1 << 10,
+        "mb" | "m" => 1_000_000,
+        "mib" => 1 << 20,
+        "gb" | "g" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => return None,
+    };
+    Some((number * scale as f64).round() as u64)
 }
 
 fn voice_layers(
@@ -171,4 +227,19 @@ impl EpisodeSettings {
 /// Where the config asks for the target directory, relative to `root`.
 pub fn configured_target_dir(config: &Config, root: &std::path::Path) -> Option<PathBuf> {
     config.target_dir.as_ref().map(|t| root.join(&t.value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("500 MiB"), Some(500 << 20));
+        assert_eq!(parse_size("2GB"), Some(2_000_000_000));
+        assert_eq!(parse_size("1.5 GiB"), Some(3 << 29));
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
+    }
 }

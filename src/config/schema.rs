@@ -16,6 +16,7 @@ pub struct RawConfig {
     pub pauses: Option<RawPauses>,
     pub output: Option<RawOutput>,
     pub build: Option<RawBuild>,
+    pub cache: Option<RawCache>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +64,24 @@ pub struct RawOutput {
 pub struct RawBuild {
     /// Relative to the directory of podcast.toml.
     pub target_dir: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    pub retention_days: Option<Spanned<u32>>,
+    pub max_size: Option<Spanned<RawSize>>,
+}
+
+/// `max_size = 1073741824` (bytes) or `max_size = "1 GiB"`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a size such as \"500 MiB\" or a number of bytes"
+)]
+pub enum RawSize {
+    Bytes(u64),
+    Text(String),
 }
 
 /// Front matter of one episode script (between `+++` lines).

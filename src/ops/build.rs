@@ -1,58 +1,98 @@
-//! `pod build`: plan with salsa, then execute against the cache.
+//! `pod build`: plan with salsa, execute against the cache, record what was
+//! used, and collect garbage if `[cache]` asks for it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
 use super::{Exit, verbosity};
-use crate::cache::{FileLock, LockKind, Store};
+use crate::cache::reach::Reach;
+use crate::cache::{ActionKey, FileLock, Index, LockKind, Store, gc};
 use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
-use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
+use crate::ops::clean::human_bytes;
 use crate::project::{self, TargetLayout};
 use crate::report::{MessageFormat, Reporter};
+use crate::workspace::Workspace;
 
 pub fn build(args: &BuildArgs) -> Exit {
     let reporter = Reporter::new(args.message_format, verbosity(&args.output));
+    let workspace = match Workspace::load(args.project.manifest_path.as_deref()) {
+        Ok(workspace) => workspace,
+        Err(error) => {
+            reporter.diagnostic(&error);
+            finished(&reporter, None, Instant::now(), false);
+            return Exit::Usage;
+        }
+    };
+    if args.dry_run {
+        return super::status::report(
+            &workspace,
+            &args.episodes,
+            args.project.target_dir.as_deref(),
+            &reporter,
+        );
+    }
+    let options = BuildOptions {
+        episodes: args.episodes.clone(),
+        jobs: args.jobs,
+        target_dir: args.project.target_dir.clone(),
+        explain: args.explain,
+    };
+    run(&workspace, &options, &reporter)
+}
+
+pub struct BuildOptions {
+    pub episodes: Vec<String>,
+    pub jobs: Option<u16>,
+    pub target_dir: Option<PathBuf>,
+    pub explain: bool,
+}
+
+/// One build of a loaded workspace (shared by `build` and `watch`).
+pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -> Exit {
     let started = Instant::now();
-    let planned = match plan_build(args, &reporter) {
+    let planned = match workspace.plan(&options.episodes) {
         Ok(planned) => planned,
         Err(errors) => {
             for error in &errors {
                 reporter.diagnostic(error);
             }
-            finished(&reporter, None, started, false);
+            finished(reporter, None, started, false);
             return Exit::Usage;
         }
     };
-    let (layout, plans) = planned;
-
+    for warning in &planned.warnings {
+        reporter.diagnostic(warning);
+    }
+    let layout = TargetLayout::new(workspace.target_dir(options.target_dir.as_deref()));
     let prepared = (|| -> std::io::Result<(FileLock, Store)> {
         layout.create()?;
-        // Shared: builds run side by side; `pod clean` waits for them.
+        // Shared: builds run side by side; `pod clean` and gc wait for them.
         let lock = FileLock::acquire(&layout.lock_file(), LockKind::Shared)?;
         let store = Store::open(&layout.cache())?;
         Ok((lock, store))
     })();
-    let (_lock, store) = match prepared {
+    let (lock, store) = match prepared {
         Ok(prepared) => prepared,
         Err(e) => {
             reporter.diagnostic(&Diagnostic::error(format!(
                 "cannot prepare the target directory `{}`: {e}",
                 project::display(&layout.root)
             )));
-            finished(&reporter, None, started, false);
+            finished(reporter, None, started, false);
             return Exit::Failed;
         }
     };
+
+    let previous = Index::load(store.root()).logical;
     let engines = Engines::new(layout.engines());
-    let graph = BuildGraph::new(&plans);
-    let jobs = args
+    let graph = BuildGraph::new(&planned.episodes);
+    let jobs = options
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -60,84 +100,123 @@ pub fn build(args: &BuildArgs) -> Exit {
         .num_threads(jobs)
         .build()
         .expect("a thread pool");
-    let outcome =
-        pool.install(|| Executor::new(&graph, &store, &engines, &reporter, &layout).run());
+    let outcome = pool.install(|| {
+        Executor::new(
+            &graph,
+            &store,
+            &engines,
+            reporter,
+            &layout,
+            &previous,
+            options.explain,
+        )
+        .run()
+    });
 
     for step in &outcome.steps {
-        reporter.json(json!({
+        let mut message = json!({
             "reason": "step",
             "kind": step.kind,
             "episode": step.episode,
             "key": step.key.hex(),
             "status": step.status,
-        }));
+        });
+        if let Some(dirty) = &step.dirty {
+            message["dirty"] = json!(dirty);
+        }
+        reporter.json(message);
     }
+    if let Err(e) = Index::record_build(store.root(), &outcome.usage, now()) {
+        reporter.diagnostic(&Diagnostic::warning(format!(
+            "could not update the cache index: {e}"
+        )));
+    }
+    drop(lock);
+
     let success = !outcome.failed;
-    finished(&reporter, Some((&outcome, plans.len())), started, success);
+    if success {
+        collect_garbage(
+            workspace,
+            &options.episodes,
+            &outcome,
+            &store,
+            &layout,
+            reporter,
+        );
+    }
+    finished(
+        reporter,
+        Some((&outcome, planned.episodes.len())),
+        started,
+        success,
+    );
     if success { Exit::Success } else { Exit::Failed }
 }
 
-type Planned = (TargetLayout, Vec<Arc<EpisodePlan>>);
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
-/// Everything up to the step graph. Pure apart from reading the project's
-/// files: a bad config or script stops here, before anything is written.
-fn plan_build(args: &BuildArgs, reporter: &Reporter) -> Result<Planned, Vec<Diagnostic>> {
-    let manifest =
-        project::locate_manifest(args.project.manifest_path.as_deref()).map_err(|e| vec![e])?;
-    let text = project::read_manifest(&manifest).map_err(|e| vec![e])?;
-    let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let db = PlanDb::default();
-    let project_input = ProjectInput::new(&db, project::display(&manifest).into(), text);
-    let config = plan::config(&db, project_input)
-        .as_ref()
-        .map_err(|e| vec![e.clone()])?;
-
-    let (files, warnings) = project::episode_files(config, &root).map_err(|e| vec![e])?;
-    for warning in &warnings {
-        reporter.diagnostic(warning);
+/// `[cache] retention_days` / `max_size`: after a successful build, under an
+/// exclusive lock (skipped while another build runs).
+fn collect_garbage(
+    workspace: &Workspace,
+    selected: &[String],
+    outcome: &BuildOutcome,
+    store: &Store,
+    layout: &TargetLayout,
+    reporter: &Reporter,
+) {
+    let Ok(config) = workspace.config() else {
+        return;
+    };
+    if !config.cache.is_set() {
+        return;
     }
-    let files = project::select_episodes(files, &args.episodes).map_err(|e| vec![e])?;
-    if files.is_empty() {
-        return Err(vec![Diagnostic::error(
-            "the project has no episodes: no file matches podcast.episodes",
-        )]);
-    }
-
-    let mut plans = Vec::new();
-    let mut errors = Vec::new();
-    for file in files {
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                errors.push(Diagnostic::error(format!(
-                    "cannot read `{}`: {e}",
-                    project::display(&file.path)
-                )));
-                continue;
-            }
-        };
-        let script = ScriptInput::new(
-            &db,
-            project_input,
-            project::display(&file.path).into(),
-            file.id,
-            bytes,
-        );
-        match plan::episode_plan(&db, script) {
-            Ok(plan) => {
-                for warning in &plan.warnings {
-                    reporter.diagnostic(warning);
-                }
-                plans.push(plan.clone());
-            }
-            Err(error) => errors.push(error.clone()),
+    let lock = match FileLock::try_acquire(&layout.lock_file(), LockKind::Exclusive) {
+        Ok(Some(lock)) => lock,
+        _ => {
+            reporter.verbose_status("Skipping", "cache collection: another build is running");
+            return;
         }
+    };
+    // Everything the whole project reaches, not only the episodes just built.
+    let mut reachable: std::collections::HashSet<ActionKey> =
+        outcome.steps.iter().map(|s| s.key).collect();
+    if !selected.is_empty() {
+        let Ok(all) = workspace.plan(&[]) else { return };
+        reachable.extend(Reach::of(store, &all.episodes).owners.into_keys());
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    match gc::collect(store, &config.cache, |key| reachable.contains(key), now()) {
+        Ok(removed) if removed.entries > 0 => {
+            let noun = if removed.entries == 1 {
+                "entry"
+            } else {
+                "entries"
+            };
+            reporter.status(
+                "Removed",
+                &format!(
+                    "{} unreferenced cache {noun}, {} total",
+                    removed.entries,
+                    human_bytes(removed.bytes)
+                ),
+            );
+            reporter.json(json!({
+                "reason": "cache-collected",
+                "entries": removed.entries,
+                "files": removed.files,
+                "bytes": removed.bytes,
+            }));
+        }
+        Ok(_) => {}
+        Err(e) => reporter.diagnostic(&Diagnostic::warning(format!(
+            "cache collection failed: {e}"
+        ))),
     }
-    let target = project::target_dir(args.project.target_dir.as_deref(), Some(config), &root);
-    Ok((TargetLayout::new(target), plans))
+    drop(lock);
 }
 
 fn finished(

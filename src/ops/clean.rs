@@ -4,13 +4,18 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use super::build::now;
 use super::{Exit, verbosity};
-use crate::cache::{FileLock, LockKind};
+use crate::cache::entries::{self, Entry};
+use crate::cache::reach::Reach;
+use crate::cache::{FileLock, Index, LockKind, Store};
 use crate::cli::CleanArgs;
-use crate::config::{Config, SourceText};
 use crate::diagnostic::Diagnostic;
 use crate::project::{self, MARKER, TargetLayout};
 use crate::report::{MessageFormat, Reporter};
+use crate::workspace::Workspace;
 
 pub fn clean(args: &CleanArgs) -> Exit {
     let reporter = Reporter::new(MessageFormat::Human, verbosity(&args.output));
@@ -23,43 +28,58 @@ pub fn clean(args: &CleanArgs) -> Exit {
     }
 }
 
+/// What one clean selects: cache entries (or the whole cache), outputs, or everything.
+struct Selection {
+    whole: bool,
+    cache: bool,
+    outputs: bool,
+    /// `--cache` with no filter: the cache directory as a whole.
+    all_cache: bool,
+}
+
+impl Selection {
+    fn of(args: &CleanArgs) -> Selection {
+        let filters = !args.steps.is_empty() || args.older_than.is_some() || args.unreferenced;
+        let episodes = !args.episodes.is_empty();
+        let cache = args.cache || filters || (episodes && !args.outputs);
+        let outputs = args.outputs || (episodes && !args.cache && !filters);
+        Selection {
+            whole: !cache && !outputs,
+            all_cache: args.cache && !filters && !episodes,
+            cache,
+            outputs,
+        }
+    }
+}
+
+/// Rows of the dry-run table and the summary: category -> (files, bytes).
+#[derive(Default)]
+struct Plan {
+    rows: BTreeMap<String, Tally>,
+    /// Whole files and directories to remove.
+    paths: Vec<PathBuf>,
+    entries: Vec<Entry>,
+    victims: Vec<usize>,
+    orphans: Vec<(crate::cache::ContentHash, u64)>,
+}
+
 fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> {
     let usage = |d: Diagnostic| (Exit::Usage, d);
-    let manifest =
-        project::locate_manifest(args.project.manifest_path.as_deref()).map_err(usage)?;
-    let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let config = match args.project.target_dir {
-        // The target directory is all clean needs; a broken config should
-        // not stop `pod clean --target-dir`.
-        Some(_) => None,
-        None => {
-            let text = project::read_manifest(&manifest).map_err(usage)?;
-            let source = SourceText {
-                file: project::display(&manifest).into(),
-                text,
-                offset: 0,
-            };
-            Some(Config::parse(&source).map_err(usage)?)
-        }
-    };
-    let target = project::target_dir(args.project.target_dir.as_deref(), config.as_ref(), &root);
-    check_safe(&target, &root).map_err(usage)?;
-    let layout = TargetLayout::new(target.clone());
-
-    if fs::symlink_metadata(&target).is_err() {
-        reporter.status(
-            if args.dry_run { "Summary" } else { "Removed" },
-            "0 files, 0 B total",
-        );
-        return Ok(());
+    let workspace = Workspace::load(args.project.manifest_path.as_deref()).map_err(usage)?;
+    if args.project.target_dir.is_none() {
+        // The config names the target directory: never guess it.
+        workspace.config().map_err(usage)?;
     }
-    let whole = !args.cache && !args.outputs;
-    if whole {
+    let target = workspace.target_dir(args.project.target_dir.as_deref());
+    check_safe(&target, &workspace.root).map_err(usage)?;
+    let layout = TargetLayout::new(target.clone());
+    let selection = Selection::of(args);
+    if selection.whole && fs::symlink_metadata(&target).is_ok() {
         check_pod_owned(&target).map_err(usage)?;
     }
 
     // Exclusive: waits for running builds, and keeps new ones out.
-    let _lock = if args.dry_run {
+    let _lock = if args.dry_run || fs::symlink_metadata(&target).is_err() {
         None
     } else {
         let path = layout.lock_file();
@@ -76,44 +96,209 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
         }
     };
 
-    let mut victims: Vec<PathBuf> = Vec::new();
-    if whole {
-        victims.push(target.clone());
-    }
-    if args.cache {
-        victims.push(layout.cache());
-    }
-    if args.outputs {
-        victims.push(layout.outputs());
-        // What was published is forgotten with the outputs themselves.
-        if !args.cache {
-            victims.push(layout.published());
-        }
-    }
-
-    let mut total = Tally::default();
-    for victim in &victims {
-        let tally = measure(victim);
-        if args.dry_run {
-            reporter.verbose_status("Would remove", &project::display(victim));
-        } else {
-            remove(victim).map_err(|e| io_error(victim, e))?;
-            reporter.verbose_status("Removed", &project::display(victim));
-        }
-        total.files += tally.files;
-        total.bytes += tally.bytes;
-    }
+    let plan = plan(args, &selection, &workspace, &layout)?;
+    let total = plan.rows.values().fold(Tally::default(), |t, r| Tally {
+        files: t.files + r.files,
+        bytes: t.bytes + r.bytes,
+    });
     let noun = if total.files == 1 { "file" } else { "files" };
     let summary = format!("{} {noun}, {} total", total.files, human_bytes(total.bytes));
     if args.dry_run {
+        let mut table = format!("{:<12} {:>8} {:>11}\n", "kind", "files", "size");
+        for (kind, tally) in &plan.rows {
+            table += &format!(
+                "{kind:<12} {:>8} {:>11}\n",
+                tally.files,
+                human_bytes(tally.bytes)
+            );
+        }
+        print!("{table}");
         reporter.status(
             "Summary",
             &format!("{summary} (dry run: nothing was removed)"),
         );
-    } else {
-        reporter.status("Removed", &summary);
+        return Ok(());
     }
+    if total.files > 0 && (selection.cache || selection.whole) && !args.yes && !confirm(&summary) {
+        reporter.status("Cancelled", "nothing was removed");
+        return Ok(());
+    }
+
+    for path in &plan.paths {
+        remove(path).map_err(|e| io_error(path, e))?;
+        reporter.verbose_status("Removed", &project::display(path));
+    }
+    if !plan.victims.is_empty() || !plan.orphans.is_empty() {
+        let store = Store::at(&layout.cache());
+        let victims: Vec<&Entry> = plan.victims.iter().map(|&i| &plan.entries[i]).collect();
+        entries::remove(&store, &plan.entries, &victims)
+            .map_err(|e| io_error(&layout.cache(), e))?;
+        entries::remove_orphans(&store, &plan.orphans).map_err(|e| io_error(&layout.cache(), e))?;
+    }
+    reporter.status("Removed", &summary);
     Ok(())
+}
+
+/// Works out what a clean removes, without removing anything.
+fn plan(
+    args: &CleanArgs,
+    selection: &Selection,
+    workspace: &Workspace,
+    layout: &TargetLayout,
+) -> Result<Plan, (Exit, Diagnostic)> {
+    let mut plan = Plan::default();
+    let store = Store::at(&layout.cache());
+    let index = Index::load(store.root());
+    plan.entries = entries::list(&store, &index);
+    let add = |rows: &mut BTreeMap<String, Tally>, kind: &str, files: u64, bytes: u64| {
+        let row = rows.entry(kind.to_string()).or_default();
+        row.files += files;
+        row.bytes += bytes;
+    };
+
+    if selection.whole || selection.all_cache {
+        // Whole directories: entries by kind, the rest as "other".
+        let root = if selection.whole {
+            layout.root.clone()
+        } else {
+            layout.cache()
+        };
+        let everything = measure(&root);
+        let mut counted = Tally::default();
+        for entry in &plan.entries {
+            let files = 1 + u64::from(entry.blob_present);
+            add(&mut plan.rows, entry.kind(), files, entry.size());
+            counted.files += files;
+            counted.bytes += entry.size();
+        }
+        if selection.whole {
+            let outputs = measure(&layout.outputs());
+            add(&mut plan.rows, "outputs", outputs.files, outputs.bytes);
+            counted.files += outputs.files;
+            counted.bytes += outputs.bytes;
+        }
+        add(
+            &mut plan.rows,
+            "other",
+            everything.files.saturating_sub(counted.files),
+            everything.bytes.saturating_sub(counted.bytes),
+        );
+        plan.rows.retain(|_, t| t.files > 0);
+        plan.paths.push(root);
+        return Ok(plan);
+    }
+
+    let episode_patterns = args
+        .episodes
+        .iter()
+        .map(|g| {
+            glob::Pattern::new(g).map_err(|e| {
+                (
+                    Exit::Usage,
+                    Diagnostic::error(format!("invalid episode pattern `{g}`: {e}")),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids = workspace.episode_ids();
+    let chosen = |id: &str| episode_patterns.iter().any(|p| p.matches(id));
+    if !episode_patterns.is_empty() && !ids.iter().any(|id| chosen(id)) {
+        return Err((
+            Exit::Usage,
+            Diagnostic::error(format!("no episode matches {}", args.episodes.join(", ")))
+                .with_help(format!("the episodes are: {}", ids.join(", "))),
+        ));
+    }
+
+    if selection.cache {
+        let needs_reach = args.unreferenced || !episode_patterns.is_empty();
+        let reach = if needs_reach {
+            let planned = workspace
+                .plan(&[])
+                .map_err(|mut errors| (Exit::Usage, errors.remove(0)))?;
+            Reach::of(&store, &planned.episodes)
+        } else {
+            Reach::default()
+        };
+        let cutoff = args.older_than.map(|age| now().saturating_sub(age));
+        for (i, entry) in plan.entries.iter().enumerate() {
+            let owners = reach.owners.get(&entry.key);
+            let keep = (!args.steps.is_empty()
+                && !args.steps.iter().any(|k| k.name() == entry.kind()))
+                || cutoff.is_some_and(|cutoff| entry.last_used >= cutoff)
+                || (args.unreferenced && owners.is_some())
+                || (!episode_patterns.is_empty()
+                    && !owners.is_some_and(|o| o.iter().all(|o| chosen(&o.episode))));
+            if !keep {
+                plan.victims.push(i);
+            }
+        }
+        let victims: Vec<(String, u64, u64)> = plan
+            .victims
+            .iter()
+            .map(|&i| {
+                let e = &plan.entries[i];
+                (
+                    e.kind().to_string(),
+                    1 + u64::from(e.blob_present),
+                    e.size(),
+                )
+            })
+            .collect();
+        for (kind, files, bytes) in victims {
+            add(&mut plan.rows, &kind, files, bytes);
+        }
+        if args.unreferenced && episode_patterns.is_empty() && args.steps.is_empty() {
+            plan.orphans = entries::orphan_blobs(&store, &plan.entries);
+            let bytes = plan.orphans.iter().map(|(_, b)| b).sum();
+            let count = plan.orphans.len() as u64;
+            add(&mut plan.rows, "orphan blobs", count, bytes);
+        }
+    }
+
+    if selection.outputs {
+        let published = |name: &std::ffi::OsStr| -> Option<String> {
+            // `<id>.<ext>` in out/, `<id>.<ext>.json` in cache/published/.
+            let name = name.to_str()?;
+            let id = name.split('.').next()?;
+            Some(id.to_string())
+        };
+        for dir in [layout.outputs(), layout.published()] {
+            let Ok(files) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let selected = episode_patterns.is_empty()
+                    || published(&file.file_name()).is_some_and(|id| chosen(&id));
+                if selected {
+                    let tally = measure(&file.path());
+                    if dir == layout.outputs() {
+                        add(&mut plan.rows, "outputs", tally.files, tally.bytes);
+                    } else {
+                        add(&mut plan.rows, "other", tally.files, tally.bytes);
+                    }
+                    plan.paths.push(file.path());
+                }
+            }
+        }
+    }
+    plan.rows.retain(|_, t| t.files > 0);
+    Ok(plan)
+}
+
+/// On a terminal, asks before deleting cache; never prompts otherwise.
+fn confirm(summary: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return true;
+    }
+    eprint!("Remove {summary} from the cache and outputs? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
 }
 
 /// Refuses target directories whose removal would destroy something else.
@@ -168,7 +353,7 @@ fn normalize(path: &Path) -> PathBuf {
     fs::canonicalize(&absolute).unwrap_or(absolute)
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Tally {
     files: u64,
     bytes: u64,

@@ -1,10 +1,16 @@
 //! One function per command.
 
 mod build;
+mod cache;
 mod clean;
+mod status;
+mod watch;
 
 pub use build::build;
+pub use cache::{cache_ls, cache_stats, cache_verify};
 pub use clean::clean;
+pub use status::status;
+pub use watch::watch;
 
 /// How a command ended: 0 success, 1 build failed, 2 usage or configuration error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use crate::audio::clip::{Clip, ClipPart};
 use crate::audio::pcm::{PcmWriter, ms_to_frames};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
+use crate::plan::{EpisodePlan, TimelineItem};
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +29,24 @@ pub struct AssembleInput {
 pub enum AssembleItem {
     Speech(ContentHash),
     SilenceMs(u32),
+}
+
+impl AssembleInput {
+    /// The input for an episode, given the content hash of each of its sentences.
+    pub fn for_episode(plan: &EpisodePlan, speech: &[ContentHash]) -> AssembleInput {
+        AssembleInput {
+            sample_rate: plan.output.sample_rate,
+            channels: plan.output.channels,
+            items: plan
+                .timeline
+                .iter()
+                .map(|item| match *item {
+                    TimelineItem::Speech(i) => AssembleItem::Speech(speech[i]),
+                    TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(ms),
+                })
+                .collect(),
+        }
+    }
 }
 
 pub struct Assemble;

@@ -6,6 +6,7 @@ use std::io::{BufReader, BufWriter, Read};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::ContentHash;
+use crate::plan::EpisodePlan;
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -14,6 +15,16 @@ pub struct WavInput {
     pub pcm: ContentHash,
     pub sample_rate: u32,
     pub channels: u16,
+}
+
+impl WavInput {
+    pub fn for_episode(plan: &EpisodePlan, pcm: ContentHash) -> WavInput {
+        WavInput {
+            pcm,
+            sample_rate: plan.output.sample_rate,
+            channels: plan.output.channels,
+        }
+    }
 }
 
 pub struct Wav;

@@ -1,0 +1,200 @@
+//! Why a step runs: its previous input at the same logical place (same
+//! episode, same sentence position, or the episode's `assemble`/`wav`)
+//! compared field by field with the new one, as cargo does for dirty units.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::cache::{ActionKey, ActionRecord, Store};
+use crate::engines::EngineId;
+
+/// The reason a step executes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dirty {
+    /// Nothing was built at this place before.
+    New,
+    /// Same key as last time, but its cache entry is gone.
+    OutputMissing,
+    /// The cached blob did not match its hash.
+    Corrupt,
+    /// The fields that differ from the previous input.
+    Changed(Vec<String>),
+    /// A different input last time, whose record is no longer cached.
+    PreviousGone,
+}
+
+impl std::fmt::Display for Dirty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dirty::New => f.write_str("new"),
+            Dirty::OutputMissing => f.write_str("output missing"),
+            Dirty::Corrupt => f.write_str("cache entry corrupt"),
+            Dirty::PreviousGone => {
+                f.write_str("input changed (the previous entry is no longer cached)")
+            }
+            Dirty::Changed(fields) => {
+                const SHOWN: usize = 3;
+                f.write_str(
+                    &fields
+                        .iter()
+                        .take(SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )?;
+                if fields.len() > SHOWN {
+                    write!(f, " and {} more", fields.len() - SHOWN)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Compares a step about to run with what ran at `logical` last time.
+pub fn explain(
+    store: &Store,
+    previous: &BTreeMap<String, String>,
+    logical: &str,
+    key: &ActionKey,
+    version: u32,
+    engine: Option<&EngineId>,
+    input: &Value,
+) -> Dirty {
+    let Some(previous_key) = previous.get(logical).and_then(|k| ActionKey::from_hex(k)) else {
+        return Dirty::New;
+    };
+    if previous_key == *key {
+        return Dirty::OutputMissing;
+    }
+    match store.read_record(&previous_key) {
+        Some(record) => Dirty::Changed(changes(&record, version, engine, input)),
+        None => Dirty::PreviousGone,
+    }
+}
+
+fn changes(
+    previous: &ActionRecord,
+    version: u32,
+    engine: Option<&EngineId>,
+    input: &Value,
+) -> Vec<String> {
+    let mut fields = Vec::new();
+    if previous.version != version {
+        fields.push(format!("step version {} -> {version}", previous.version));
+    }
+    match (previous.engine.as_ref(), engine) {
+        (Some(old), Some(new)) => {
+            if old.name != new.name {
+                fields.push(format!("engine.name {} -> {}", old.name, new.name));
+            }
+            if old.version != new.version {
+                fields.push(format!("engine.version {} -> {}", old.version, new.version));
+            }
+        }
+        (None, None) => {}
+        _ => fields.push("engine changed".into()),
+    }
+    diff("", &previous.input, input, &mut fields);
+    if fields.is_empty() {
+        fields.push("key changed".into());
+    }
+    fields
+}
+
+/// Field paths where `old` and `new` differ: `voice.rate 175 -> 180`,
+/// `parts[0].text changed`.
+pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
+    if old == new {
+        return;
+    }
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            // Keep the input's own field order where possible.
+            let mut ordered: Vec<&String> = b.keys().filter(|k| keys.contains(k)).collect();
+            ordered.extend(a.keys().filter(|k| !b.contains_key(*k)));
+            for key in ordered {
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => diff(&join(key), x, y, out),
+                    (None, Some(_)) => out.push(format!("{} added", join(key))),
+                    (Some(_), None) => out.push(format!("{} removed", join(key))),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                diff(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            out.push(format!("{path} changed ({} -> {} items)", a.len(), b.len()));
+        }
+        (Value::String(a), Value::String(b))
+            if a.len() <= 24 && b.len() <= 24 && !a.contains(' ') =>
+        {
+            out.push(format!("{path} {a} -> {b}"));
+        }
+        (Value::String(_), Value::String(_)) => out.push(format!("{path} changed")),
+        (Value::Number(a), Value::Number(b)) => out.push(format!("{path} {a} -> {b}")),
+        (Value::Bool(a), Value::Bool(b)) => out.push(format!("{path} {a} -> {b}")),
+        _ => out.push(format!("{path} changed")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_changed_fields() {
+        let old =
+            json!({"voice": {"voice": "en-us", "rate": 175}, "parts": [{"text": "Hello there."}]});
+        let new =
+            json!({"voice": {"voice": "en-gb", "rate": 180}, "parts": [{"text": "Hello here."}]});
+        let mut out = Vec::new();
+        diff("", &old, &new, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                "voice.voice en-us -> en-gb",
+                "voice.rate 175 -> 180",
+                "parts[0].text changed"
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_items_when_lengths_differ() {
+        let mut out = Vec::new();
+        diff(
+            "",
+            &json!({"items": [1, 2]}),
+            &json!({"items": [1, 2, 3]}),
+            &mut out,
+        );
+        assert_eq!(out, vec!["items changed (2 -> 3 items)"]);
+    }
+
+    #[test]
+    fn summarises_long_lists() {
+        let dirty = Dirty::Changed(vec![
+            "a".into(),
+            "b".into(),
+            "c".into(),
+            "d".into(),
+            "e".into(),
+        ]);
+        assert_eq!(dirty.to_string(), "a, b, c and 2 more");
+    }
+}

@@ -1,0 +1,369 @@
+//! `pod cache stats | ls | verify`: what is in the cache, whose it is, and
+//! whether it is intact.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::build::now;
+use super::clean::human_bytes;
+use super::{Exit, verbosity};
+use crate::cache::entries::{self, Entry};
+use crate::cache::reach::Reach;
+use crate::cache::{BlobState, Counters, FileLock, Index, LockKind, Store};
+use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
+use crate::diagnostic::Diagnostic;
+use crate::project::{self, TargetLayout};
+use crate::report::{MessageFormat, Reporter, Verbosity};
+use crate::workspace::Workspace;
+
+/// The cache of the project, its entries, and what the project reaches.
+struct Loaded {
+    layout: TargetLayout,
+    store: Store,
+    index: Index,
+    entries: Vec<Entry>,
+    reach: Reach,
+}
+
+fn load(project: &ProjectArgs, reporter: &Reporter) -> Result<Loaded, Exit> {
+    let workspace = Workspace::load(project.manifest_path.as_deref()).map_err(|e| {
+        reporter.diagnostic(&e);
+        Exit::Usage
+    })?;
+    let layout = TargetLayout::new(workspace.target_dir(project.target_dir.as_deref()));
+    let store = Store::at(&layout.cache());
+    let index = Index::load(store.root());
+    let entries = entries::list(&store, &index);
+    let reach = match workspace.plan(&[]) {
+        Ok(planned) => Reach::of(&store, &planned.episodes),
+        Err(errors) => {
+            for error in &errors {
+                reporter.diagnostic(&Diagnostic::warning(format!(
+                    "the project does not plan, so no entry counts as referenced: {}",
+                    error.message
+                )));
+            }
+            Reach::default()
+        }
+    };
+    Ok(Loaded {
+        layout,
+        store,
+        index,
+        entries,
+        reach,
+    })
+}
+
+#[derive(Default, serde::Serialize)]
+struct KindStats {
+    entries: u64,
+    bytes: u64,
+    referenced: u64,
+    referenced_bytes: u64,
+    unreferenced: u64,
+    unreferenced_bytes: u64,
+}
+
+pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
+    let reporter = Reporter::new(MessageFormat::Human, Verbosity::Normal);
+    let loaded = match load(&args.project, &reporter) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let mut kinds: BTreeMap<String, KindStats> = BTreeMap::new();
+    let mut total = KindStats::default();
+    for entry in &loaded.entries {
+        let size = entry.size();
+        let referenced = loaded.reach.reaches(&entry.key);
+        for stats in [
+            kinds.entry(entry.kind().to_string()).or_default(),
+            &mut total,
+        ] {
+            stats.entries += 1;
+            stats.bytes += size;
+            if referenced {
+                stats.referenced += 1;
+                stats.referenced_bytes += size;
+            } else {
+                stats.unreferenced += 1;
+                stats.unreferenced_bytes += size;
+            }
+        }
+    }
+    let orphans = entries::orphan_blobs(&loaded.store, &loaded.entries);
+    let orphan_bytes: u64 = orphans.iter().map(|(_, size)| size).sum();
+    let last = loaded.index.last_build.clone().unwrap_or_default();
+    let all = loaded.index.total.clone();
+
+    if args.json {
+        let rates =
+            |c: &Counters| json!({"hits": c.hits, "misses": c.misses, "hit_rate": c.hit_rate()});
+        println!(
+            "{}",
+            json!({
+                "cache": loaded.layout.cache().display().to_string(),
+                "kinds": kinds,
+                "total": total,
+                "orphan_blobs": {"count": orphans.len(), "bytes": orphan_bytes},
+                "last_build": rates(&last),
+                "all_builds": rates(&all),
+                "characters": {"last_build": last.characters, "all_builds": all.characters},
+            })
+        );
+        return Exit::Success;
+    }
+
+    let mut out = String::new();
+    out += &format!(
+        "cache {} ({} entries, {})\n\n",
+        project::display(&loaded.layout.cache()),
+        total.entries,
+        human_bytes(total.bytes)
+    );
+    out += &format!(
+        "{:<10} {:>8} {:>11} {:>11} {:>11} {:>13} {:>11}\n",
+        "kind", "entries", "size", "referenced", "size", "unreferenced", "size"
+    );
+    let row = |name: &str, s: &KindStats| {
+        format!(
+            "{:<10} {:>8} {:>11} {:>11} {:>11} {:>13} {:>11}\n",
+            name,
+            s.entries,
+            human_bytes(s.bytes),
+            s.referenced,
+            human_bytes(s.referenced_bytes),
+            s.unreferenced,
+            human_bytes(s.unreferenced_bytes)
+        )
+    };
+    for (kind, stats) in &kinds {
+        out += &row(kind, stats);
+    }
+    out += &row("total", &total);
+    if !orphans.is_empty() {
+        out += &format!(
+            "\n{} blobs no entry names ({})\n",
+            orphans.len(),
+            human_bytes(orphan_bytes)
+        );
+    }
+    let rate = |c: &Counters| {
+        c.hit_rate()
+            .map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0))
+    };
+    out += &format!(
+        "\n{:<12} {:>8} {:>8} {:>9}\n",
+        "", "hits", "misses", "hit rate"
+    );
+    out += &format!(
+        "{:<12} {:>8} {:>8} {:>9}\n",
+        "last build",
+        last.hits,
+        last.misses,
+        rate(&last)
+    );
+    out += &format!(
+        "{:<12} {:>8} {:>8} {:>9}\n",
+        "all builds",
+        all.hits,
+        all.misses,
+        rate(&all)
+    );
+    out += &format!(
+        "\n{:<12} {:>22} {:>22}\n",
+        "characters", "synthesised (last/all)", "from cache (last/all)"
+    );
+    for (engine, counts) in &all.characters {
+        let last = last.characters.get(engine).copied().unwrap_or_default();
+        out += &format!(
+            "{:<12} {:>22} {:>22}\n",
+            engine,
+            format!("{} / {}", last.synthesised, counts.synthesised),
+            format!("{} / {}", last.cached, counts.cached)
+        );
+    }
+    print!("{out}");
+    Exit::Success
+}
+
+pub fn cache_ls(args: &CacheLsArgs) -> Exit {
+    let reporter = Reporter::new(MessageFormat::Human, Verbosity::Normal);
+    let mut loaded = match load(&args.project, &reporter) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    match args.sort {
+        Some(LsSort::Size) => loaded.entries.sort_by_key(|e| std::cmp::Reverse(e.size())),
+        Some(LsSort::LastUsed) => loaded
+            .entries
+            .sort_by_key(|e| std::cmp::Reverse(e.last_used)),
+        Some(LsSort::Hits) => loaded.entries.sort_by_key(|e| std::cmp::Reverse(e.hits)),
+        None => loaded
+            .entries
+            .sort_by(|a, b| (a.kind(), a.key).cmp(&(b.kind(), b.key))),
+    }
+    let now = now();
+    let mut out = String::new();
+    if !args.json {
+        out += &format!(
+            "{:<14} {:<9} {:>10} {:>5} {:>10}  {}\n",
+            "key", "kind", "size", "hits", "last used", "belongs to"
+        );
+    }
+    for entry in &loaded.entries {
+        let owners = loaded
+            .reach
+            .owners
+            .get(&entry.key)
+            .cloned()
+            .unwrap_or_default();
+        if args.json {
+            let owners: Vec<_> = owners
+                .iter()
+                .map(|o| json!({"episode": o.episode, "what": o.what}))
+                .collect();
+            out += &format!(
+                "{}\n",
+                json!({
+                    "key": entry.key.hex(),
+                    "kind": entry.kind(),
+                    "size": entry.size(),
+                    "hits": entry.hits,
+                    "last_used": entry.last_used,
+                    "referenced": !owners.is_empty(),
+                    "belongs_to": owners,
+                })
+            );
+        } else {
+            let belongs = match owners.as_slice() {
+                [] => "(unreferenced)".to_string(),
+                [one] => format!("{}: {}", one.episode, one.what),
+                [one, rest @ ..] => format!("{}: {} (+{} more)", one.episode, one.what, rest.len()),
+            };
+            out += &format!(
+                "{:<14} {:<9} {:>10} {:>5} {:>10}  {}\n",
+                &entry.key.hex()[..12],
+                entry.kind(),
+                human_bytes(entry.size()),
+                entry.hits,
+                ago(now, entry.last_used),
+                belongs
+            );
+        }
+    }
+    print!("{out}");
+    Exit::Success
+}
+
+fn ago(now: u64, then: u64) -> String {
+    let seconds = now.saturating_sub(then);
+    match seconds {
+        0..60 => "just now".into(),
+        60..3_600 => format!("{}m ago", seconds / 60),
+        3_600..86_400 => format!("{}h ago", seconds / 3_600),
+        _ => format!("{}d ago", seconds / 86_400),
+    }
+}
+
+pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
+    let reporter = Reporter::new(MessageFormat::Human, verbosity(&args.output));
+    let loaded = match load(&args.project, &reporter) {
+        Ok(loaded) => loaded,
+        Err(exit) => return exit,
+    };
+    let _lock = if args.fix {
+        match FileLock::acquire(&loaded.layout.lock_file(), LockKind::Exclusive) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                reporter.diagnostic(&Diagnostic::error(format!(
+                    "cannot lock the target directory: {e}"
+                )));
+                return Exit::Failed;
+            }
+        }
+    } else {
+        None
+    };
+    let mut bad: Vec<&Entry> = Vec::new();
+    let mut corrupt_blobs = Vec::new();
+    let mut bytes = 0;
+    for entry in &loaded.entries {
+        bytes += entry.size();
+        let hash = entry.record.output.hash;
+        let state = loaded.store.verify(&hash);
+        let what = match state {
+            BlobState::Intact => continue,
+            BlobState::Missing => "missing",
+            BlobState::Corrupt => {
+                corrupt_blobs.push(hash);
+                "corrupt"
+            }
+        };
+        reporter.diagnostic(&Diagnostic::warning(format!(
+            "{} entry {} has a {what} blob {}",
+            entry.kind(),
+            &entry.key.hex()[..12],
+            &hash.hex()[..12]
+        )));
+        bad.push(entry);
+    }
+    // Blobs no entry names are checked too: a later build may reuse them.
+    let orphans = entries::orphan_blobs(&loaded.store, &loaded.entries);
+    for (hash, _) in &orphans {
+        if loaded.store.verify(hash) == BlobState::Corrupt {
+            reporter.diagnostic(&Diagnostic::warning(format!(
+                "blob {} (named by no entry) is corrupt",
+                &hash.hex()[..12]
+            )));
+            corrupt_blobs.push(*hash);
+        }
+    }
+    let problems = bad.len() + corrupt_blobs.len()
+        - bad
+            .iter()
+            .filter(|e| corrupt_blobs.contains(&e.record.output.hash))
+            .count();
+    reporter.status(
+        "Verified",
+        &format!(
+            "{} entries, {} blobs ({}): {} problem{}",
+            loaded.entries.len(),
+            loaded.entries.len() + orphans.len(),
+            human_bytes(bytes),
+            problems,
+            if problems == 1 { "" } else { "s" }
+        ),
+    );
+    if problems == 0 {
+        return Exit::Success;
+    }
+    if !args.fix {
+        reporter.status(
+            "Hint",
+            "run `pod cache verify --fix` to remove them; the next build rebuilds them",
+        );
+        return Exit::Failed;
+    }
+    for hash in &corrupt_blobs {
+        loaded.store.remove_blob(hash);
+    }
+    match entries::remove(&loaded.store, &loaded.entries, &bad) {
+        Ok(removed) => {
+            reporter.status(
+                "Removed",
+                &format!(
+                    "{} entries and {} corrupt blobs",
+                    removed.entries,
+                    corrupt_blobs.len()
+                ),
+            );
+            Exit::Success
+        }
+        Err(e) => {
+            reporter.diagnostic(&Diagnostic::error(format!("removing damaged entries: {e}")));
+            Exit::Failed
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! `pod watch`: builds, then rebuilds whenever podcast.toml or a script
+//! changes. The salsa database lives across rebuilds, so only the files a
+//! save touched are re-parsed and re-planned.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+
+use super::build::{self, BuildOptions};
+use super::{Exit, verbosity};
+use crate::cli::WatchArgs;
+use crate::diagnostic::Diagnostic;
+use crate::report::Reporter;
+use crate::workspace::Workspace;
+
+enum Event {
+    Changed(Vec<PathBuf>),
+    Interrupt,
+}
+
+pub fn watch(args: &WatchArgs) -> Exit {
+    let reporter = Reporter::new(args.message_format, verbosity(&args.output));
+    let mut workspace = match Workspace::load(args.project.manifest_path.as_deref()) {
+        Ok(workspace) => workspace,
+        Err(error) => {
+            reporter.diagnostic(&error);
+            return Exit::Usage;
+        }
+    };
+    let options = BuildOptions {
+        episodes: args.episodes.clone(),
+        jobs: args.jobs,
+        target_dir: args.project.target_dir.clone(),
+        explain: args.explain,
+    };
+
+    let (tx, rx) = mpsc::channel();
+    let building = Arc::new(AtomicBool::new(false));
+    {
+        let (tx, building) = (tx.clone(), building.clone());
+        // Every write is atomic, so stopping mid-build leaves nothing
+        // half-written; the next build resumes from the cache.
+        let installed = ctrlc::set_handler(move || {
+            if building.load(Ordering::SeqCst) {
+                eprintln!("\nInterrupted; outputs and cache are intact.");
+                std::process::exit(130);
+            }
+            let _ = tx.send(Event::Interrupt);
+        });
+        if let Err(e) = installed {
+            reporter.diagnostic(&Diagnostic::warning(format!("cannot catch Ctrl-C: {e}")));
+        }
+    }
+    let mut watcher =
+        match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Ok(event) = event
+                && !matches!(event.kind, notify::EventKind::Access(_))
+            {
+                let _ = tx.send(Event::Changed(event.paths));
+            }
+        }) {
+            Ok(watcher) => watcher,
+            Err(e) => {
+                reporter.diagnostic(&Diagnostic::error(format!("cannot watch files: {e}")));
+                return Exit::Failed;
+            }
+        };
+    if let Err(e) = watcher.watch(&workspace.root, RecursiveMode::Recursive) {
+        reporter.diagnostic(&Diagnostic::error(format!(
+            "cannot watch {}: {e}",
+            workspace.root.display()
+        )));
+        return Exit::Failed;
+    }
+
+    let debounce = Duration::from_millis(args.debounce_ms);
+    let mut needs_build = true;
+    loop {
+        if needs_build {
+            building.store(true, Ordering::SeqCst);
+            build::run(&workspace, &options, &reporter);
+            building.store(false, Ordering::SeqCst);
+            reporter.status("Watching", "for changes (Ctrl-C to stop)");
+        }
+        // Wait for a relevant change, then for the burst of saves to settle.
+        let target = workspace.target_dir(options.target_dir.as_deref());
+        let mut changed = false;
+        match rx.recv() {
+            Ok(Event::Changed(paths)) => changed |= relevant(&workspace, &target, &paths),
+            Ok(Event::Interrupt) | Err(_) => break,
+        }
+        loop {
+            match rx.recv_timeout(debounce) {
+                Ok(Event::Changed(paths)) => changed |= relevant(&workspace, &target, &paths),
+                Ok(Event::Interrupt) => {
+                    reporter.status("Stopped", "watching");
+                    return Exit::Success;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Exit::Success,
+            }
+        }
+        needs_build = false;
+        if !changed {
+            continue;
+        }
+        let started = Instant::now();
+        match workspace.reload() {
+            // A half-typed edit: say what is wrong and wait for the next save.
+            Err(error) => reporter.diagnostic(&error),
+            Ok(false) => {}
+            Ok(true) => {
+                reporter.verbose_status(
+                    "Reloaded",
+                    &format!("in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0),
+                );
+                needs_build = true;
+            }
+        }
+    }
+    reporter.status("Stopped", "watching");
+    Exit::Success
+}
+
+/// Whether a change can matter: podcast.toml, a script, or a file an
+/// episode pattern could match; never anything in the target directory.
+fn relevant(workspace: &Workspace, target: &Path, paths: &[PathBuf]) -> bool {
+    let watched = workspace.watched_files();
+    let patterns: Vec<glob::Pattern> = workspace
+        .config()
+        .map(|c| {
+            c.episodes
+                .iter()
+                .filter_map(|p| {
+                    glob::Pattern::new(&workspace.root.join(&p.value).to_string_lossy()).ok()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.iter().any(|path| {
+        !path.starts_with(target)
+            && (watched.iter().any(|w| w == path)
+                || path == &workspace.manifest
+                || patterns.iter().any(|p| p.matches_path(path)))
+    })
+}

@@ -1,0 +1,166 @@
+//! The project as loaded: podcast.toml and its scripts held as salsa inputs.
+//! `reload` re-reads the files and touches only the inputs whose bytes
+//! changed, so salsa re-plans only what an edit reached.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use salsa::Setter;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
+use crate::project;
+
+pub struct Workspace {
+    pub manifest: PathBuf,
+    pub root: PathBuf,
+    db: PlanDb,
+    project: ProjectInput,
+    /// Every script the episode globs match, in path order.
+    scripts: BTreeMap<PathBuf, ScriptInput>,
+    glob_warnings: Vec<Diagnostic>,
+}
+
+/// The planned project: every selected episode, and what planning warned about.
+pub struct Planned {
+    pub episodes: Vec<Arc<EpisodePlan>>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    /// Finds and reads the project. Config errors surface from `config` and `plan`.
+    pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Diagnostic> {
+        let manifest = project::locate_manifest(manifest_path)?;
+        let text = project::read_manifest(&manifest)?;
+        let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let db = PlanDb::default();
+        let project = ProjectInput::new(&db, project::display(&manifest).into(), text);
+        let mut workspace = Workspace {
+            manifest,
+            root,
+            db,
+            project,
+            scripts: BTreeMap::new(),
+            glob_warnings: Vec::new(),
+        };
+        workspace.reload_scripts()?;
+        Ok(workspace)
+    }
+
+    /// Re-reads podcast.toml and the scripts. Returns whether anything changed.
+    pub fn reload(&mut self) -> Result<bool, Diagnostic> {
+        let text = project::read_manifest(&self.manifest)?;
+        let mut changed = false;
+        if **self.project.text(&self.db) != *text {
+            self.project.set_text(&mut self.db).to(text);
+            changed = true;
+        }
+        Ok(self.reload_scripts()? || changed)
+    }
+
+    fn reload_scripts(&mut self) -> Result<bool, Diagnostic> {
+        let Ok(config) = plan::config(&self.db, self.project) else {
+            // Planning reports the config error; keep the scripts we had.
+            return Ok(false);
+        };
+        let (files, warnings) = project::episode_files(config, &self.root)?;
+        self.glob_warnings = warnings;
+        let mut changed = files.len() != self.scripts.len();
+        let mut scripts = BTreeMap::new();
+        for file in files {
+            let bytes = std::fs::read(&file.path).map_err(|e| {
+                Diagnostic::error(format!(
+                    "cannot read `{}`: {e}",
+                    project::display(&file.path)
+                ))
+            })?;
+            let input = match self.scripts.remove(&file.path) {
+                Some(input) => {
+                    if *input.bytes(&self.db) != bytes {
+                        input.set_bytes(&mut self.db).to(bytes);
+                        changed = true;
+                    }
+                    input
+                }
+                None => {
+                    changed = true;
+                    let display = project::display(&file.path);
+                    ScriptInput::new(&self.db, self.project, display.into(), file.id, bytes)
+                }
+            };
+            scripts.insert(file.path, input);
+        }
+        changed |= !self.scripts.is_empty();
+        self.scripts = scripts;
+        Ok(changed)
+    }
+
+    pub fn config(&self) -> Result<&Config, Diagnostic> {
+        plan::config(&self.db, self.project)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Every file a change to which can change the build.
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        std::iter::once(self.manifest.clone())
+            .chain(self.scripts.keys().cloned())
+            .collect()
+    }
+
+    /// All episode ids, in order.
+    pub fn episode_ids(&self) -> Vec<String> {
+        self.scripts
+            .values()
+            .map(|s| s.id(&self.db).clone())
+            .collect()
+    }
+
+    /// Plans the episodes named in `selected` (all when empty).
+    pub fn plan(&self, selected: &[String]) -> Result<Planned, Vec<Diagnostic>> {
+        self.config().map_err(|e| vec![e])?;
+        let ids = self.episode_ids();
+        if ids.is_empty() {
+            return Err(vec![Diagnostic::error(
+                "the project has no episodes: no file matches podcast.episodes",
+            )]);
+        }
+        for name in selected {
+            if !ids.contains(name) {
+                let mut diag = Diagnostic::error(format!("no episode named `{name}`"));
+                diag = match crate::diagnostic::did_you_mean(name, ids.iter().map(String::as_str)) {
+                    Some(best) => diag.with_help(format!("did you mean `{best}`?")),
+                    None => diag.with_help(format!("the episodes are: {}", ids.join(", "))),
+                };
+                return Err(vec![diag]);
+            }
+        }
+        let mut episodes = Vec::new();
+        let mut errors = Vec::new();
+        let mut warnings = self.glob_warnings.clone();
+        for script in self.scripts.values() {
+            if !selected.is_empty() && !selected.contains(script.id(&self.db)) {
+                continue;
+            }
+            match plan::episode_plan(&self.db, *script) {
+                Ok(plan) => {
+                    warnings.extend(plan.warnings.iter().cloned());
+                    episodes.push(plan.clone());
+                }
+                Err(error) => errors.push(error.clone()),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Planned { episodes, warnings })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The target directory for this project (see `project::target_dir`).
+    pub fn target_dir(&self, explicit: Option<&Path>) -> PathBuf {
+        project::target_dir(explicit, self.config().ok(), &self.root)
+    }
+}
