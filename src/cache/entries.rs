@@ -73,7 +73,7 @@ pub fn list(store: &Store, index: &Index) -> Vec<Entry> {
                 blob_present: store.blob_path(&record.output.hash).exists(),
                 record_bytes: bytes.len() as u64,
                 hits: usage.map_or(0, |u| u.hits),
-                last_used: usage.map_or(modified, |u| u.last_used.max(modified)),
+                last_used: usage.map_or(modified, |u| u.last_used),
                 record,
             });
         }

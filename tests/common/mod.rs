@@ -219,28 +219,28 @@ impl Build {
             .count() as u64
     }
 
-    /// The text of every sentence this build synthesised, from the action records.
-    pub fn synthesised_texts(&self) -> BTreeSet<String> {
+    /// The text parts of every sentence this build synthesised, from the action records.
+    pub fn synthesised_parts(&self) -> Vec<Vec<String>> {
         self.steps()
             .iter()
             .filter(|s| s["kind"] == "tts" && s["status"] == "executed")
             .map(|s| {
                 let key = s["key"].as_str().unwrap();
-                let record = self
-                    .target
-                    .join("cache/ac")
-                    .join(&key[..2])
-                    .join(format!("{key}.json"));
+                let record = self.target.join("cache/ac").join(&key[..2]).join(format!("{key}.json"));
                 let record: Value = serde_json::from_slice(&fs::read(&record).unwrap()).unwrap();
                 record["input"]["parts"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .filter_map(|p| p["text"].as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                    .filter_map(|p| p["text"].as_str().map(str::to_string))
+                    .collect()
             })
             .collect()
+    }
+
+    /// The text of every sentence this build synthesised, from the action records.
+    pub fn synthesised_texts(&self) -> BTreeSet<String> {
+        self.synthesised_parts().iter().map(|parts| parts.join(" ")).collect()
     }
 
     /// Published outputs: (episode, format) -> bytes.
@@ -266,4 +266,40 @@ pub fn wav_samples(bytes: &[u8]) -> (hound::WavSpec, Vec<i16>) {
     let spec = reader.spec();
     let samples = reader.into_samples::<i16>().map(Result::unwrap).collect();
     (spec, samples)
+}
+
+impl Project {
+    /// Keys of every action record in the cache.
+    pub fn cached_keys(&self) -> BTreeSet<String> {
+        snapshot(&self.path("target/cache/ac"))
+            .keys()
+            .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_string))
+            .collect()
+    }
+
+    /// Runs pod with `args` in the project; returns the output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.pod().args(args).output().unwrap()
+    }
+}
+
+impl Build {
+    /// Keys of this build's steps, optionally of one kind and/or one episode.
+    pub fn keys(&self, kind: Option<&str>, episode: Option<&str>) -> BTreeSet<String> {
+        self.steps()
+            .iter()
+            .filter(|s| kind.is_none_or(|k| s["kind"] == k))
+            .filter(|s| episode.is_none_or(|e| s["episode"] == e))
+            .map(|s| s["key"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The `dirty` reason of each executed step, by kind.
+    pub fn dirty(&self, kind: &str) -> Vec<String> {
+        self.steps()
+            .iter()
+            .filter(|s| s["kind"] == kind && s["status"] == "executed")
+            .map(|s| s["dirty"].as_str().unwrap_or("<none>").to_string())
+            .collect()
+    }
 }

@@ -1,0 +1,102 @@
+//! `pod watch` rebuilds on save, waits out a broken edit, and stops on Ctrl-C.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::Project;
+use serde_json::Value;
+
+struct Watch {
+    child: Child,
+    messages: mpsc::Receiver<Value>,
+}
+
+impl Watch {
+    fn start(project: &Project) -> Watch {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("pod"))
+            .current_dir(project.root())
+            .args(["watch", "--message-format", "json", "--debounce-ms", "100"])
+            .env("CI", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(message) = serde_json::from_str(&line) {
+                    let _ = tx.send(message);
+                }
+            }
+        });
+        Watch { child, messages }
+    }
+
+    /// Messages up to and including the next one with `reason`.
+    fn until(&self, reason: &str) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let message = self
+                .messages
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no `{reason}` message within a minute; saw {seen:?}"));
+            let done = message["reason"] == reason;
+            seen.push(message);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+fn executed(messages: &[Value], kind: &str) -> usize {
+    messages
+        .iter()
+        .filter(|m| m["reason"] == "step" && m["kind"] == kind && m["status"] == "executed")
+        .count()
+}
+
+#[test]
+fn watch_rebuilds_what_an_edit_touched() {
+    let project = Project::fixture();
+    let watch = Watch::start(&project);
+    let first = watch.until("build-finished");
+    assert_eq!(executed(&first, "tts"), 7);
+    // Let the watcher settle before saving.
+    std::thread::sleep(Duration::from_millis(300));
+
+    project.edit("episodes/a.md", "Short one.", "Short two.");
+    let second = watch.until("build-finished");
+    assert_eq!(executed(&second, "tts"), 1);
+    assert_eq!(executed(&second, "assemble"), 1);
+    assert_eq!(second.last().unwrap()["success"], true);
+
+    // A half-typed edit: the error is reported and nothing is built.
+    project.edit("episodes/b.md", "Plain words here.", "Plain [pause words here.");
+    let broken = watch.until("build-finished");
+    let error = broken.iter().find(|m| m["reason"] == "error").expect("an error message");
+    assert_eq!(error["file"], "episodes/b.md");
+    assert_eq!(broken.last().unwrap()["success"], false);
+
+    project.edit("episodes/b.md", "Plain [pause words here.", "Plain words here, fixed.");
+    let fixed = watch.until("build-finished");
+    assert_eq!(executed(&fixed, "tts"), 1);
+    assert_eq!(fixed.last().unwrap()["success"], true);
+
+    // Ctrl-C between builds exits cleanly.
+    let status = Command::new("kill")
+        .args(["-INT", &watch.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = watch.child;
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0));
+    assert!(project.path("target/out/b.wav").exists());
+}
