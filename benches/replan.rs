@@ -12,16 +12,28 @@ use pod::workspace::Workspace;
 const EPISODES: usize = 20;
 const SENTENCES: usize = 100;
 const WORDS: &[&str] = &[
-    "build", "cache", "voice", "sentence", "episode", "podcast", "script", "audio", "chapter", "pause",
-    "engine", "listener", "morning", "river", "signal", "quiet", "bright", "window", "garden", "number",
+    "build", "cache", "voice", "sentence", "episode", "podcast", "script", "audio", "chapter",
+    "pause", "engine", "listener", "morning", "river", "signal", "quiet", "bright", "window",
+    "garden", "number",
 ];
 
 fn script(episode: usize, edited: usize) -> String {
     let mut text = format!("+++\ntitle = \"Episode {episode}\"\n+++\n\n# Part one\n\n");
     for s in 0..SENTENCES {
-        let words: Vec<&str> = (0..8).map(|w| WORDS[(episode * 7 + s * 3 + w * 5) % WORDS.len()]).collect();
-        let marker = if s == 10 { format!(" edit {edited}") } else { String::new() };
-        let _ = write!(text, "{}, {} {episode} {s}{marker}.", words[0], words[1..].join(" "));
+        let words: Vec<&str> = (0..8)
+            .map(|w| WORDS[(episode * 7 + s * 3 + w * 5) % WORDS.len()])
+            .collect();
+        let marker = if s == 10 {
+            format!(" edit {edited}")
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            text,
+            "{}, {} {episode} {s}{marker}.",
+            words[0],
+            words[1..].join(" ")
+        );
         text.push(if s % 5 == 4 { '\n' } else { ' ' });
         if s % 5 == 4 {
             text.push('\n');
@@ -44,7 +56,11 @@ fn main() {
     )
     .unwrap();
     for e in 0..EPISODES {
-        std::fs::write(dir.path().join(format!("episodes/ep{e:02}.md")), script(e, 0)).unwrap();
+        std::fs::write(
+            dir.path().join(format!("episodes/ep{e:02}.md")),
+            script(e, 0),
+        )
+        .unwrap();
     }
     let manifest = dir.path().join("podcast.toml");
 
@@ -54,7 +70,14 @@ fn main() {
         let workspace = Workspace::load(Some(&manifest)).unwrap();
         let planned = workspace.plan(&[]).unwrap();
         cold.push(started.elapsed());
-        assert_eq!(planned.episodes.iter().map(|p| p.sentences.len()).sum::<usize>(), EPISODES * SENTENCES);
+        assert_eq!(
+            planned
+                .episodes
+                .iter()
+                .map(|p| p.sentences.len())
+                .sum::<usize>(),
+            EPISODES * SENTENCES
+        );
     }
 
     let mut workspace = Workspace::load(Some(&manifest)).unwrap();
@@ -76,10 +99,18 @@ fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("project: {EPISODES} episodes x {SENTENCES} sentences");
     println!("cold plan (load + plan):          {:8.2} ms", ms(cold));
-    println!("re-plan after a one-line edit:    {:8.2} ms  (ratio to cold: {:.3})", ms(replan), ms(replan) / ms(cold));
+    println!(
+        "re-plan after a one-line edit:    {:8.2} ms  (ratio to cold: {:.3})",
+        ms(replan),
+        ms(replan) / ms(cold)
+    );
     println!("  of which salsa planning:        {:8.2} ms", ms(plan_only));
     println!(
         "re-plan target (< 10 ms): {}",
-        if replan < Duration::from_millis(10) { "met" } else { "MISSED" }
+        if replan < Duration::from_millis(10) {
+            "met"
+        } else {
+            "MISSED"
+        }
     );
 }

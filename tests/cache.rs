@@ -21,7 +21,11 @@ fn texts(items: &[&str]) -> BTreeSet<String> {
 
 fn clean(project: &Project, args: &[&str]) -> std::process::Output {
     let out = project.run(&[&["clean"], args].concat());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -31,7 +35,14 @@ fn clean_step_tts_drops_all_speech_and_nothing_else() {
     let first = project.build();
     clean(&project, &["--step", "tts"]);
     let remaining = project.cached_keys();
-    assert_eq!(remaining, first.keys(Some("assemble"), None).union(&first.keys(Some("wav"), None)).cloned().collect());
+    assert_eq!(
+        remaining,
+        first
+            .keys(Some("assemble"), None)
+            .union(&first.keys(Some("wav"), None))
+            .cloned()
+            .collect()
+    );
     assert!(project.path("target/out/a.wav").exists());
 
     let again = project.build();
@@ -86,13 +97,23 @@ fn unreferenced_after_editing_sentences_removes_exactly_the_orphans() {
 
     let dry = project.run(&["clean", "--unreferenced", "--dry-run"]);
     let table = String::from_utf8_lossy(&dry.stdout);
-    assert!(table.contains("tts") && table.contains("assemble") && table.contains("wav"), "{table}");
-    assert_eq!(project.cached_keys().len(), second.keys(None, None).len() + 3, "dry run removed nothing");
+    assert!(
+        table.contains("tts") && table.contains("assemble") && table.contains("wav"),
+        "{table}"
+    );
+    assert_eq!(
+        project.cached_keys().len(),
+        second.keys(None, None).len() + 3,
+        "dry run removed nothing"
+    );
 
     clean(&project, &["--unreferenced"]);
     assert_eq!(project.cached_keys(), second.keys(None, None));
     let again = project.build();
-    assert_eq!(again.executed("tts") + again.executed("assemble") + again.executed("wav"), 0);
+    assert_eq!(
+        again.executed("tts") + again.executed("assemble") + again.executed("wav"),
+        0
+    );
 }
 
 #[test]
@@ -124,7 +145,11 @@ fn older_than_removes_entries_not_used_since() {
     clean(&project, &["--older-than", "2d"]);
     assert_eq!(project.cached_keys(), second.keys(None, None));
     clean(&project, &["--older-than", "2d", "--step", "wav"]);
-    assert_eq!(project.cached_keys(), second.keys(None, None), "nothing of that age is left");
+    assert_eq!(
+        project.cached_keys(),
+        second.keys(None, None),
+        "nothing of that age is left"
+    );
 }
 
 #[test]
@@ -155,11 +180,20 @@ fn stats_agree_with_the_builds() {
         .flatten()
         .map(|t| t.chars().count() as u64)
         .sum();
-    assert_eq!(stats["characters"]["all_builds"]["embedded"]["synthesised"], characters);
-    assert_eq!(stats["characters"]["last_build"]["embedded"]["cached"], characters);
+    assert_eq!(
+        stats["characters"]["all_builds"]["embedded"]["synthesised"],
+        characters
+    );
+    assert_eq!(
+        stats["characters"]["last_build"]["embedded"]["cached"],
+        characters
+    );
 
     let table = String::from_utf8_lossy(&project.run(&["cache", "stats"]).stdout).into_owned();
-    assert!(table.contains("hit rate") && table.contains("100.0%"), "{table}");
+    assert!(
+        table.contains("hit rate") && table.contains("100.0%"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -180,7 +214,12 @@ fn ls_says_what_each_entry_belongs_to() {
         .iter()
         .find(|r| r["belongs_to"].as_array().unwrap().len() == 2)
         .expect("the shared sentence belongs to both episodes");
-    assert!(shared["belongs_to"][0]["what"].as_str().unwrap().contains(H));
+    assert!(
+        shared["belongs_to"][0]["what"]
+            .as_str()
+            .unwrap()
+            .contains(H)
+    );
 
     let table = String::from_utf8_lossy(&project.run(&["cache", "ls"]).stdout).into_owned();
     assert!(table.contains("a: sentence 2 \"Short one.\""), "{table}");
@@ -208,34 +247,68 @@ fn verify_finds_and_fixes_a_corrupt_blob() {
     assert!(project.run(&["cache", "verify", "--fix"]).status.success());
     assert!(project.run(&["cache", "verify"]).status.success());
     let again = project.build();
-    assert_eq!(again.steps().iter().filter(|s| s["status"] == "executed").count(), 1);
+    assert_eq!(
+        again
+            .steps()
+            .iter()
+            .filter(|s| s["status"] == "executed")
+            .count(),
+        1
+    );
     assert_eq!(again.outputs(), first.outputs());
 }
 
 #[test]
 fn gc_removes_unreferenced_entries_down_to_max_size_and_never_what_is_used() {
     let project = Project::fixture();
-    project.edit("podcast.toml", "[output]", "[cache]\nmax_size = \"1 B\"\n\n[output]");
+    project.edit(
+        "podcast.toml",
+        "[output]",
+        "[cache]\nmax_size = \"1 B\"\n\n[output]",
+    );
     project.build();
     project.edit("episodes/a.md", "Short one.", "Short two.");
     let second = project.build();
-    let collected: Vec<&Value> = second.messages.iter().filter(|m| m["reason"] == "cache-collected").collect();
+    let collected: Vec<&Value> = second
+        .messages
+        .iter()
+        .filter(|m| m["reason"] == "cache-collected")
+        .collect();
     assert_eq!(collected.len(), 1);
     assert_eq!(collected[0]["entries"], 3);
     assert_eq!(project.cached_keys(), second.keys(None, None));
     let again = project.build();
-    assert_eq!(again.steps().iter().filter(|s| s["status"] == "executed").count(), 0);
+    assert_eq!(
+        again
+            .steps()
+            .iter()
+            .filter(|s| s["status"] == "executed")
+            .count(),
+        0
+    );
 }
 
 #[test]
 fn gc_by_retention_keeps_recent_entries() {
     let project = Project::fixture();
-    project.edit("podcast.toml", "[output]", "[cache]\nretention_days = 1\n\n[output]");
+    project.edit(
+        "podcast.toml",
+        "[output]",
+        "[cache]\nretention_days = 1\n\n[output]",
+    );
     project.build();
     project.edit("episodes/a.md", "Short one.", "Short two.");
     let second = project.build();
-    assert!(second.messages.iter().all(|m| m["reason"] != "cache-collected"));
-    assert_eq!(project.cached_keys().len(), second.keys(None, None).len() + 3);
+    assert!(
+        second
+            .messages
+            .iter()
+            .all(|m| m["reason"] != "cache-collected")
+    );
+    assert_eq!(
+        project.cached_keys().len(),
+        second.keys(None, None).len() + 3
+    );
 }
 
 #[test]

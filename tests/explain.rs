@@ -24,14 +24,62 @@ fn a_first_build_is_new() {
 fn each_kind_of_change_is_named() {
     let cases: &[(&str, &str, &str, &str, &str)] = &[
         // (file, from, to, step kind, expected reason fragment)
-        ("podcast.toml", "pitch = 50", "pitch = 55", "tts", "voice.pitch 50 -> 55"),
-        ("podcast.toml", "voice = \"en-us\"", "voice = \"en-gb-x-rp\"", "tts", "voice.voice en-us -> en-gb-x-rp"),
-        ("episodes/a.md", "Short one.", "Short two.", "tts", "parts[0].text changed"),
-        ("podcast.toml", "comma_ms = 150", "comma_ms = 175", "tts", "parts[1].break_ms 150 -> 175"),
-        ("podcast.toml", "sentence_ms = 400", "sentence_ms = 450", "assemble", "silence_ms 400 -> 450"),
-        ("podcast.toml", "sample_rate = 22050", "sample_rate = 24000", "assemble", "sample_rate 22050 -> 24000"),
-        ("podcast.toml", "channels = 1", "channels = 2", "wav", "channels 1 -> 2"),
-        ("episodes/a.md", "Short one.", "Short two.", "wav", "pcm changed"),
+        (
+            "podcast.toml",
+            "pitch = 50",
+            "pitch = 55",
+            "tts",
+            "voice.pitch 50 -> 55",
+        ),
+        (
+            "podcast.toml",
+            "voice = \"en-us\"",
+            "voice = \"en-gb-x-rp\"",
+            "tts",
+            "voice.voice en-us -> en-gb-x-rp",
+        ),
+        (
+            "episodes/a.md",
+            "Short one.",
+            "Short two.",
+            "tts",
+            "parts[0].text changed",
+        ),
+        (
+            "podcast.toml",
+            "comma_ms = 150",
+            "comma_ms = 175",
+            "tts",
+            "parts[1].break_ms 150 -> 175",
+        ),
+        (
+            "podcast.toml",
+            "sentence_ms = 400",
+            "sentence_ms = 450",
+            "assemble",
+            "silence_ms 400 -> 450",
+        ),
+        (
+            "podcast.toml",
+            "sample_rate = 22050",
+            "sample_rate = 24000",
+            "assemble",
+            "sample_rate 22050 -> 24000",
+        ),
+        (
+            "podcast.toml",
+            "channels = 1",
+            "channels = 2",
+            "wav",
+            "channels 1 -> 2",
+        ),
+        (
+            "episodes/a.md",
+            "Short one.",
+            "Short two.",
+            "wav",
+            "pcm changed",
+        ),
     ];
     let base = Project::fixture();
     base.build();
@@ -57,7 +105,10 @@ fn human_explain_lines() {
     project.edit("podcast.toml", "pitch = 40", "pitch = 45");
     let out = project.run(&["build", "--explain"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Dirty tts a/tts/2: voice.pitch 40 -> 45"), "{stderr}");
+    assert!(
+        stderr.contains("Dirty tts a/tts/2: voice.pitch 40 -> 45"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Dirty wav b/wav: pcm changed"), "{stderr}");
 }
 
@@ -70,8 +121,13 @@ fn output_missing_and_corrupt_entries() {
     assert_eq!(build.dirty("wav"), vec!["output missing", "output missing"]);
 
     // Damage a.md's assembled track and change nothing that it reads.
-    let key = build.keys(Some("wav"), Some("a")).into_iter().next().unwrap();
-    let record: Value = serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
+    let key = build
+        .keys(Some("wav"), Some("a"))
+        .into_iter()
+        .next()
+        .unwrap();
+    let record: Value =
+        serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
     let pcm = record["input"]["pcm"].as_str().unwrap();
     let blob = project.path(&format!("target/cache/cas/{}/{pcm}", &pcm[..2]));
     let mut bytes = fs::read(&blob).unwrap();
@@ -88,7 +144,11 @@ fn an_engine_upgrade_is_named() {
     let first = project.build();
     // Pretend the previous build of a.md's first sentence ran an older engine:
     // a record under another key, with the same input and an older version.
-    let key = first.keys(Some("tts"), Some("a")).into_iter().next().unwrap();
+    let key = first
+        .keys(Some("tts"), Some("a"))
+        .into_iter()
+        .next()
+        .unwrap();
     let index_path = project.path("target/cache/index.json");
     let mut index: Value = serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
     let place = index["logical"]
@@ -98,17 +158,25 @@ fn an_engine_upgrade_is_named() {
         .find(|(_, v)| v.as_str() == Some(&key))
         .map(|(k, _)| k.clone())
         .unwrap();
-    let mut record: Value = serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
+    let mut record: Value =
+        serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
     record["engine"]["version"] = Value::from("espeak-ng 0.1.9");
     let old_key = "00".repeat(32);
     fs::create_dir_all(record_path(&project, &old_key).parent().unwrap()).unwrap();
-    fs::write(record_path(&project, &old_key), serde_json::to_vec(&record).unwrap()).unwrap();
+    fs::write(
+        record_path(&project, &old_key),
+        serde_json::to_vec(&record).unwrap(),
+    )
+    .unwrap();
     index["logical"][&place] = Value::from(old_key);
     fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
     fs::remove_file(record_path(&project, &key)).unwrap();
 
     let build = project.build();
-    assert_eq!(build.dirty("tts"), vec!["engine.version espeak-ng 0.1.9 -> espeak-ng 0.2.0"]);
+    assert_eq!(
+        build.dirty("tts"),
+        vec!["engine.version espeak-ng 0.1.9 -> espeak-ng 0.2.0"]
+    );
 }
 
 #[test]
@@ -128,18 +196,35 @@ fn status_runs_and_writes_nothing() {
         .iter()
         .filter(|m| m["reason"] == "step" && m["status"] == "dirty")
         .collect();
-    assert_eq!(dirty.len(), 3, "one sentence, a.md's assemble and wav: {dirty:?}");
+    assert_eq!(
+        dirty.len(),
+        3,
+        "one sentence, a.md's assemble and wav: {dirty:?}"
+    );
     assert_eq!(dirty[0]["dirty"], "parts changed (1 -> 3 items)");
     let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
-    assert_eq!(summary["characters"]["embedded"], "Short two,".len() + "three.".len());
+    assert_eq!(
+        summary["characters"]["embedded"],
+        "Short two,".len() + "three.".len()
+    );
     assert_eq!(summary["would_execute"], 3);
 
     // The dry run of build says the same, and the build then does exactly that.
     let dry = project.run(&["build", "--dry-run"]);
     let stderr = String::from_utf8_lossy(&dry.stderr);
-    assert!(stderr.contains("Would send 16 characters to the embedded engine"), "{stderr}");
+    assert!(
+        stderr.contains("Would send 16 characters to the embedded engine"),
+        "{stderr}"
+    );
     assert!(stderr.contains("3 steps would execute"), "{stderr}");
     assert_eq!(project.target_snapshot(), before);
     let build = project.build();
-    assert_eq!(build.steps().iter().filter(|s| s["status"] == "executed").count(), 3);
+    assert_eq!(
+        build
+            .steps()
+            .iter()
+            .filter(|s| s["status"] == "executed")
+            .count(),
+        3
+    );
 }

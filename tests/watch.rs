@@ -78,13 +78,24 @@ fn watch_rebuilds_what_an_edit_touched() {
     assert_eq!(second.last().unwrap()["success"], true);
 
     // A half-typed edit: the error is reported and nothing is built.
-    project.edit("episodes/b.md", "Plain words here.", "Plain [pause words here.");
+    project.edit(
+        "episodes/b.md",
+        "Plain words here.",
+        "Plain [pause words here.",
+    );
     let broken = watch.until("build-finished");
-    let error = broken.iter().find(|m| m["reason"] == "error").expect("an error message");
+    let error = broken
+        .iter()
+        .find(|m| m["reason"] == "error")
+        .expect("an error message");
     assert_eq!(error["file"], "episodes/b.md");
     assert_eq!(broken.last().unwrap()["success"], false);
 
-    project.edit("episodes/b.md", "Plain [pause words here.", "Plain words here, fixed.");
+    project.edit(
+        "episodes/b.md",
+        "Plain [pause words here.",
+        "Plain words here, fixed.",
+    );
     let fixed = watch.until("build-finished");
     assert_eq!(executed(&fixed, "tts"), 1);
     assert_eq!(fixed.last().unwrap()["success"], true);

@@ -292,7 +292,7 @@ fn confirm(summary: &str) -> bool {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return true;
     }
-    eprint!("Remove {summary} from the cache and outputs? [y/N] ");
+    eprint!("Remove {summary}? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {

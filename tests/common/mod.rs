@@ -226,7 +226,11 @@ impl Build {
             .filter(|s| s["kind"] == "tts" && s["status"] == "executed")
             .map(|s| {
                 let key = s["key"].as_str().unwrap();
-                let record = self.target.join("cache/ac").join(&key[..2]).join(format!("{key}.json"));
+                let record = self
+                    .target
+                    .join("cache/ac")
+                    .join(&key[..2])
+                    .join(format!("{key}.json"));
                 let record: Value = serde_json::from_slice(&fs::read(&record).unwrap()).unwrap();
                 record["input"]["parts"]
                     .as_array()
@@ -240,7 +244,10 @@ impl Build {
 
     /// The text of every sentence this build synthesised, from the action records.
     pub fn synthesised_texts(&self) -> BTreeSet<String> {
-        self.synthesised_parts().iter().map(|parts| parts.join(" ")).collect()
+        self.synthesised_parts()
+            .iter()
+            .map(|parts| parts.join(" "))
+            .collect()
     }
 
     /// Published outputs: (episode, format) -> bytes.
