@@ -81,6 +81,9 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("pauses.semicolon_ms", TOML, "comma_ms = 150", "comma_ms = 150\nsemicolon_ms = 300", &[W], 1, 1),
     m("output.sample_rate", TOML, "sample_rate = 22050", "sample_rate = 44100", &[], 2, 2),
     m("output.channels", TOML, "channels = 1", "channels = 2", &[], 2, 2),
+    // Garbage collection settings never change what is built.
+    m("cache.retention_days", TOML, "[output]", "[cache]\nretention_days = 30\n\n[output]", &[], 0, 0),
+    m("cache.max_size", TOML, "[output]", "[cache]\nmax_size = \"1 GiB\"\n\n[output]", &[], 0, 0),
 ];
 
 #[rustfmt::skip]
