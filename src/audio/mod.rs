@@ -1,6 +1,10 @@
-//! Audio plumbing: the clip format synthesised speech is cached in,
-//! resampling, and sample arithmetic.
+//! Audio plumbing: the clip format synthesised speech is cached in, PCM
+//! blocks, decoding, resampling, loudness and limiting.
 
+pub mod blocks;
 pub mod clip;
+pub mod decode;
+pub mod limiter;
+pub mod measure;
 pub mod pcm;
 pub mod resample;

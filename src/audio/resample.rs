@@ -24,8 +24,14 @@ impl Resampler {
         Ok(Resampler { from, to, fft })
     }
 
-    /// Resamples one clip of mono audio; its length scales exactly by the
-    /// rate ratio (rounded up), with the resampler's delay trimmed.
+    /// Frames out for `frames` in: exactly `ceil(frames * to / from)`.
+    pub fn output_len(frames: usize, from: u32, to: u32) -> usize {
+        (frames as u64 * u64::from(to)).div_ceil(u64::from(from)) as usize
+    }
+
+    /// Resamples one clip of mono audio; its length is exactly
+    /// `output_len` (the resampler's delay trimmed), so timelines can be
+    /// computed without resampling.
     pub fn clip(&mut self, samples: &[i16]) -> Result<Vec<i16>, String> {
         let Some(fft) = self.fft.as_mut() else {
             return Ok(samples.to_vec());
@@ -39,7 +45,9 @@ impl Resampler {
         let output = fft
             .process_all(&adapter, input.len(), None)
             .map_err(|e| format!("resampling {} Hz to {} Hz failed: {e}", self.from, self.to))?;
-        Ok(output.take_data().into_iter().map(to_i16).collect())
+        let mut out: Vec<i16> = output.take_data().into_iter().map(to_i16).collect();
+        out.resize(Resampler::output_len(samples.len(), self.from, self.to), 0);
+        Ok(out)
     }
 }
 
@@ -62,5 +70,9 @@ mod tests {
             .unwrap();
         assert!((9000..=11000).contains(&peak), "peak {peak}");
         assert_eq!(r.clip(&tone).unwrap(), out, "deterministic");
+        let mut r = Resampler::new(22050, 48000).unwrap();
+        for n in [1, 7, 1000, 12_345, 22_049] {
+            assert_eq!(r.clip(&tone[..n]).unwrap().len(), Resampler::output_len(n, 22050, 48000));
+        }
     }
 }

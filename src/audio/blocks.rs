@@ -1,0 +1,128 @@
+//! Streaming access to PCM blobs: interleaved little-endian `i16` (the
+//! speech track) or `f32` (everything after the mix), read and written in
+//! fixed blocks so memory does not grow with the episode's length.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+
+/// Frames per block read or written at a time.
+pub const BLOCK_FRAMES: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleFormat {
+    I16,
+    F32,
+}
+
+impl SampleFormat {
+    pub fn bytes(self) -> usize {
+        match self {
+            SampleFormat::I16 => 2,
+            SampleFormat::F32 => 4,
+        }
+    }
+}
+
+/// Reads a PCM blob as f32 frames, block by block.
+pub struct BlockReader {
+    reader: BufReader<File>,
+    format: SampleFormat,
+    channels: usize,
+    bytes: Vec<u8>,
+}
+
+impl BlockReader {
+    pub fn new(file: File, format: SampleFormat, channels: u16) -> BlockReader {
+        BlockReader {
+            reader: BufReader::with_capacity(1 << 16, file),
+            format,
+            channels: usize::from(channels),
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Fills `out` with up to `BLOCK_FRAMES` frames; returns the frame count (0 at the end).
+    pub fn next_block(&mut self, out: &mut Vec<f32>) -> io::Result<usize> {
+        let frame_bytes = self.format.bytes() * self.channels;
+        self.bytes.resize(BLOCK_FRAMES * frame_bytes, 0);
+        let mut filled = 0;
+        while filled < self.bytes.len() {
+            let n = self.reader.read(&mut self.bytes[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        let frames = filled / frame_bytes;
+        let data = &self.bytes[..frames * frame_bytes];
+        out.clear();
+        match self.format {
+            SampleFormat::I16 => out.extend(
+                data.chunks_exact(2)
+                    .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
+            ),
+            SampleFormat::F32 => out.extend(
+                data.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            ),
+        }
+        Ok(frames)
+    }
+}
+
+/// Writes interleaved f32 samples.
+pub struct F32Writer<W: Write> {
+    out: BufWriter<W>,
+    pub frames: u64,
+    channels: usize,
+}
+
+impl<W: Write> F32Writer<W> {
+    pub fn new(out: W, channels: u16) -> F32Writer<W> {
+        F32Writer {
+            out: BufWriter::with_capacity(1 << 16, out),
+            frames: 0,
+            channels: usize::from(channels),
+        }
+    }
+
+    pub fn write(&mut self, samples: &[f32]) -> io::Result<()> {
+        let mut bytes = Vec::with_capacity(samples.len() * 4);
+        for s in samples {
+            bytes.extend_from_slice(&s.to_le_bytes());
+        }
+        self.frames += (samples.len() / self.channels) as u64;
+        self.out.write_all(&bytes)
+    }
+
+    pub fn finish(mut self) -> io::Result<u64> {
+        self.out.flush()?;
+        Ok(self.frames)
+    }
+}
+
+/// Frames in a PCM blob of `bytes` bytes.
+pub fn frames_in(bytes: u64, format: SampleFormat, channels: u16) -> u64 {
+    bytes / (format.bytes() as u64 * u64::from(channels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_f32_blocks() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("pcm");
+        let samples: Vec<f32> = (0..10_000).map(|i| (i as f32 / 10_000.0) - 0.5).collect();
+        let mut writer = F32Writer::new(File::create(&path).unwrap(), 2);
+        writer.write(&samples).unwrap();
+        assert_eq!(writer.finish().unwrap(), 5_000);
+        let mut reader = BlockReader::new(File::open(&path).unwrap(), SampleFormat::F32, 2);
+        let (mut all, mut block) = (Vec::new(), Vec::new());
+        while reader.next_block(&mut block).unwrap() > 0 {
+            all.extend_from_slice(&block);
+        }
+        assert_eq!(all, samples);
+    }
+}
