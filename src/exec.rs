@@ -1,28 +1,32 @@
 //! The executor: runs the planned steps against the cache, in parallel, with
 //! per-key locks so concurrent builds share work instead of repeating it.
 //!
-//! Work is demand-driven. A step whose record is in the cache is `cached`
-//! without reading its blob; blobs are re-hashed only when something reads
-//! them, and a corrupt one is a miss: reported, removed and rebuilt.
+//! A step whose record is in the cache is `cached` without reading its blob;
+//! blobs are re-hashed when a step reads them. A corrupt blob is a miss: it
+//! is reported, removed, and the episode is walked again, which rebuilds it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{ActionKey, ActionRecord, BlobRef, BlobState, BuildUsage, ContentHash, Store};
+use crate::cache::{ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Store};
 use crate::config::Format;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::engines::Engines;
 use crate::explain::{self, Dirty};
+use crate::pipeline::{self, Origin, Produced, Runner, Stop};
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::report::Reporter;
 use crate::step::{Step, StepError, Tools, action_key};
-use crate::steps::{Assemble, AssembleInput, Tts, TtsInput, Wav, WavInput};
+use crate::steps::measure::Measurement;
+use crate::steps::{Tts, TtsInput};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,8 +35,7 @@ pub enum Status {
     Cached,
 }
 
-/// The step graph of one build: each distinct sentence once, then each
-/// episode's `assemble` and `wav`.
+/// The sentences of one build (each distinct sentence once) and its episodes.
 pub struct BuildGraph {
     pub tts: Vec<TtsNode>,
     pub episodes: Vec<EpisodeNode>,
@@ -61,7 +64,7 @@ pub fn sentence_place(episode: &str, n: usize) -> String {
     format!("{episode}/tts/{n}")
 }
 
-/// The logical place of an episode's `assemble` or `wav` step.
+/// The logical place of an episode's step of `kind`.
 pub fn episode_place(episode: &str, kind: &str) -> String {
     format!("{episode}/{kind}")
 }
@@ -99,8 +102,14 @@ impl BuildGraph {
         BuildGraph { tts, episodes }
     }
 
-    pub fn step_count(&self) -> usize {
-        self.tts.len() + 2 * self.episodes.len()
+    /// Steps whose count is known before running (for the progress bar).
+    pub fn known_steps(&self) -> usize {
+        self.tts.len()
+            + self
+                .episodes
+                .iter()
+                .map(|e| pipeline::later_steps(&e.plan).len())
+                .sum::<usize>()
     }
 }
 
@@ -109,9 +118,6 @@ struct Resolved {
     key: ActionKey,
     output: BlobRef,
     status: Status,
-    /// Re-hashed during this build (or written by it).
-    verified: bool,
-    /// Why it executed.
     dirty: Option<String>,
 }
 
@@ -121,12 +127,11 @@ enum Slot {
     Failed,
 }
 
-/// A failure already reported (`None`) or still to report.
-pub struct Failure(Option<Diagnostic>);
-
 pub struct StepOutcome {
     pub kind: &'static str,
     pub episode: String,
+    /// Its logical place (`a/mix`, `a/measure/mp3`), for `--explain` next time.
+    pub place: String,
     pub key: ActionKey,
     pub status: Status,
     pub dirty: Option<String>,
@@ -138,19 +143,30 @@ pub struct PublishedOutput {
     pub path: PathBuf,
 }
 
+/// The loudness of one published audio file, and whether it met its target.
+pub struct LoudnessReport {
+    pub episode: String,
+    pub format: Format,
+    pub measurement: Measurement,
+    pub target_lufs: f64,
+    pub ceiling_db: f64,
+    pub ok: bool,
+}
+
 pub struct BuildOutcome {
-    /// Every step of the graph that completed, in graph order.
+    /// Every step that completed, in graph order.
     pub steps: Vec<StepOutcome>,
     pub outputs: Vec<PublishedOutput>,
+    pub loudness: Vec<LoudnessReport>,
     pub failed: bool,
     /// What this build used, for the cache index.
     pub usage: BuildUsage,
 }
 
 struct EpisodeResult {
-    assemble: Resolved,
-    wav: Resolved,
+    steps: Vec<StepOutcome>,
     outputs: Vec<PublishedOutput>,
+    loudness: Vec<LoudnessReport>,
 }
 
 pub struct Executor<'a> {
@@ -164,8 +180,8 @@ pub struct Executor<'a> {
     previous: &'a BTreeMap<String, String>,
     /// Print each executed step's reason (`--explain`).
     explain: bool,
-    /// Keys whose blobs were found corrupt in this build.
-    corrupt_keys: Mutex<std::collections::HashSet<ActionKey>>,
+    /// Blobs found corrupt in this build (their producers say so when they rerun).
+    corrupt: Mutex<HashSet<ContentHash>>,
 }
 
 impl<'a> Executor<'a> {
@@ -179,9 +195,6 @@ impl<'a> Executor<'a> {
         explain: bool,
     ) -> Executor<'a> {
         Executor {
-            previous,
-            explain,
-            corrupt_keys: Mutex::default(),
             tts: graph
                 .tts
                 .iter()
@@ -192,13 +205,16 @@ impl<'a> Executor<'a> {
             engines,
             reporter,
             layout,
+            previous,
+            explain,
+            corrupt: Mutex::default(),
         }
     }
 
     pub fn run(&self) -> BuildOutcome {
         self.reporter
-            .start_progress(self.graph.step_count() as u64, "Building");
-        let results: Vec<Result<EpisodeResult, Failure>> = self
+            .start_progress(self.graph.known_steps() as u64, "Building");
+        let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = self
             .graph
             .episodes
             .par_iter()
@@ -213,6 +229,7 @@ impl<'a> Executor<'a> {
                 Slot::Done(r) => steps.push(StepOutcome {
                     kind: Tts::KIND,
                     episode: node.episode.clone(),
+                    place: node.logical.clone(),
                     key: r.key,
                     status: r.status,
                     dirty: r.dirty.clone(),
@@ -221,22 +238,16 @@ impl<'a> Executor<'a> {
                 Slot::Pending => {}
             }
         }
-        let mut outputs = Vec::new();
-        for (node, result) in self.graph.episodes.iter().zip(results) {
+        let (mut outputs, mut loudness) = (Vec::new(), Vec::new());
+        for result in results {
             match result {
                 Ok(result) => {
-                    for (kind, r) in [(Assemble::KIND, result.assemble), (Wav::KIND, result.wav)] {
-                        steps.push(StepOutcome {
-                            kind,
-                            episode: node.plan.id.clone(),
-                            key: r.key,
-                            status: r.status,
-                            dirty: r.dirty,
-                        });
-                    }
+                    steps.extend(result.steps);
                     outputs.extend(result.outputs);
+                    failed |= result.loudness.iter().any(|l| !l.ok);
+                    loudness.extend(result.loudness);
                 }
-                Err(Failure(diag)) => {
+                Err(diag) => {
                     failed = true;
                     if let Some(diag) = diag {
                         self.reporter.diagnostic(&diag);
@@ -248,6 +259,7 @@ impl<'a> Executor<'a> {
         BuildOutcome {
             steps,
             outputs,
+            loudness,
             failed,
             usage,
         }
@@ -279,6 +291,9 @@ impl<'a> Executor<'a> {
                 usage.counters.misses += 1;
                 counts.executed += 1;
             }
+            if step.kind != Tts::KIND {
+                usage.logical.insert(step.place.clone(), step.key.hex());
+            }
             if let Some((engine, chars)) = characters.get(&step.key) {
                 let counts = usage
                     .counters
@@ -291,11 +306,6 @@ impl<'a> Executor<'a> {
                     counts.synthesised += *chars as u64;
                 }
             }
-            if step.kind != Tts::KIND {
-                usage
-                    .logical
-                    .insert(episode_place(&step.episode, step.kind), step.key.hex());
-            }
         }
         for episode in &self.graph.episodes {
             for (n, sentence) in episode.plan.sentences.iter().enumerate() {
@@ -307,7 +317,7 @@ impl<'a> Executor<'a> {
         usage
     }
 
-    fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Failure> {
+    fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Option<Diagnostic>> {
         let plan = &node.plan;
         // Which sentences are missing, so the user hears about them first.
         let missing = node.tts.par_iter().filter(|&&i| !self.probe(i)).count();
@@ -320,36 +330,49 @@ impl<'a> Executor<'a> {
             self.reporter
                 .status("Synthesizing", &format!("{} ({missing} {noun})", plan.id));
         }
-        let hashes = self.speech(node, false)?;
-
-        let input = AssembleInput::for_episode(plan, &hashes);
-        let key = action_key::<Assemble>(&input);
-        let mut assemble = match self.store.lookup(&key) {
-            Some(record) => self.cached(key, record),
-            None => self.assemble(node)?,
-        };
-
-        self.reporter.advance(&plan.id);
-
-        let mut wav_key = action_key::<Wav>(&WavInput::for_episode(plan, assemble.output.hash));
-        let mut wav = match self.store.lookup(&wav_key) {
-            Some(record) => self.cached(wav_key, record),
-            None => {
-                self.ensure_assemble(node, &mut assemble)?;
-                let input = WavInput::for_episode(plan, assemble.output.hash);
-                wav_key = action_key::<Wav>(&input);
-                let id = plan.id.clone();
-                self.execute::<Wav>(wav_key, &input, &episode_place(&plan.id, Wav::KIND), || {
-                    self.reporter
-                        .verbose_status("Encoding", &format!("{id}.wav"));
-                })
-                .map_err(|e| self.failure(&plan.id, Wav::KIND, e))?
+        // A corrupt blob is removed and the walk retried, which rebuilds it.
+        // Each retry removes a different blob, so this ends; a blob damaged
+        // again right after being rebuilt means the disk itself is failing.
+        let mut seen = HashSet::new();
+        loop {
+            let speech: Vec<ContentHash> = node
+                .tts
+                .par_iter()
+                .map(|&i| self.sentence(i))
+                .collect::<Result<_, _>>()
+                .map_err(|()| None)?;
+            let runner = ExecRunner {
+                exec: self,
+                episode: &plan.id,
+                steps: RefCell::new(Vec::new()),
+            };
+            match pipeline::episode(&runner, plan, &speech) {
+                Ok(produced) => {
+                    let steps = runner.steps.into_inner();
+                    return self.finish(plan, steps, produced);
+                }
+                Err(Stop::Corrupt(hash)) if seen.insert(hash) => self.corrupt(&plan.id, &hash),
+                Err(Stop::Corrupt(_)) => {
+                    return Err(Some(Diagnostic::error(format!(
+                        "the cache keeps returning damaged data for `{}`; check the disk, then run `pod cache verify --fix`",
+                        plan.id
+                    ))));
+                }
+                Err(Stop::Failed(diag)) => return Err(Some(diag)),
+                Err(Stop::Pending) => unreachable!("the executor runs what is missing"),
             }
-        };
-        self.reporter.advance(&plan.id);
+        }
+    }
 
+    /// Publishes the outputs and checks their loudness.
+    fn finish(
+        &self,
+        plan: &EpisodePlan,
+        steps: Vec<StepOutcome>,
+        produced: Produced,
+    ) -> Result<EpisodeResult, Option<Diagnostic>> {
         let mut outputs = Vec::new();
-        for &format in &plan.output.formats {
+        for (format, blob) in produced.outputs {
             let path = self
                 .layout
                 .outputs()
@@ -358,25 +381,27 @@ impl<'a> Executor<'a> {
                 self.layout
                     .published()
                     .join(format!("{}.{}.json", plan.id, format.extension()));
-            if !is_published(&path, &manifest, &wav.output.hash) {
-                if !wav.verified && self.store.verify(&wav.output.hash) != BlobState::Intact {
-                    self.corrupt(Wav::KIND, &plan.id, wav.key, &wav.output.hash);
-                    self.ensure_assemble(node, &mut assemble)?;
-                    let input = WavInput::for_episode(plan, assemble.output.hash);
-                    let place = episode_place(&plan.id, Wav::KIND);
-                    wav = self
-                        .execute::<Wav>(action_key::<Wav>(&input), &input, &place, || {})
-                        .map_err(|e| self.failure(&plan.id, Wav::KIND, e))?;
-                }
-                self.publish(&wav.output, &path, &manifest).map_err(|e| {
-                    Failure(Some(Diagnostic::error(format!(
-                        "writing {}: {e}",
-                        display(&path)
-                    ))))
-                })?;
-                self.reporter.status("Writing", &display(&path));
-            } else {
+            if is_published(&path, &manifest, &blob.hash) {
                 self.reporter.verbose_status("Fresh", &display(&path));
+            } else {
+                match self.publish(&blob, &path, &manifest) {
+                    Ok(true) => self.reporter.status("Writing", &display(&path)),
+                    Ok(false) => {
+                        // Damaged in the cache: rebuild it (its record is dropped with the blob).
+                        self.corrupt(&plan.id, &blob.hash);
+                        return Err(Some(Diagnostic::error(format!(
+                            "the cached {} for `{}` was damaged; it has been removed, build again to rebuild it",
+                            format.name(),
+                            plan.id
+                        ))));
+                    }
+                    Err(e) => {
+                        return Err(Some(Diagnostic::error(format!(
+                            "writing {}: {e}",
+                            display(&path)
+                        ))));
+                    }
+                }
             }
             outputs.push(PublishedOutput {
                 episode: plan.id.clone(),
@@ -384,20 +409,32 @@ impl<'a> Executor<'a> {
                 path,
             });
         }
+        let target_lufs = f64::from(plan.loudness.target_mlufs) / 1000.0;
+        let ceiling_db = f64::from(plan.loudness.ceiling_mdb) / 1000.0;
+        let loudness = produced
+            .measurements
+            .into_iter()
+            .map(|(format, measurement)| {
+                let l = measurement.loudness;
+                let on_target = l
+                    .integrated_lufs
+                    .is_none_or(|i| (i - target_lufs).abs() <= 1.0);
+                let under_ceiling = l.true_peak_db.is_none_or(|p| p <= ceiling_db);
+                LoudnessReport {
+                    episode: plan.id.clone(),
+                    format,
+                    measurement,
+                    target_lufs,
+                    ceiling_db,
+                    ok: on_target && under_ceiling,
+                }
+            })
+            .collect();
         Ok(EpisodeResult {
-            assemble,
-            wav,
+            steps,
             outputs,
+            loudness,
         })
-    }
-
-    /// Content hashes of every sentence of an episode, synthesising what is
-    /// missing; with `verify`, each blob is also re-hashed (and rebuilt if bad).
-    fn speech(&self, node: &EpisodeNode, verify: bool) -> Result<Vec<ContentHash>, Failure> {
-        node.tts
-            .par_iter()
-            .map(|&i| self.sentence(i, verify))
-            .collect()
     }
 
     /// Resolves a sentence from the cache if it is there; false if it must be synthesised.
@@ -409,7 +446,7 @@ impl<'a> Executor<'a> {
             Slot::Pending => match self.store.lookup(&self.graph.tts[index].key) {
                 Some(record) => {
                     let node = &self.graph.tts[index];
-                    *slot = Slot::Done(self.cached(node.key, record));
+                    *slot = Slot::Done(cached(node.key, &record));
                     self.reporter.advance(&node.episode);
                     true
                 }
@@ -418,87 +455,32 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn sentence(&self, index: usize, verify: bool) -> Result<ContentHash, Failure> {
+    fn sentence(&self, index: usize) -> Result<ContentHash, ()> {
         let node = &self.graph.tts[index];
         let mut slot = self.tts[index].lock().expect("slot lock");
-        if let Slot::Failed = *slot {
-            return Err(Failure(None));
+        match &*slot {
+            Slot::Failed => return Err(()),
+            Slot::Done(resolved) => return Ok(resolved.output.hash),
+            Slot::Pending => {}
         }
-        if let Slot::Pending = *slot {
-            match self.execute::<Tts>(node.key, &node.input, &node.logical, || {
-                self.reporter.verbose_status(
-                    "Synthesizing",
-                    &format!("{}: {}", node.episode, preview(&node.input)),
-                );
-            }) {
-                Ok(resolved) => {
-                    *slot = Slot::Done(resolved);
-                    self.reporter.advance(&node.episode);
-                }
-                Err(e) => {
-                    *slot = Slot::Failed;
-                    return Err(self.sentence_failure(node, e));
-                }
-            }
-        }
-        let Slot::Done(resolved) = &mut *slot else {
-            unreachable!("resolved above")
+        let announce = || {
+            self.reporter.verbose_status(
+                "Synthesizing",
+                &format!("{}: {}", node.episode, preview(&node.input)),
+            );
         };
-        if verify && !resolved.verified {
-            if self.store.verify(&resolved.output.hash) == BlobState::Intact {
-                resolved.verified = true;
-            } else {
-                self.corrupt(Tts::KIND, &node.episode, node.key, &resolved.output.hash);
-                match self.execute::<Tts>(node.key, &node.input, &node.logical, || {}) {
-                    Ok(rebuilt) => *resolved = rebuilt,
-                    Err(e) => {
-                        *slot = Slot::Failed;
-                        return Err(self.sentence_failure(node, e));
-                    }
-                }
+        match self.execute::<Tts>(node.key, &node.input, &node.logical, announce) {
+            Ok(resolved) => {
+                let hash = resolved.output.hash;
+                *slot = Slot::Done(resolved);
+                self.reporter.advance(&node.episode);
+                Ok(hash)
             }
-        }
-        Ok(resolved.output.hash)
-    }
-
-    /// Runs `assemble` for an episode, from verified speech.
-    fn assemble(&self, node: &EpisodeNode) -> Result<Resolved, Failure> {
-        let plan = &node.plan;
-        let hashes = self.speech(node, true)?;
-        let input = AssembleInput::for_episode(plan, &hashes);
-        let place = episode_place(&plan.id, Assemble::KIND);
-        self.execute::<Assemble>(action_key::<Assemble>(&input), &input, &place, || {
-            self.reporter.status("Assembling", &plan.id);
-        })
-        .map_err(|e| self.failure(&plan.id, Assemble::KIND, e))
-    }
-
-    /// Makes sure the assembled track's blob is intact, rebuilding it if not.
-    fn ensure_assemble(&self, node: &EpisodeNode, assemble: &mut Resolved) -> Result<(), Failure> {
-        if assemble.verified {
-            return Ok(());
-        }
-        if self.store.verify(&assemble.output.hash) == BlobState::Intact {
-            assemble.verified = true;
-            return Ok(());
-        }
-        self.corrupt(
-            Assemble::KIND,
-            &node.plan.id,
-            assemble.key,
-            &assemble.output.hash,
-        );
-        *assemble = self.assemble(node)?;
-        Ok(())
-    }
-
-    fn cached(&self, key: ActionKey, record: ActionRecord) -> Resolved {
-        Resolved {
-            key,
-            output: record.output,
-            status: Status::Cached,
-            verified: false,
-            dirty: None,
+            Err(e) => {
+                *slot = Slot::Failed;
+                self.sentence_failure(node, e);
+                Err(())
+            }
         }
     }
 
@@ -511,30 +493,24 @@ impl<'a> Executor<'a> {
         place: &str,
         announce: impl FnOnce(),
     ) -> Result<Resolved, StepError> {
-        let cached = |record: ActionRecord| Resolved {
-            key,
-            output: record.output,
-            status: Status::Cached,
-            verified: false,
-            dirty: None,
-        };
         if let Some(record) = self.store.lookup(&key) {
-            return Ok(cached(record));
+            return Ok(cached(key, &record));
         }
         let _lock = self.store.lock_key(&key)?;
         if let Some(record) = self.store.lookup(&key) {
-            return Ok(cached(record));
+            return Ok(cached(key, &record));
         }
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
         let engine = S::engine(input);
-        let dirty = if self
-            .corrupt_keys
-            .lock()
-            .expect("corrupt keys")
-            .contains(&key)
-        {
+        let was_corrupt = self.store.read_record(&key).is_some_and(|r| {
+            self.corrupt
+                .lock()
+                .expect("corrupt set")
+                .contains(&r.output.hash)
+        });
+        let dirty = if was_corrupt {
             Dirty::Corrupt
         } else {
             explain::explain(
@@ -568,52 +544,59 @@ impl<'a> Executor<'a> {
             key,
             output,
             status: Status::Executed,
-            verified: true,
             dirty: Some(dirty.to_string()),
         })
     }
 
-    fn corrupt(&self, kind: &str, episode: &str, key: ActionKey, hash: &ContentHash) {
+    fn corrupt(&self, episode: &str, hash: &ContentHash) {
         self.reporter.diagnostic(&Diagnostic::warning(format!(
-            "cache entry corrupt: {kind} blob {} for {episode} did not match its hash; rebuilding it",
+            "cache entry corrupt: blob {} used by {episode} did not match its hash; rebuilding it",
             &hash.hex()[..16]
         )));
-        self.corrupt_keys.lock().expect("corrupt keys").insert(key);
+        self.corrupt.lock().expect("corrupt set").insert(*hash);
         self.store.remove_blob(hash);
+        // A sentence whose speech was damaged is synthesised again.
+        for slot in &self.tts {
+            let mut slot = slot.lock().expect("slot lock");
+            if matches!(&*slot, Slot::Done(r) if r.output.hash == *hash) {
+                *slot = Slot::Pending;
+            }
+        }
     }
 
-    fn failure(&self, episode: &str, kind: &str, error: StepError) -> Failure {
-        Failure(Some(Diagnostic::error(format!(
-            "{kind} step for episode `{episode}` failed: {error}"
-        ))))
-    }
-
-    fn sentence_failure(&self, node: &TtsNode, error: StepError) -> Failure {
+    fn sentence_failure(&self, node: &TtsNode, error: StepError) {
         let mut diag = Diagnostic::error(format!(
             "could not synthesise a sentence of `{}`: {error}",
             node.episode
         ));
-        if let Ok(text) = fs::read_to_string(&node.source) {
-            let text: Arc<str> = Arc::from(text);
-            let offset = offset_of(&text, node.line, node.column);
-            diag = diag.at(Location::new(&node.source, &text, offset..offset + 1));
+        if let Some(location) = location_of(&node.source, node.line, node.column) {
+            diag = diag.at(location);
         }
         self.reporter.diagnostic(&diag);
-        Failure(None)
     }
 
-    /// Copies a blob to its published path atomically and records what was published.
-    fn publish(
-        &self,
-        blob: &BlobRef,
-        path: &std::path::Path,
-        manifest: &std::path::Path,
-    ) -> std::io::Result<()> {
+    /// Copies a blob to its published path atomically, checking its hash on
+    /// the way; `Ok(false)` if the blob is damaged.
+    fn publish(&self, blob: &BlobRef, path: &Path, manifest: &Path) -> std::io::Result<bool> {
         fs::create_dir_all(path.parent().expect("outputs have a parent"))?;
         // Staged in the cache's tmp/ (same filesystem), so a killed build
         // leaves no stray file among the outputs.
-        let temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
-        fs::copy(self.store.blob_path(&blob.hash), temp.path())?;
+        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
+        let mut source = fs::File::open(self.store.blob_path(&blob.hash))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buffer = vec![0u8; 1 << 16];
+        loop {
+            let n = source.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            temp.write_all(&buffer[..n])?;
+        }
+        if ContentHash(*hasher.finalize().as_bytes()) != blob.hash {
+            return Ok(false);
+        }
+        temp.as_file_mut().flush()?;
         temp.persist(path).map_err(|e| e.error)?;
         let meta = fs::metadata(path)?;
         let record = Published {
@@ -624,8 +607,120 @@ impl<'a> Executor<'a> {
         let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
         serde_json::to_writer(&mut temp, &record)?;
         temp.persist(manifest).map_err(|e| e.error)?;
-        Ok(())
+        Ok(true)
     }
+}
+
+fn cached(key: ActionKey, record: &ActionRecord) -> Resolved {
+    Resolved {
+        key,
+        output: record.output,
+        status: Status::Cached,
+        dirty: None,
+    }
+}
+
+/// Runs an episode's pipeline for real, recording each step it resolves.
+struct ExecRunner<'e, 'a> {
+    exec: &'e Executor<'a>,
+    episode: &'e str,
+    steps: RefCell<Vec<StepOutcome>>,
+}
+
+impl Runner for ExecRunner<'_, '_> {
+    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+        let key = action_key::<S>(input);
+        let episode = self.episode;
+        let announce = || match S::KIND {
+            "assemble" => self.exec.reporter.status("Assembling", episode),
+            "mix" => self.exec.reporter.status("Mixing", episode),
+            "decode" => self.exec.reporter.verbose_status("Decoding", place),
+            kind => self
+                .exec
+                .reporter
+                .verbose_status("Running", &format!("{kind} {place}")),
+        };
+        match self.exec.execute::<S>(key, input, place, announce) {
+            Ok(resolved) => {
+                self.exec.reporter.advance(episode);
+                self.steps.borrow_mut().push(StepOutcome {
+                    kind: S::KIND,
+                    episode: episode.to_string(),
+                    place: place.to_string(),
+                    key,
+                    status: resolved.status,
+                    dirty: resolved.dirty,
+                });
+                Ok(resolved.output)
+            }
+            Err(StepError::CorruptInput(hash)) => Err(Stop::Corrupt(hash)),
+            Err(e) => Err(Stop::Failed(Diagnostic::error(format!(
+                "{} step for `{episode}` ({place}) failed: {e}",
+                S::KIND
+            )))),
+        }
+    }
+
+    fn import(&self, file: &Path, origin: &Origin) -> Result<ContentHash, Stop> {
+        import(self.exec.store, file, origin).map_err(Stop::Failed)
+    }
+
+    fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop> {
+        self.exec
+            .store
+            .read_verified(&blob.hash)
+            .map_err(Stop::Corrupt)
+    }
+}
+
+/// Copies a media file into the cache, keyed by its content.
+pub fn import(store: &Store, file: &Path, origin: &Origin) -> Result<ContentHash, Diagnostic> {
+    let (hash, _) =
+        crate::cache::hash_file(file).map_err(|e| media_error(file, origin, &e.to_string()))?;
+    if store.blob_path(&hash).exists() {
+        return Ok(hash);
+    }
+    let copied = store
+        .put_blob(|out| -> std::io::Result<()> {
+            std::io::copy(&mut fs::File::open(file)?, out)?;
+            Ok(())
+        })
+        .map_err(|e| media_error(file, origin, &e.to_string()))?;
+    if copied.hash != hash {
+        return Err(media_error(
+            file,
+            origin,
+            "the file changed while it was being read",
+        ));
+    }
+    Ok(hash)
+}
+
+/// Hashes a media file without copying it (for `pod status` and reachability).
+pub fn media_hash(file: &Path, origin: &Origin) -> Result<ContentHash, Diagnostic> {
+    crate::cache::hash_file(file)
+        .map(|(hash, _)| hash)
+        .map_err(|e| media_error(file, origin, &e.to_string()))
+}
+
+pub fn media_error(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
+    let diag = Diagnostic::error(format!("cannot read media file `{}`: {why}", display(file)));
+    match origin {
+        Origin::Config(Some(location)) => diag.at(location.clone()),
+        Origin::Config(None) => diag,
+        Origin::Script { file, line, column } => match location_of(file, *line, *column) {
+            Some(location) => diag.at(location),
+            None => diag,
+        },
+    }
+}
+
+/// A location in a script given by line and column, re-reading the script
+/// for the snippet.
+pub fn location_of(file: &Path, line: u32, column: u32) -> Option<Location> {
+    let text: Arc<str> = Arc::from(fs::read_to_string(file).ok()?);
+    let offset = offset_of(&text, line, column);
+    Some(Location::new(file, &text, offset..offset + 1))
 }
 
 /// What was last copied to a published path. An output is fresh when the
@@ -637,7 +732,7 @@ struct Published {
     modified_ns: u128,
 }
 
-fn is_published(path: &std::path::Path, manifest: &std::path::Path, hash: &ContentHash) -> bool {
+fn is_published(path: &Path, manifest: &Path, hash: &ContentHash) -> bool {
     let Ok(meta) = fs::metadata(path) else {
         return false;
     };

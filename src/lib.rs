@@ -9,6 +9,7 @@ pub mod engines;
 pub mod exec;
 pub mod explain;
 pub mod ops;
+pub mod pipeline;
 pub mod plan;
 pub mod project;
 pub mod report;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cache::ActionKey;
-use crate::config::{Config, EpisodeSettings, Output, SourceText};
+use crate::config::{Config, EpisodeSettings, Layer, Loudness, Music, Output, SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
 use crate::script::{self, Item, Script};
 use crate::step::action_key;
@@ -101,6 +101,24 @@ pub struct EpisodePlan {
     pub chapters: Vec<ChapterMark>,
     pub output: Output,
     pub warnings: Vec<Diagnostic>,
+    pub music: Option<Music>,
+    pub intro: Option<Layer>,
+    pub outro: Option<Layer>,
+    pub loudness: Loudness,
+    pub cover: Option<Sourced<PathBuf>>,
+    pub tags: Tags,
+}
+
+/// What the packaged files say about themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Tags {
+    pub title: String,
+    pub show: String,
+    pub author: Option<String>,
+    pub number: Option<u32>,
+    pub date: Option<String>,
+    pub description: Option<String>,
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -109,13 +127,23 @@ pub struct PlannedSentence {
     pub input: Arc<TtsInput>,
     pub line: u32,
     pub column: u32,
+    /// The sentence as written, for transcripts.
+    pub display: String,
+    /// The speaker's name as written in `[voices]`, or the author for the default voice.
+    pub speaker: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TimelineItem {
     /// Index into `sentences`.
     Speech(usize),
     SilenceMs(u32),
+    /// `[sound path]`: a media file played at this point (line and column in the script).
+    Sound {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -143,8 +171,9 @@ impl EpisodePlan {
         settings: &EpisodeSettings,
     ) -> EpisodePlan {
         let pauses = &settings.pauses;
+        let title = script.front.title.clone().unwrap_or_else(|| id.clone());
         let mut plan = EpisodePlan {
-            title: script.front.title.clone().unwrap_or_else(|| id.clone()),
+            title: title.clone(),
             id,
             source,
             sentences: Vec::new(),
@@ -152,6 +181,20 @@ impl EpisodePlan {
             chapters: Vec::new(),
             output: config.output.clone(),
             warnings: script.warnings.clone(),
+            music: settings.music.clone(),
+            intro: settings.intro.clone(),
+            outro: settings.outro.clone(),
+            loudness: config.loudness,
+            cover: config.cover.clone(),
+            tags: Tags {
+                title,
+                show: config.title.clone(),
+                author: config.author.clone(),
+                number: script.front.number,
+                date: script.front.date.clone(),
+                description: script.front.description.clone(),
+                language: config.language.clone(),
+            },
         };
         let mut boundary = Boundary::None;
         let mut spoken_before = false;
@@ -169,10 +212,22 @@ impl EpisodePlan {
                     .as_ref()
                     .and_then(|name| settings.voices.get(name))
                     .unwrap_or(&settings.default_voice);
+                let speaker = match &paragraph.speaker {
+                    Some(name) => config.speaker_names.get(name).cloned(),
+                    None => config.author.clone(),
+                };
                 for item in &paragraph.items {
                     match item {
                         Item::Pause { ms } => {
                             plan.timeline.push(TimelineItem::SilenceMs(*ms));
+                            explicit_pause = true;
+                        }
+                        Item::Sound { path, line, column } => {
+                            plan.timeline.push(TimelineItem::Sound {
+                                path: path.clone(),
+                                line: *line,
+                                column: *column,
+                            });
                             explicit_pause = true;
                         }
                         Item::Speech(sentence) => {
@@ -190,6 +245,8 @@ impl EpisodePlan {
                                 input: Arc::new(input),
                                 line: sentence.line,
                                 column: sentence.column,
+                                display: sentence.display.clone(),
+                                speaker: speaker.clone(),
                             });
                             plan.timeline
                                 .push(TimelineItem::Speech(plan.sentences.len() - 1));

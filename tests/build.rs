@@ -42,8 +42,9 @@ fn one_step_message_per_step_and_a_final_summary() {
     let project = Project::fixture();
     let build = project.build();
     let steps = build.steps();
-    // Seven distinct sentences (one shared by both episodes), two episodes.
-    assert_eq!(steps.len(), 7 + 2 + 2);
+    // Seven distinct sentences (one shared by both episodes); per episode
+    // assemble, timeline, mix, loudness, wav and its measurement.
+    assert_eq!(steps.len(), 7 + 2 * 6);
     for step in &steps {
         assert_eq!(step["key"].as_str().unwrap().len(), 64);
         assert!(step["episode"] == "a" || step["episode"] == "b");
@@ -284,7 +285,7 @@ fn human_output_reads_like_cargo() {
     assert!(stderr.contains("Synthesizing a ("), "{stderr}");
     assert!(stderr.contains("  Assembling a"), "{stderr}");
     assert!(stderr.contains("Finished 2 episodes in"), "{stderr}");
-    assert!(stderr.contains("(11 steps executed, 0 cached)"), "{stderr}");
+    assert!(stderr.contains("(19 steps executed, 0 cached)"), "{stderr}");
     assert!(output.stdout.is_empty(), "human output goes to stderr");
     let quiet = project.pod().args(["build", "-q"]).output().unwrap();
     assert!(

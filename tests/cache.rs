@@ -15,6 +15,9 @@ const W: &str = "Welcome back; good to see you.";
 const N: &str = "Note: colons matter.";
 const P: &str = "After the pause.";
 
+/// Steps per episode after its sentences: assemble, timeline, mix, loudness, wav, measure.
+const EPISODE_STEPS: usize = 6;
+
 fn texts(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -35,11 +38,12 @@ fn clean_step_tts_drops_all_speech_and_nothing_else() {
     let first = project.build();
     clean(&project, &["--step", "tts"]);
     let remaining = project.cached_keys();
+    let speech = first.keys(Some("tts"), None);
     assert_eq!(
         remaining,
         first
-            .keys(Some("assemble"), None)
-            .union(&first.keys(Some("wav"), None))
+            .keys(None, None)
+            .difference(&speech)
             .cloned()
             .collect()
     );
@@ -60,8 +64,11 @@ fn clean_one_episode_removes_its_outputs_and_what_only_it_reaches() {
     clean(&project, &["-e", "a"]);
     assert!(!project.path("target/out/a.wav").exists());
     assert!(project.path("target/out/b.wav").exists());
-    // a.md's own four sentences, its assemble and wav; "Hello there, friend." is b's too.
-    assert_eq!(before.len() - project.cached_keys().len(), 6);
+    // a.md's own four sentences and its episode steps; "Hello there, friend." is b's too.
+    assert_eq!(
+        before.len() - project.cached_keys().len(),
+        4 + EPISODE_STEPS
+    );
 
     let again = project.build();
     assert_eq!(again.synthesised_texts(), texts(&[S, W, N, P]));
@@ -91,8 +98,8 @@ fn unreferenced_after_editing_sentences_removes_exactly_the_orphans() {
         .difference(&second.keys(None, None))
         .cloned()
         .collect();
-    // The old sentence, and a.md's old assemble and wav.
-    assert_eq!(orphans.len(), 3);
+    // The old sentence, and a.md's old episode steps.
+    assert_eq!(orphans.len(), 1 + EPISODE_STEPS);
     assert!(orphans.is_subset(&first.keys(None, None)));
 
     let dry = project.run(&["clean", "--unreferenced", "--dry-run"]);
@@ -103,7 +110,7 @@ fn unreferenced_after_editing_sentences_removes_exactly_the_orphans() {
     );
     assert_eq!(
         project.cached_keys().len(),
-        second.keys(None, None).len() + 3,
+        second.keys(None, None).len() + 1 + EPISODE_STEPS,
         "dry run removed nothing"
     );
 
@@ -163,7 +170,7 @@ fn stats_agree_with_the_builds() {
 
     assert_eq!(stats["kinds"]["tts"]["entries"], 7);
     assert_eq!(stats["kinds"]["assemble"]["entries"], 2);
-    assert_eq!(stats["total"]["referenced"], 11);
+    assert_eq!(stats["total"]["referenced"], 7 + 2 * EPISODE_STEPS);
     assert_eq!(stats["total"]["unreferenced"], 0);
     let steps = |b: &common::Build| b.steps().len() as u64;
     assert_eq!(stats["last_build"]["hits"], steps(&second));
@@ -206,7 +213,7 @@ fn ls_says_what_each_entry_belongs_to() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 7 + 2 * EPISODE_STEPS);
     let sizes: Vec<u64> = rows.iter().map(|r| r["size"].as_u64().unwrap()).collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "sorted by size");
     assert!(rows.iter().all(|r| r["hits"] == 1));
@@ -275,7 +282,7 @@ fn gc_removes_unreferenced_entries_down_to_max_size_and_never_what_is_used() {
         .filter(|m| m["reason"] == "cache-collected")
         .collect();
     assert_eq!(collected.len(), 1);
-    assert_eq!(collected[0]["entries"], 3);
+    assert_eq!(collected[0]["entries"], 1 + EPISODE_STEPS);
     assert_eq!(project.cached_keys(), second.keys(None, None));
     let again = project.build();
     assert_eq!(
@@ -307,7 +314,7 @@ fn gc_by_retention_keeps_recent_entries() {
     );
     assert_eq!(
         project.cached_keys().len(),
-        second.keys(None, None).len() + 3
+        second.keys(None, None).len() + 1 + EPISODE_STEPS
     );
 }
 

@@ -22,10 +22,23 @@ pub struct Decoded {
 
 /// Decodes a whole file. `Err` says why in words a user can act on.
 pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
-    let source = MediaSourceStream::new(Box::new(ReadOnlySource::new(Cursor::new(bytes))), Default::default());
+    let source = MediaSourceStream::new(
+        Box::new(ReadOnlySource::new(Cursor::new(bytes))),
+        Default::default(),
+    );
     let probed = symphonia::default::get_probe()
-        .format(&Hint::new(), source, &FormatOptions::default(), &MetadataOptions::default())
-        .map_err(|e| format!("not a supported audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A/AAC): {e}"))?;
+        .format(
+            &Hint::new(),
+            source,
+            &FormatOptions {
+                enable_gapless: true,
+                ..Default::default()
+            },
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| {
+            format!("not a supported audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A/AAC): {e}")
+        })?;
     let mut format = probed.format;
     let track = format
         .tracks()
@@ -42,7 +55,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
     loop {
         let packet = match format.next_packet() {
             Ok(packet) => packet,
-            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
             Err(SymphoniaError::ResetRequired) => break,
             Err(e) => return Err(format!("the file is damaged: {e}")),
         };
@@ -135,7 +150,10 @@ mod tests {
             w.finalize().unwrap();
         }
         let decoded = decode(bytes).unwrap();
-        assert_eq!((decoded.sample_rate, decoded.channels, decoded.samples.len()), (8000, 1, 800));
+        assert_eq!(
+            (decoded.sample_rate, decoded.channels, decoded.samples.len()),
+            (8000, 1, 800)
+        );
         assert!(decode(b"not audio at all".to_vec()).is_err());
     }
 }

@@ -16,7 +16,11 @@ fn interpolation_filter() -> [[f32; TAPS]; PHASES] {
         for (tap, value) in row.iter_mut().enumerate() {
             // Tap `tap` sits at sample offset (tap - TAPS/2 + 1) from the output point.
             let x = tap as f64 - (TAPS as f64 / 2.0 - 1.0) - frac;
-            let sinc = if x.abs() < 1e-9 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
+            let sinc = if x.abs() < 1e-9 {
+                1.0
+            } else {
+                (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x)
+            };
             let w = x / (TAPS as f64 / 2.0 + 1.0);
             let window = (0.5 * (1.0 + (std::f64::consts::PI * w).cos())).max(0.0);
             *value = (sinc * window) as f32;
@@ -86,7 +90,11 @@ impl Limiter {
                 history.push_back(sample);
             }
             let peak = self.true_peak();
-            let required = if peak > self.ceiling { self.ceiling / peak } else { 1.0 };
+            let required = if peak > self.ceiling {
+                self.ceiling / peak
+            } else {
+                1.0
+            };
             self.pending.push_back((frame.to_vec(), required));
             if self.pending.len() > self.lookahead {
                 self.emit(out);

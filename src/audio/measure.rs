@@ -19,8 +19,13 @@ pub struct Meter {
 
 impl Meter {
     pub fn new(sample_rate: u32, channels: u16, true_peak: bool) -> Result<Meter, String> {
-        let mode = if true_peak { Mode::I | Mode::TRUE_PEAK } else { Mode::I };
-        let meter = EbuR128::new(u32::from(channels), sample_rate, mode).map_err(|e| format!("loudness meter: {e:?}"))?;
+        let mode = if true_peak {
+            Mode::I | Mode::TRUE_PEAK
+        } else {
+            Mode::I
+        };
+        let meter = EbuR128::new(u32::from(channels), sample_rate, mode)
+            .map_err(|e| format!("loudness meter: {e:?}"))?;
         Ok(Meter { meter, channels })
     }
 

@@ -6,5 +6,6 @@ pub mod clip;
 pub mod decode;
 pub mod limiter;
 pub mod measure;
+pub mod mp4;
 pub mod pcm;
 pub mod resample;

@@ -45,6 +45,21 @@ impl<W: Write> PcmWriter<W> {
         Ok(())
     }
 
+    /// Samples already interleaved for every channel.
+    pub fn interleaved(&mut self, samples: impl IntoIterator<Item = i16>) -> io::Result<()> {
+        let mut count = 0u64;
+        for sample in samples {
+            self.buffer.extend_from_slice(&sample.to_le_bytes());
+            count += 1;
+            if self.buffer.len() >= 1 << 16 {
+                self.out.write_all(&self.buffer)?;
+                self.buffer.clear();
+            }
+        }
+        self.frames += count / u64::from(self.channels);
+        Ok(())
+    }
+
     pub fn silence(&mut self, frames: u64) -> io::Result<()> {
         self.samples(std::iter::repeat_n(0i16, frames as usize))
     }

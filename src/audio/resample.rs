@@ -72,7 +72,10 @@ mod tests {
         assert_eq!(r.clip(&tone).unwrap(), out, "deterministic");
         let mut r = Resampler::new(22050, 48000).unwrap();
         for n in [1, 7, 1000, 12_345, 22_049] {
-            assert_eq!(r.clip(&tone[..n]).unwrap().len(), Resampler::output_len(n, 22050, 48000));
+            assert_eq!(
+                r.clip(&tone[..n]).unwrap().len(),
+                Resampler::output_len(n, 22050, 48000)
+            );
         }
     }
 }

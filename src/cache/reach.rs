@@ -1,19 +1,23 @@
 //! Which cache entries the current project reaches, and through what: an
 //! orphan is an entry the project can no longer reach, not a guess from its age.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::key::{ActionKey, ContentHash};
-use super::store::Store;
+use super::store::{BlobRef, Store};
+use crate::exec::media_hash;
+use crate::pipeline::{self, Origin, Runner, Stop};
 use crate::plan::EpisodePlan;
-use crate::step::action_key;
-use crate::steps::{Assemble, AssembleInput, TtsPart, Wav, WavInput};
+use crate::step::{Step, action_key};
+use crate::steps::TtsPart;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
     pub episode: String,
-    /// `sentence 3 "Hello there."`, `assemble` or `wav`.
+    /// `sentence 3 "Hello there."`, `mix`, `mp3`...
     pub what: String,
 }
 
@@ -22,11 +26,42 @@ pub struct Reach {
     pub owners: HashMap<ActionKey, Vec<Owner>>,
 }
 
+/// Walks an episode's pipeline through the records that exist.
+struct ReachRunner<'a> {
+    store: &'a Store,
+    episode: &'a str,
+    reach: &'a RefCell<Reach>,
+}
+
+impl Runner for ReachRunner<'_> {
+    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+        let key = action_key::<S>(input);
+        let record = self.store.read_record(&key).ok_or(Stop::Pending)?;
+        let what = place
+            .strip_prefix(&format!("{}/", self.episode))
+            .unwrap_or(place);
+        self.reach
+            .borrow_mut()
+            .add(key, self.episode, what.to_string());
+        Ok(record.output)
+    }
+
+    fn import(&self, file: &Path, origin: &Origin) -> Result<ContentHash, Stop> {
+        media_hash(file, origin).map_err(Stop::Failed)
+    }
+
+    fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop> {
+        self.store
+            .read_verified(&blob.hash)
+            .map_err(|_| Stop::Pending)
+    }
+}
+
 impl Reach {
     /// Follows each episode from its sentences through the records in the
-    /// cache to its `assemble` and `wav` entries.
+    /// cache to every step after them.
     pub fn of(store: &Store, plans: &[Arc<EpisodePlan>]) -> Reach {
-        let mut reach = Reach::default();
+        let reach = RefCell::new(Reach::default());
         for plan in plans {
             let mut speech: Vec<ContentHash> = Vec::new();
             for (n, sentence) in plan.sentences.iter().enumerate() {
@@ -39,7 +74,7 @@ impl Reach {
                         TtsPart::BreakMs(_) => None,
                     })
                     .collect();
-                reach.add(
+                reach.borrow_mut().add(
                     sentence.key,
                     &plan.id,
                     format!("sentence {} \"{}\"", n + 1, text.join(" ")),
@@ -48,25 +83,27 @@ impl Reach {
                     speech.push(record.output.hash);
                 }
             }
-            if speech.len() != plan.sentences.len() {
-                continue;
+            if speech.len() == plan.sentences.len() {
+                let runner = ReachRunner {
+                    store,
+                    episode: &plan.id,
+                    reach: &reach,
+                };
+                let _ = pipeline::episode(&runner, plan, &speech);
             }
-            let assemble = action_key::<Assemble>(&AssembleInput::for_episode(plan, &speech));
-            reach.add(assemble, &plan.id, "assemble".into());
-            let Some(record) = store.read_record(&assemble) else {
-                continue;
-            };
-            let wav = action_key::<Wav>(&WavInput::for_episode(plan, record.output.hash));
-            reach.add(wav, &plan.id, "wav".into());
         }
-        reach
+        reach.into_inner()
     }
 
     fn add(&mut self, key: ActionKey, episode: &str, what: String) {
-        self.owners.entry(key).or_default().push(Owner {
+        let owners = self.owners.entry(key).or_default();
+        let owner = Owner {
             episode: episode.to_string(),
             what,
-        });
+        };
+        if !owners.contains(&owner) {
+            owners.push(owner);
+        }
     }
 
     pub fn reaches(&self, key: &ActionKey) -> bool {

@@ -3,6 +3,7 @@
 
 mod output;
 mod pauses;
+mod production;
 mod schema;
 mod source;
 mod voice;
@@ -10,8 +11,9 @@ mod voice;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use output::{Format, Output};
+pub use output::{Format, Mp3Mode, Output};
 pub use pauses::{MAX_PAUSE_MS, Pauses, PausesLayer};
+pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, MusicLayer};
 pub use schema::RawFrontMatter;
 pub use source::{SourceText, Sourced};
 pub use voice::{Voice, VoiceLayer};
@@ -34,6 +36,13 @@ pub struct Config {
     pub target_dir: Option<Sourced<String>>,
     /// `[cache]`: garbage collection after each build.
     pub cache: crate::cache::gc::Policy,
+    /// Lower-cased voice name -> the name as written (for transcripts).
+    pub speaker_names: BTreeMap<String, String>,
+    pub cover: Option<Sourced<PathBuf>>,
+    pub music: MusicLayer,
+    pub intro: LayerConfig,
+    pub outro: LayerConfig,
+    pub loudness: Loudness,
 }
 
 impl Config {
@@ -55,7 +64,23 @@ impl Config {
             .at(source.location(episodes_span)));
         }
         let voice = VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?;
+        let speaker_names = raw
+            .voices
+            .keys()
+            .map(|k| (k.get_ref().to_lowercase(), k.get_ref().clone()))
+            .collect();
         let voices = voice_layers(raw.voices, source)?;
+        let cover = raw.podcast.cover.map(|c| {
+            let c = source.sourced(c);
+            Sourced {
+                value: source
+                    .file
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""))
+                    .join(&c.value),
+                location: c.location,
+            }
+        });
         let config = Config {
             title: raw.podcast.title.into_inner(),
             author: raw.podcast.author,
@@ -69,6 +94,12 @@ impl Config {
                 .and_then(|b| b.target_dir)
                 .map(|t| source.sourced(t)),
             cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
+            speaker_names,
+            cover,
+            music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,
+            intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
+            outro: LayerConfig::from_raw(raw.outro.unwrap_or_default(), source, "outro")?,
+            loudness: Loudness::from_raw(raw.loudness.unwrap_or_default(), source)?,
             voice,
             voices,
         };
@@ -171,6 +202,9 @@ pub struct FrontMatter {
     pub voice: VoiceLayer,
     pub voices: BTreeMap<String, VoiceLayer>,
     pub pauses: PausesLayer,
+    pub music: MusicLayer,
+    pub intro: LayerConfig,
+    pub outro: LayerConfig,
 }
 
 impl FrontMatter {
@@ -188,6 +222,9 @@ impl FrontMatter {
             voice: VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?,
             voices: voice_layers(raw.voices, source)?,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,
+            music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,
+            intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
+            outro: LayerConfig::from_raw(raw.outro.unwrap_or_default(), source, "outro")?,
         })
     }
 }
@@ -199,6 +236,9 @@ pub struct EpisodeSettings {
     /// Lower-cased speaker name -> voice.
     pub voices: BTreeMap<String, Voice>,
     pub pauses: Pauses,
+    pub music: Option<Music>,
+    pub intro: Option<Layer>,
+    pub outro: Option<Layer>,
 }
 
 impl EpisodeSettings {
@@ -220,6 +260,9 @@ impl EpisodeSettings {
             default_voice,
             voices,
             pauses: front.pauses.over(&config.pauses).resolve(),
+            music: front.music.over(&config.music).resolve(),
+            intro: front.intro.over(&config.intro).resolve(),
+            outro: front.outro.over(&config.outro).resolve(),
         })
     }
 }

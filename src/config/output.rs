@@ -6,6 +6,10 @@ use super::schema::RawOutput;
 use super::source::SourceText;
 use crate::diagnostic::Diagnostic;
 
+const AAC_SAMPLE_RATES: &[u32] = &[
+    8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000,
+];
+
 pub const SAMPLE_RATES: &[u32] = &[
     8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000,
 ];
@@ -14,27 +18,78 @@ pub const SAMPLE_RATES: &[u32] = &[
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Wav,
+    Flac,
+    Mp3,
+    M4a,
+    M4b,
+    Vtt,
+    Srt,
+    Transcript,
+    Chapters,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[Format::Wav];
+    pub const ALL: &'static [Format] = &[
+        Format::Wav,
+        Format::Flac,
+        Format::Mp3,
+        Format::M4a,
+        Format::M4b,
+        Format::Vtt,
+        Format::Srt,
+        Format::Transcript,
+        Format::Chapters,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Wav => "wav",
+            Format::Flac => "flac",
+            Format::Mp3 => "mp3",
+            Format::M4a => "m4a",
+            Format::M4b => "m4b",
+            Format::Vtt => "vtt",
+            Format::Srt => "srt",
+            Format::Transcript => "transcript",
+            Format::Chapters => "chapters",
         }
     }
 
     pub fn extension(self) -> &'static str {
-        self.name()
+        match self {
+            Format::Transcript => "transcript.json",
+            Format::Chapters => "chapters.json",
+            other => other.name(),
+        }
+    }
+
+    /// Audio formats carry loudness; the others are text.
+    pub fn is_audio(self) -> bool {
+        matches!(
+            self,
+            Format::Wav | Format::Flac | Format::Mp3 | Format::M4a | Format::M4b
+        )
     }
 }
+
+/// LAME's CBR bitrates, kbps.
+pub const MP3_BITRATES: &[u32] = &[32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Output {
     pub sample_rate: u32,
     pub channels: u16,
     pub formats: Vec<Format>,
+    pub mp3: Mp3Mode,
+    pub aac_bitrate_kbps: u32,
+}
+
+/// MP3 rate control: constant bitrate (kbps) or VBR quality (0 best - 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mp3Mode {
+    CbrKbps(u32),
+    VbrQuality(u32),
 }
 
 impl Output {
@@ -94,10 +149,73 @@ impl Output {
                 formats
             }
         };
+        let mp3 = match (raw.mp3_bitrate, raw.mp3_quality) {
+            (Some(_), Some(q)) => {
+                return Err(source.sourced(q).error(
+                    "set either output.mp3_bitrate (CBR) or output.mp3_quality (VBR), not both",
+                ));
+            }
+            (Some(b), None) => {
+                let b = source.sourced(b);
+                if !MP3_BITRATES.contains(&b.value) {
+                    return Err(b
+                        .error(format!("unsupported mp3_bitrate {}", b.value))
+                        .with_help(format!(
+                            "use one of {} (kbps)",
+                            MP3_BITRATES
+                                .iter()
+                                .map(u32::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                }
+                Mp3Mode::CbrKbps(b.value)
+            }
+            (None, Some(q)) => {
+                let q = source.sourced(q);
+                if q.value > 9 {
+                    return Err(q.error(format!(
+                        "mp3_quality must be 0 (best) to 9, not {}",
+                        q.value
+                    )));
+                }
+                Mp3Mode::VbrQuality(q.value)
+            }
+            (None, None) => Mp3Mode::CbrKbps(128),
+        };
+        let aac_bitrate_kbps = match raw.aac_bitrate {
+            None => 96,
+            Some(b) => {
+                let b = source.sourced(b);
+                if !(16..=320).contains(&b.value) {
+                    return Err(b.error(format!(
+                        "aac_bitrate must be between 16 and 320 kbps, not {}",
+                        b.value
+                    )));
+                }
+                b.value
+            }
+        };
+        if formats
+            .iter()
+            .any(|f| matches!(f, Format::M4a | Format::M4b))
+            && !AAC_SAMPLE_RATES.contains(&sample_rate)
+        {
+            return Err(Diagnostic::error(format!("AAC (m4a, m4b) cannot be encoded at {sample_rate} Hz"))
+                .with_help("use a sample_rate of 8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200 or 96000"));
+        }
+        if formats.contains(&Format::Mp3) && sample_rate > 48_000 {
+            return Err(
+                Diagnostic::error(format!("MP3 cannot be encoded at {sample_rate} Hz"))
+                    .with_help("use a sample_rate of 48000 or lower for mp3"),
+            );
+        }
         Ok(Output {
             sample_rate,
             channels,
             formats,
+            mp3,
+            aac_bitrate_kbps,
         })
     }
 }

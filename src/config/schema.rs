@@ -17,6 +17,10 @@ pub struct RawConfig {
     pub output: Option<RawOutput>,
     pub build: Option<RawBuild>,
     pub cache: Option<RawCache>,
+    pub music: Option<RawMusic>,
+    pub intro: Option<RawLayer>,
+    pub outro: Option<RawLayer>,
+    pub loudness: Option<RawLoudness>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +31,8 @@ pub struct RawPodcast {
     pub language: Option<String>,
     pub description: Option<String>,
     pub episodes: Spanned<Vec<Spanned<String>>>,
+    /// Cover art (JPEG or PNG), relative to podcast.toml.
+    pub cover: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +63,41 @@ pub struct RawOutput {
     pub sample_rate: Option<Spanned<u32>>,
     pub channels: Option<Spanned<u16>>,
     pub formats: Option<Spanned<Vec<Spanned<String>>>>,
+    pub mp3_bitrate: Option<Spanned<u32>>,
+    pub mp3_quality: Option<Spanned<u32>>,
+    pub aac_bitrate: Option<Spanned<u32>>,
+}
+
+/// `[music]`: a bed under the speech. Seconds for times, dB for levels.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMusic {
+    pub file: Option<Spanned<String>>,
+    pub offset: Option<Spanned<f64>>,
+    pub volume_db: Option<Spanned<f64>>,
+    #[serde(rename = "loop")]
+    pub looped: Option<bool>,
+    pub fade_in: Option<Spanned<f64>>,
+    pub fade_out: Option<Spanned<f64>>,
+    pub duck_db: Option<Spanned<f64>>,
+    pub attack_ms: Option<Spanned<u32>>,
+    pub release_ms: Option<Spanned<u32>>,
+}
+
+/// `[intro]` / `[outro]`: a file, and how many seconds it overlaps the speech.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayer {
+    pub file: Option<Spanned<String>>,
+    pub overlap: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoudness {
+    pub preset: Option<Spanned<String>>,
+    pub target_lufs: Option<Spanned<f64>>,
+    pub true_peak_db: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +137,9 @@ pub struct RawFrontMatter {
     #[serde(default)]
     pub voices: BTreeMap<Spanned<String>, RawVoice>,
     pub pauses: Option<RawPauses>,
+    pub music: Option<RawMusic>,
+    pub intro: Option<RawLayer>,
+    pub outro: Option<RawLayer>,
 }
 
 /// `date = 2026-11-02` (a TOML date) or `date = "2026-11-02"`.

@@ -126,6 +126,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         }
         reporter.json(message);
     }
+    report_loudness(reporter, &outcome);
     if let Err(e) = Index::record_build(store.root(), &outcome.usage, now()) {
         reporter.diagnostic(&Diagnostic::warning(format!(
             "could not update the cache index: {e}"
@@ -151,6 +152,41 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         success,
     );
     if success { Exit::Success } else { Exit::Failed }
+}
+
+/// Integrated loudness and true peak of every audio output, and an error
+/// for each that misses its target by more than 1 LU or tops its ceiling.
+fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
+    for report in &outcome.loudness {
+        let l = &report.measurement.loudness;
+        let name = format!("{}.{}", report.episode, report.format.extension());
+        reporter.json(json!({
+            "reason": "loudness",
+            "episode": report.episode,
+            "format": report.format.name(),
+            "integrated_lufs": l.integrated_lufs,
+            "true_peak_db": l.true_peak_db,
+            "target_lufs": report.target_lufs,
+            "ceiling_db": report.ceiling_db,
+            "ok": report.ok,
+        }));
+        let show = |v: Option<f64>, unit: &str| {
+            v.map_or("silent".to_string(), |v| format!("{v:.1} {unit}"))
+        };
+        let summary = format!(
+            "{}, {}",
+            show(l.integrated_lufs, "LUFS"),
+            show(l.true_peak_db, "dBTP")
+        );
+        if report.ok {
+            reporter.verbose_status("Loudness", &format!("{name}: {summary}"));
+        } else {
+            reporter.diagnostic(&Diagnostic::error(format!(
+                "{name} misses its loudness target: {summary} (target {:.1} LUFS within 1 LU, ceiling {:.1} dBTP)",
+                report.target_lufs, report.ceiling_db
+            )));
+        }
+    }
 }
 
 pub fn now() -> u64 {

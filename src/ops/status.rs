@@ -8,14 +8,17 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{Exit, verbosity};
-use crate::cache::{ContentHash, Index, Store};
+use std::cell::RefCell;
+
+use crate::cache::{BlobRef, ContentHash, Index, Store};
 use crate::cli::StatusArgs;
-use crate::exec::{BuildGraph, episode_place};
-use crate::explain::{self, Dirty};
+use crate::exec::{BuildGraph, episode_place, media_hash};
+use crate::explain;
+use crate::pipeline::{self, Origin, Runner, Stop};
 use crate::project::{self, TargetLayout};
 use crate::report::{MessageFormat, Reporter};
 use crate::step::{Step, action_key};
-use crate::steps::{Assemble, AssembleInput, Tts, Wav, WavInput};
+use crate::steps::Tts;
 use crate::workspace::Workspace;
 
 pub fn status(args: &StatusArgs) -> Exit {
@@ -35,7 +38,7 @@ pub fn status(args: &StatusArgs) -> Exit {
 }
 
 struct Line {
-    kind: &'static str,
+    kind: String,
     episode: String,
     place: String,
     key: Option<String>,
@@ -94,7 +97,7 @@ pub fn report(
             }
         };
         lines.push(Line {
-            kind: Tts::KIND,
+            kind: Tts::KIND.to_string(),
             episode: node.episode.clone(),
             place: node.logical.clone(),
             key: Some(node.key.hex()),
@@ -106,49 +109,46 @@ pub fn report(
     for episode in &graph.episodes {
         let plan = &episode.plan;
         let hashes: Option<Vec<ContentHash>> = episode.tts.iter().map(|&i| speech[i]).collect();
-        let missing = episode.tts.iter().filter(|&&i| speech[i].is_none()).count();
-        let (assemble, wav) = match hashes {
-            None => {
-                let noun = if missing == 1 {
-                    "sentence"
-                } else {
-                    "sentences"
-                };
-                let why = format!("{missing} {noun} to synthesise first");
-                (
-                    unknown(Assemble::KIND, plan.id.as_str(), why),
-                    unknown(Wav::KIND, plan.id.as_str(), "assemble runs first".into()),
-                )
-            }
-            Some(hashes) => {
-                let input = AssembleInput::for_episode(plan, &hashes);
-                let (assemble, record) = known::<Assemble>(&store, &previous, &plan.id, &input);
-                let wav = match record {
-                    Some(pcm) => {
-                        known::<Wav>(
-                            &store,
-                            &previous,
-                            &plan.id,
-                            &WavInput::for_episode(plan, pcm),
-                        )
-                        .0
-                    }
-                    None => unknown(Wav::KIND, plan.id.as_str(), "assemble runs first".into()),
-                };
-                (assemble, wav)
-            }
+        let runner = ProbeRunner {
+            store: &store,
+            previous: &previous,
+            episode: &plan.id,
+            lines: RefCell::new(Vec::new()),
         };
-        let wav_fresh = wav.dirty.is_none();
-        lines.push(assemble);
-        lines.push(wav);
+        let finished = match &hashes {
+            Some(hashes) => match pipeline::episode(&runner, plan, hashes) {
+                Ok(_) => true,
+                Err(Stop::Failed(error)) => {
+                    reporter.diagnostic(&error);
+                    return Exit::Usage;
+                }
+                Err(_) => false,
+            },
+            None => false,
+        };
+        let mut episode_lines = runner.lines.into_inner();
+        if !finished {
+            // What runs after the first missing step cannot be keyed yet.
+            let blocker = episode_lines
+                .iter()
+                .find(|l| l.dirty.is_some())
+                .map_or_else(|| "sentences to synthesise".to_string(), |l| l.kind.clone());
+            let seen: Vec<String> = episode_lines.iter().map(|l| l.kind.clone()).collect();
+            for kind in pipeline::later_steps(plan) {
+                if !seen.contains(&kind) {
+                    episode_lines.push(unknown(kind, &plan.id, format!("runs after {blocker}")));
+                }
+            }
+        }
         for format in &plan.output.formats {
             let path = layout
                 .outputs()
                 .join(format!("{}.{}", plan.id, format.extension()));
-            if !wav_fresh || !path.exists() {
+            if !finished || !path.exists() {
                 to_write.push(path);
             }
         }
+        lines.extend(episode_lines);
     }
 
     let dirty = lines.iter().filter(|l| l.dirty.is_some()).count();
@@ -193,48 +193,62 @@ pub fn report(
     Exit::Success
 }
 
-/// A step whose input is known: fresh if its record is cached.
-fn known<S: Step>(
-    store: &Store,
-    previous: &BTreeMap<String, String>,
-    episode: &str,
-    input: &S::Input,
-) -> (Line, Option<ContentHash>) {
-    let key = action_key::<S>(input);
-    let place = episode_place(episode, S::KIND);
-    let record = store.lookup(&key);
-    let dirty = match &record {
-        Some(_) => None,
-        None => {
-            let json = serde_json::to_value(input).expect("inputs serialise");
-            let engine = S::engine(input);
-            Some(explain::explain(
-                store,
-                previous,
-                &place,
-                &key,
-                S::VERSION,
-                engine.as_ref(),
-                &json,
-            ))
-        }
-    };
-    let line = Line {
-        kind: S::KIND,
-        episode: episode.to_string(),
-        place,
-        key: Some(key.hex()),
-        dirty: dirty.map(|d: Dirty| d.to_string()),
-    };
-    (line, record.map(|r| r.output.hash))
+/// Walks an episode's pipeline as far as the cache allows, noting each step.
+struct ProbeRunner<'a> {
+    store: &'a Store,
+    previous: &'a BTreeMap<String, String>,
+    episode: &'a str,
+    lines: RefCell<Vec<Line>>,
+}
+
+impl Runner for ProbeRunner<'_> {
+    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+        let key = action_key::<S>(input);
+        let record = self.store.lookup(&key);
+        let dirty = match &record {
+            Some(_) => None,
+            None => {
+                let json = serde_json::to_value(input).expect("inputs serialise");
+                let engine = S::engine(input);
+                let dirty = explain::explain(
+                    self.store,
+                    self.previous,
+                    place,
+                    &key,
+                    S::VERSION,
+                    engine.as_ref(),
+                    &json,
+                );
+                Some(dirty.to_string())
+            }
+        };
+        self.lines.borrow_mut().push(Line {
+            kind: S::KIND.to_string(),
+            episode: self.episode.to_string(),
+            place: place.to_string(),
+            key: Some(key.hex()),
+            dirty,
+        });
+        record.map(|r| r.output).ok_or(Stop::Pending)
+    }
+
+    fn import(&self, file: &Path, origin: &Origin) -> Result<ContentHash, Stop> {
+        media_hash(file, origin).map_err(Stop::Failed)
+    }
+
+    fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop> {
+        self.store
+            .read_verified(&blob.hash)
+            .map_err(|_| Stop::Pending)
+    }
 }
 
 /// A step whose input depends on work not yet done.
-fn unknown(kind: &'static str, episode: &str, why: String) -> Line {
+fn unknown(kind: String, episode: &str, why: String) -> Line {
     Line {
+        place: episode_place(episode, &kind),
         kind,
         episode: episode.to_string(),
-        place: episode_place(episode, kind),
         key: None,
         dirty: Some(why),
     }

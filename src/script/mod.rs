@@ -40,12 +40,20 @@ pub enum Item {
     Speech(Sentence),
     /// `[pause ...]`: exactly this much silence.
     Pause { ms: u32 },
+    /// `[sound path]`: that file, played here. The path is relative to the script.
+    Sound {
+        path: std::path::PathBuf,
+        line: u32,
+        column: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Sentence {
     /// White space collapsed, Markdown emphasis removed.
     pub text: String,
+    /// As written in the script (white space collapsed), for transcripts.
+    pub display: String,
     pub line: u32,
     pub column: u32,
 }

@@ -140,7 +140,12 @@ fn push_paragraph(
             let spoken = speakable(&content[from + sentence.start..from + sentence.end]);
             if spoken.chars().any(char::is_alphanumeric) {
                 let (line, column) = line_column(text, start + base);
+                let display = content[from + sentence.start..from + sentence.end]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 items.push(Item::Speech(Sentence {
+                    display,
                     text: spoken,
                     line: line as u32,
                     column: column as u32,
@@ -148,7 +153,18 @@ fn push_paragraph(
             }
         }
         if let Some(marker) = marker {
-            items.push(Item::Pause { ms: marker.ms });
+            items.push(match &marker.kind {
+                pause::MarkerKind::Pause { ms } => Item::Pause { ms: *ms },
+                pause::MarkerKind::Sound { path } => {
+                    let (line, column) =
+                        line_column(text, content_start + marker.range.start + base);
+                    Item::Sound {
+                        path: file.parent().unwrap_or(Path::new("")).join(path),
+                        line: line as u32,
+                        column: column as u32,
+                    }
+                }
+            });
             from = marker.range.end;
         }
     }
@@ -230,6 +246,7 @@ mod tests {
             .map(|i| match i {
                 Item::Speech(s) => s.text.clone(),
                 Item::Pause { ms } => format!("<{ms}>"),
+                Item::Sound { path, .. } => format!("<{}>", path.display()),
             })
             .collect()
     }

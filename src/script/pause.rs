@@ -1,4 +1,4 @@
-//! Inline pauses: `[pause 1.5s]` or `[pause 300ms]`.
+//! Inline markers: `[pause 1.5s]`, `[pause 300ms]` and `[sound path/to/sting.wav]`.
 
 use std::ops::Range;
 
@@ -7,7 +7,13 @@ use crate::config::MAX_PAUSE_MS;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Marker {
     pub range: Range<usize>,
-    pub ms: u32,
+    pub kind: MarkerKind,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum MarkerKind {
+    Pause { ms: u32 },
+    Sound { path: String },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -16,32 +22,52 @@ pub struct BadMarker {
     pub message: String,
 }
 
-/// Every `[pause ...]` marker in `text`, or the first malformed one.
+/// Every `[pause ...]` and `[sound ...]` marker in `text`, or the first malformed one.
 pub fn find(text: &str) -> Result<Vec<Marker>, BadMarker> {
     let mut markers = Vec::new();
     let mut from = 0;
     while let Some(open) = text[from..].find('[').map(|i| from + i) {
         from = open + 1;
         let after = &text[open + 1..];
-        let is_pause = after.len() >= 5
-            && after.is_char_boundary(5)
-            && after[..5].eq_ignore_ascii_case("pause")
-            && after[5..].starts_with(|c: char| c.is_whitespace() || c == ']');
-        if !is_pause {
+        let Some(word) = ["pause", "sound"].into_iter().find(|w| {
+            after.len() >= 5
+                && after.is_char_boundary(5)
+                && after[..5].eq_ignore_ascii_case(w)
+                && after[5..].starts_with(|c: char| c.is_whitespace() || c == ']')
+        }) else {
             continue;
-        }
+        };
+        let usage = if word == "pause" {
+            "expected `[pause 1.5s]` or `[pause 300ms]`"
+        } else {
+            "expected `[sound path/to/file.wav]`"
+        };
         let Some(close) = after.find(']').map(|i| open + 1 + i) else {
             return Err(BadMarker {
                 range: open..open + 6,
-                message: "unclosed `[pause`: expected `[pause 1.5s]` or `[pause 300ms]`".into(),
+                message: format!("unclosed `[{word}`: {usage}"),
             });
         };
         let range = open..close + 1;
-        let ms = parse_duration(text[open + 6..close].trim()).map_err(|message| BadMarker {
-            range: range.clone(),
-            message,
-        })?;
-        markers.push(Marker { range, ms });
+        let argument = text[open + 6..close].trim();
+        let kind = if word == "pause" {
+            let ms = parse_duration(argument).map_err(|message| BadMarker {
+                range: range.clone(),
+                message,
+            })?;
+            MarkerKind::Pause { ms }
+        } else {
+            if argument.is_empty() {
+                return Err(BadMarker {
+                    range,
+                    message: format!("`[sound]` names no file: {usage}"),
+                });
+            }
+            MarkerKind::Sound {
+                path: argument.to_string(),
+            }
+        };
+        markers.push(Marker { range, kind });
         from = close + 1;
     }
     Ok(markers)
@@ -116,12 +142,26 @@ mod tests {
         let text = "One [pause 1s] two [link](x) three [PAUSE 20ms].";
         let markers = find(text).unwrap();
         assert_eq!(
-            markers.iter().map(|m| m.ms).collect::<Vec<_>>(),
+            markers
+                .iter()
+                .map(|m| match m.kind {
+                    MarkerKind::Pause { ms } => ms,
+                    MarkerKind::Sound { .. } => 0,
+                })
+                .collect::<Vec<_>>(),
             vec![1000, 20]
         );
         assert_eq!(&text[markers[0].range.clone()], "[pause 1s]");
         let bad = find("Wait [pause 3x] here").unwrap_err();
         assert_eq!(bad.range, 5..15);
         assert!(find("Wait [pause 3s").is_err());
+        let sound = find("Now [sound media/sting.wav] then").unwrap();
+        assert_eq!(
+            sound[0].kind,
+            MarkerKind::Sound {
+                path: "media/sting.wav".into()
+            }
+        );
+        assert!(find("Now [sound ] then").is_err());
     }
 }

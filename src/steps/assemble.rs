@@ -8,8 +8,9 @@ use std::io::BufWriter;
 
 use serde::{Deserialize, Serialize};
 
+use crate::audio::blocks::{BlockReader, SampleFormat};
 use crate::audio::clip::{Clip, ClipPart};
-use crate::audio::pcm::{PcmWriter, ms_to_frames};
+use crate::audio::pcm::{PcmWriter, ms_to_frames, to_i16};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
 use crate::plan::{EpisodePlan, TimelineItem};
@@ -29,20 +30,31 @@ pub struct AssembleInput {
 pub enum AssembleItem {
     Speech(ContentHash),
     SilenceMs(u32),
+    /// A decoded `[sound]`: f32 PCM already at the output rate and channels.
+    Sound(ContentHash),
 }
 
 impl AssembleInput {
-    /// The input for an episode, given the content hash of each of its sentences.
-    pub fn for_episode(plan: &EpisodePlan, speech: &[ContentHash]) -> AssembleInput {
+    /// The input for an episode, given the content hash of each of its
+    /// sentences and of each decoded `[sound]`, in timeline order.
+    pub fn for_episode(
+        plan: &EpisodePlan,
+        speech: &[ContentHash],
+        sounds: &[ContentHash],
+    ) -> AssembleInput {
+        let mut sounds = sounds.iter();
         AssembleInput {
             sample_rate: plan.output.sample_rate,
             channels: plan.output.channels,
             items: plan
                 .timeline
                 .iter()
-                .map(|item| match *item {
-                    TimelineItem::Speech(i) => AssembleItem::Speech(speech[i]),
-                    TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(ms),
+                .map(|item| match item {
+                    TimelineItem::Speech(i) => AssembleItem::Speech(speech[*i]),
+                    TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(*ms),
+                    TimelineItem::Sound { .. } => {
+                        AssembleItem::Sound(*sounds.next().expect("a decoded sound per [sound]"))
+                    }
                 })
                 .collect(),
         }
@@ -63,6 +75,17 @@ impl Step for Assemble {
             match item {
                 AssembleItem::SilenceMs(ms) => {
                     writer.silence(ms_to_frames(*ms, input.sample_rate))?
+                }
+                AssembleItem::Sound(hash) => {
+                    let file = tools
+                        .store
+                        .open_verified(hash)
+                        .map_err(StepError::CorruptInput)?;
+                    let mut reader = BlockReader::new(file, SampleFormat::F32, input.channels);
+                    let mut block = Vec::new();
+                    while reader.next_block(&mut block)? > 0 {
+                        writer.interleaved(block.iter().map(|&s| to_i16(s)))?;
+                    }
                 }
                 AssembleItem::Speech(hash) => {
                     let bytes = tools

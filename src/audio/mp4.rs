@@ -1,0 +1,244 @@
+//! A minimal MP4 (ISO BMFF) writer for one AAC track: `ftyp`, `moov` first
+//! (fast start), then `mdat`. An edit list trims the encoder priming so the
+//! file is exactly as long as the mix; chapters are a Nero `chpl` box and
+//! tags an iTunes `ilst`.
+
+use super::super::steps::cues::ChapterTime;
+
+pub struct Track<'a> {
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Real samples per channel.
+    pub samples: u64,
+    /// Priming samples to skip at the start.
+    pub priming: u32,
+    pub asc: &'a [u8],
+    pub frame_sizes: &'a [u32],
+    pub bitrate: u32,
+}
+
+pub struct Metadata<'a> {
+    pub brand: &'a [u8; 4],
+    pub title: &'a str,
+    pub artist: Option<&'a str>,
+    pub album: &'a str,
+    pub date: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub track: Option<u32>,
+    pub cover: Option<(&'a [u8], bool)>,
+    pub chapters: &'a [ChapterTime],
+}
+
+fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 8);
+    out.extend_from_slice(&(body.len() as u32 + 8).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(body);
+    out
+}
+
+fn full(kind: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
+    let mut inner = vec![version];
+    inner.extend_from_slice(&flags.to_be_bytes()[1..]);
+    inner.extend_from_slice(body);
+    boxed(kind, &inner)
+}
+
+fn concat(parts: &[Vec<u8>]) -> Vec<u8> {
+    parts.concat()
+}
+
+const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
+
+fn be32(values: &[u32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
+/// An MPEG-4 descriptor with a one-byte length.
+fn descriptor(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag, body.len() as u8];
+    out.extend_from_slice(body);
+    out
+}
+
+fn esds(track: &Track) -> Vec<u8> {
+    let mut config = vec![0x40, 0x15, 0, 0x18, 0];
+    config.extend_from_slice(&track.bitrate.to_be_bytes());
+    config.extend_from_slice(&track.bitrate.to_be_bytes());
+    config.extend_from_slice(&descriptor(0x05, track.asc));
+    let mut es = vec![0, 1, 0];
+    es.extend_from_slice(&descriptor(0x04, &config));
+    es.extend_from_slice(&descriptor(0x06, &[0x02]));
+    full(b"esds", 0, 0, &descriptor(0x03, &es))
+}
+
+fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
+    let mut mp4a = vec![0u8; 6];
+    mp4a.extend_from_slice(&1u16.to_be_bytes());
+    mp4a.extend_from_slice(&[0u8; 8]);
+    mp4a.extend_from_slice(&track.channels.to_be_bytes());
+    mp4a.extend_from_slice(&16u16.to_be_bytes());
+    mp4a.extend_from_slice(&[0u8; 4]);
+    mp4a.extend_from_slice(&(track.sample_rate.min(65_535) << 16).to_be_bytes());
+    mp4a.extend_from_slice(&esds(track));
+    let frames = track.frame_sizes.len() as u32;
+    let mut stsz = be32(&[0, frames]);
+    stsz.extend_from_slice(&be32(track.frame_sizes));
+    boxed(
+        b"stbl",
+        &concat(&[
+            full(b"stsd", 0, 0, &concat(&[be32(&[1]), boxed(b"mp4a", &mp4a)])),
+            full(b"stts", 0, 0, &be32(&[1, frames, 1024])),
+            full(b"stsc", 0, 0, &be32(&[1, 1, frames, 1])),
+            full(b"stsz", 0, 0, &stsz),
+            full(b"stco", 0, 0, &be32(&[1, data_offset])),
+        ]),
+    )
+}
+
+fn trak(track: &Track, data_offset: u32) -> Vec<u8> {
+    let media_duration = track.frame_sizes.len() as u32 * 1024;
+    let duration = track.samples as u32;
+    let mut tkhd = be32(&[0, 0, 1, 0, duration, 0, 0, 0]);
+    tkhd.extend_from_slice(&0x0100_0000u32.to_be_bytes()); // volume 1.0, reserved
+    tkhd.extend_from_slice(&be32(&MATRIX));
+    tkhd.extend_from_slice(&be32(&[0, 0]));
+    let elst = full(
+        b"elst",
+        0,
+        0,
+        &be32(&[1, duration, track.priming, 0x0001_0000]),
+    );
+    let mdhd = full(
+        b"mdhd",
+        0,
+        0,
+        &concat(&[
+            be32(&[0, 0, track.sample_rate, media_duration]),
+            vec![0x55, 0xC4, 0, 0],
+        ]),
+    );
+    let hdlr = full(
+        b"hdlr",
+        0,
+        0,
+        &concat(&[
+            be32(&[0]),
+            b"soun".to_vec(),
+            vec![0; 12],
+            b"SoundHandler\0".to_vec(),
+        ]),
+    );
+    let dinf = boxed(
+        b"dinf",
+        &full(
+            b"dref",
+            0,
+            0,
+            &concat(&[be32(&[1]), full(b"url ", 0, 1, &[])]),
+        ),
+    );
+    let minf = boxed(
+        b"minf",
+        &concat(&[full(b"smhd", 0, 0, &[0; 4]), dinf, stbl(track, data_offset)]),
+    );
+    boxed(
+        b"trak",
+        &concat(&[
+            full(b"tkhd", 0, 3, &tkhd),
+            boxed(b"edts", &elst),
+            boxed(b"mdia", &concat(&[mdhd, hdlr, minf])),
+        ]),
+    )
+}
+
+fn item(name: &[u8; 4], kind: u32, payload: &[u8]) -> Vec<u8> {
+    boxed(
+        name,
+        &boxed(b"data", &concat(&[be32(&[kind, 0]), payload.to_vec()])),
+    )
+}
+
+fn udta(meta: &Metadata) -> Vec<u8> {
+    // Nero chapters: start times in 100 ns units.
+    let mut chpl = vec![0u8; 4];
+    chpl.push(meta.chapters.len().min(255) as u8);
+    for chapter in meta.chapters.iter().take(255) {
+        chpl.extend_from_slice(&(chapter.start_ms * 10_000).to_be_bytes());
+        let title = &chapter.title.as_bytes()[..chapter.title.len().min(255)];
+        chpl.push(title.len() as u8);
+        chpl.extend_from_slice(title);
+    }
+    let mut items = vec![
+        item(b"\xa9nam", 1, meta.title.as_bytes()),
+        item(b"\xa9alb", 1, meta.album.as_bytes()),
+    ];
+    if let Some(artist) = meta.artist {
+        items.push(item(b"\xa9ART", 1, artist.as_bytes()));
+    }
+    if let Some(date) = meta.date {
+        items.push(item(b"\xa9day", 1, date.as_bytes()));
+    }
+    if let Some(comment) = meta.comment {
+        items.push(item(b"\xa9cmt", 1, comment.as_bytes()));
+    }
+    if let Some(track) = meta.track {
+        let mut payload = vec![0, 0];
+        payload.extend_from_slice(&(track.min(65_535) as u16).to_be_bytes());
+        payload.extend_from_slice(&[0, 0, 0, 0]);
+        items.push(item(b"trkn", 0, &payload));
+    }
+    if let Some((image, png)) = meta.cover {
+        items.push(item(b"covr", if png { 14 } else { 13 }, image));
+    }
+    let hdlr = full(
+        b"hdlr",
+        0,
+        0,
+        &concat(&[be32(&[0]), b"mdir".to_vec(), b"appl".to_vec(), vec![0; 9]]),
+    );
+    let ilst = boxed(b"ilst", &items.concat());
+    boxed(
+        b"udta",
+        &concat(&[
+            full(b"chpl", 1, 0, &chpl),
+            full(b"meta", 0, 0, &concat(&[hdlr, ilst])),
+        ]),
+    )
+}
+
+fn moov(track: &Track, meta: &Metadata, data_offset: u32) -> Vec<u8> {
+    let mut mvhd = be32(&[0, 0, track.sample_rate, track.samples as u32, 0x0001_0000]);
+    mvhd.extend_from_slice(&[0x01, 0x00, 0, 0]);
+    mvhd.extend_from_slice(&[0u8; 8]);
+    mvhd.extend_from_slice(&be32(&MATRIX));
+    mvhd.extend_from_slice(&[0u8; 24]);
+    mvhd.extend_from_slice(&2u32.to_be_bytes());
+    boxed(
+        b"moov",
+        &concat(&[
+            full(b"mvhd", 0, 0, &mvhd),
+            trak(track, data_offset),
+            udta(meta),
+        ]),
+    )
+}
+
+/// `ftyp` and `moov`, sized so the audio data follows them in an `mdat`
+/// whose header comes next. Returns the bytes to write before the frames.
+pub fn header(track: &Track, meta: &Metadata) -> Vec<u8> {
+    let mut ftyp = meta.brand.to_vec();
+    ftyp.extend_from_slice(&0x200u32.to_be_bytes());
+    for brand in [meta.brand, b"isom", b"iso2", b"mp41"] {
+        ftyp.extend_from_slice(brand);
+    }
+    let ftyp = boxed(b"ftyp", &ftyp);
+    let data: u64 = track.frame_sizes.iter().map(|&s| u64::from(s)).sum();
+    // The moov's size does not depend on the offset it records.
+    let moov_size = moov(track, meta, 0).len();
+    let offset = (ftyp.len() + moov_size + 8) as u32;
+    let mut out = concat(&[ftyp, moov(track, meta, offset)]);
+    out.extend_from_slice(&(data as u32 + 8).to_be_bytes());
+    out.extend_from_slice(b"mdat");
+    out
+}

@@ -1,0 +1,347 @@
+//! The shape of an episode's build after its sentences are spoken, written
+//! once: `[sound]` decoding, assemble, timeline, intro/outro/music decoding,
+//! mix, loudness, and every requested format with its measurement.
+//!
+//! Three interpreters walk it: the executor (runs what is missing), `pod
+//! status` (stops at the first step that would run) and cache reachability
+//! (follows the records that exist). So they can never disagree about keys.
+
+use std::path::PathBuf;
+
+use crate::audio::blocks::{SampleFormat, frames_in};
+use crate::cache::{BlobRef, ContentHash};
+use crate::config::Format;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::plan::{EpisodePlan, TimelineItem};
+use crate::step::Step;
+use crate::steps::aac::{Aac, AacInput};
+use crate::steps::chapters::{Chapters, ChaptersInput};
+use crate::steps::cues::{ChapterTime, Cue, CuesInput};
+use crate::steps::decode::{Decode, DecodeInput};
+use crate::steps::flac::Flac;
+use crate::steps::loudness::{LoudnessInput, Normalize};
+use crate::steps::measure::{Measure, MeasureInput, Measurement};
+use crate::steps::mix::{LayerMix, Layout, Mix, MixInput, MusicMix};
+use crate::steps::mp3::{Mp3, Mp3Input};
+use crate::steps::mp3_tags::{Cover, Mp3Tags, TagsInput};
+use crate::steps::mp4::{M4a, M4b};
+use crate::steps::srt::Srt;
+use crate::steps::timeline::{Timeline, TimelineStep};
+use crate::steps::transcript::Transcript;
+use crate::steps::vtt::Vtt;
+use crate::steps::{Assemble, AssembleInput, Wav, WavInput};
+
+/// Why the walk stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// `pod status` or reachability: this step's result is not cached, so
+    /// nothing after it can be known.
+    Pending,
+    /// A blob did not match its hash.
+    Corrupt(ContentHash),
+    Failed(Diagnostic),
+}
+
+/// Where a media file was named, for errors.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Config(Option<Location>),
+    Script {
+        file: PathBuf,
+        line: u32,
+        column: u32,
+    },
+}
+
+pub trait Runner {
+    /// The result of a step: cached, or made now.
+    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop>;
+    /// A media file's content hash (the executor also imports it into the cache).
+    fn import(&self, file: &std::path::Path, origin: &Origin) -> Result<ContentHash, Stop>;
+    /// A small blob's bytes (timeline, measurements).
+    fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop>;
+}
+
+/// The finished files of an episode, and the loudness of each audio one.
+pub struct Produced {
+    pub outputs: Vec<(Format, BlobRef)>,
+    pub measurements: Vec<(Format, Measurement)>,
+}
+
+pub fn episode<R: Runner>(
+    r: &R,
+    plan: &EpisodePlan,
+    speech: &[ContentHash],
+) -> Result<Produced, Stop> {
+    let id = &plan.id;
+    let place = |what: &str| format!("{id}/{what}");
+    let (sample_rate, channels) = (plan.output.sample_rate, plan.output.channels);
+    let decode = |file: &std::path::Path, origin: Origin, what: &str| -> Result<BlobRef, Stop> {
+        let source = r.import(file, &origin)?;
+        r.step::<Decode>(
+            &place(&format!("decode/{what}")),
+            &DecodeInput {
+                source,
+                sample_rate,
+                channels,
+            },
+        )
+    };
+
+    let mut sounds = Vec::new();
+    for item in &plan.timeline {
+        if let TimelineItem::Sound { path, line, column } = item {
+            let origin = Origin::Script {
+                file: plan.source.clone(),
+                line: *line,
+                column: *column,
+            };
+            sounds.push(decode(path, origin, &format!("sound-{}", sounds.len() + 1))?.hash);
+        }
+    }
+    let assemble_input = AssembleInput::for_episode(plan, speech, &sounds);
+    let speech_track = r.step::<Assemble>(&place("assemble"), &assemble_input)?;
+    let timeline_blob = r.step::<TimelineStep>(&place("timeline"), &assemble_input)?;
+    let timeline =
+        Timeline::read(&r.read(&timeline_blob)?).map_err(|_| Stop::Corrupt(timeline_blob.hash))?;
+
+    let layer = |layer: &crate::config::Layer, what: &str| -> Result<LayerMix, Stop> {
+        let pcm = decode(
+            &layer.file.value,
+            Origin::Config(layer.file.location.clone()),
+            what,
+        )?;
+        Ok(LayerMix {
+            pcm: pcm.hash,
+            frames: frames_in(pcm.size, SampleFormat::F32, channels),
+            overlap_ms: layer.overlap_ms,
+        })
+    };
+    let intro = plan.intro.as_ref().map(|l| layer(l, "intro")).transpose()?;
+    let outro = plan.outro.as_ref().map(|l| layer(l, "outro")).transpose()?;
+    let music = match &plan.music {
+        Some(m) => {
+            let pcm = decode(
+                &m.file.value,
+                Origin::Config(m.file.location.clone()),
+                "music",
+            )?;
+            Some(MusicMix {
+                pcm: pcm.hash,
+                frames: frames_in(pcm.size, SampleFormat::F32, channels),
+                offset_ms: m.offset_ms,
+                volume_mdb: m.volume_mdb,
+                looped: m.looped,
+                fade_in_ms: m.fade_in_ms,
+                fade_out_ms: m.fade_out_ms,
+                duck_mdb: m.duck_mdb,
+                attack_ms: m.attack_ms,
+                release_ms: m.release_ms,
+            })
+        }
+        None => None,
+    };
+    let layout = Layout::new(
+        sample_rate,
+        timeline.frames,
+        intro.as_ref(),
+        outro.as_ref(),
+        music.as_ref(),
+    );
+    let mix = r.step::<Mix>(
+        &place("mix"),
+        &MixInput {
+            sample_rate,
+            channels,
+            speech: speech_track.hash,
+            timeline: timeline_blob.hash,
+            intro,
+            outro,
+            music,
+        },
+    )?;
+    let normalized = r.step::<Normalize>(
+        &place("loudness"),
+        &LoudnessInput {
+            pcm: mix.hash,
+            sample_rate,
+            channels,
+            target_mlufs: plan.loudness.target_mlufs,
+            ceiling_mdb: plan.loudness.ceiling_mdb,
+        },
+    )?;
+
+    let (cues, chapters) = (
+        cues(plan, &timeline, &layout),
+        chapters(plan, &timeline, &layout),
+    );
+    let cover = match &plan.cover {
+        Some(cover) => {
+            let image = r.import(&cover.value, &Origin::Config(cover.location.clone()))?;
+            let png = cover
+                .value
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            Some(Cover {
+                image,
+                mime: if png { "image/png" } else { "image/jpeg" }.to_string(),
+            })
+        }
+        None => None,
+    };
+    let tagged = |audio: ContentHash| TagsInput {
+        audio,
+        tags: plan.tags.clone(),
+        chapters: chapters.clone(),
+        cover: cover.clone(),
+    };
+    let pcm = WavInput {
+        pcm: normalized.hash,
+        sample_rate,
+        channels,
+    };
+    let mut aac: Option<BlobRef> = None;
+    let mut produced = Produced {
+        outputs: Vec::new(),
+        measurements: Vec::new(),
+    };
+    for &format in &plan.output.formats {
+        let output = match format {
+            Format::Wav => r.step::<Wav>(&place("wav"), &pcm)?,
+            Format::Flac => r.step::<Flac>(&place("flac"), &pcm)?,
+            Format::Mp3 => {
+                let mp3 = r.step::<Mp3>(
+                    &place("mp3"),
+                    &Mp3Input {
+                        pcm: normalized.hash,
+                        sample_rate,
+                        channels,
+                        mode: plan.output.mp3,
+                    },
+                )?;
+                r.step::<Mp3Tags>(&place("mp3-tags"), &tagged(mp3.hash))?
+            }
+            Format::M4a | Format::M4b => {
+                let stream = match aac {
+                    Some(stream) => stream,
+                    None => *aac.insert(r.step::<Aac>(
+                        &place("aac"),
+                        &AacInput {
+                            pcm: normalized.hash,
+                            sample_rate,
+                            channels,
+                            bitrate_kbps: plan.output.aac_bitrate_kbps,
+                        },
+                    )?),
+                };
+                if format == Format::M4a {
+                    r.step::<M4a>(&place("m4a"), &tagged(stream.hash))?
+                } else {
+                    r.step::<M4b>(&place("m4b"), &tagged(stream.hash))?
+                }
+            }
+            Format::Vtt => r.step::<Vtt>(&place("vtt"), &CuesInput { cues: cues.clone() })?,
+            Format::Srt => r.step::<Srt>(&place("srt"), &CuesInput { cues: cues.clone() })?,
+            Format::Transcript => {
+                r.step::<Transcript>(&place("transcript"), &CuesInput { cues: cues.clone() })?
+            }
+            Format::Chapters => r.step::<Chapters>(
+                &place("chapters-json"),
+                &ChaptersInput {
+                    chapters: chapters.clone(),
+                },
+            )?,
+        };
+        if format.is_audio() {
+            let measured = r.step::<Measure>(
+                &place(&format!("measure/{}", format.name())),
+                &MeasureInput { file: output.hash },
+            )?;
+            let measurement: Measurement = serde_json::from_slice(&r.read(&measured)?)
+                .map_err(|_| Stop::Corrupt(measured.hash))?;
+            produced.measurements.push((format, measurement));
+        }
+        produced.outputs.push((format, output));
+    }
+    Ok(produced)
+}
+
+fn ms(frames: u64, sample_rate: u32) -> u64 {
+    frames * 1000 / u64::from(sample_rate)
+}
+
+/// A cue per sentence, where it is heard in the final mix.
+fn cues(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<Cue> {
+    let rate = timeline.sample_rate;
+    plan.timeline
+        .iter()
+        .zip(&timeline.items)
+        .filter_map(|(item, span)| match item {
+            TimelineItem::Speech(i) => {
+                let sentence = &plan.sentences[*i];
+                let start = layout.speech_start + span.start;
+                Some(Cue {
+                    start_ms: ms(start, rate),
+                    end_ms: ms(start + span.frames, rate),
+                    text: sentence.display.clone(),
+                    speaker: sentence.speaker.clone(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Chapter spans in the final mix: the first starts at 0 (over the intro),
+/// each other where its first sentence is heard, each ends where the next
+/// starts, the last at the end.
+fn chapters(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<ChapterTime> {
+    let rate = timeline.sample_rate;
+    let mut starts: Vec<(String, u64)> = Vec::new();
+    for (n, chapter) in plan.chapters.iter().enumerate() {
+        let first_speech = (chapter.starts_at..plan.timeline.len())
+            .find(|&k| matches!(plan.timeline[k], TimelineItem::Speech(_)))
+            .unwrap_or(plan.timeline.len());
+        let frame = if n == 0 {
+            0
+        } else {
+            timeline
+                .items
+                .get(first_speech)
+                .map_or(layout.speech_end, |span| layout.speech_start + span.start)
+        };
+        let title = chapter
+            .title
+            .clone()
+            .unwrap_or_else(|| plan.tags.title.clone());
+        starts.push((title, frame));
+    }
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, (title, start))| ChapterTime {
+            title: title.clone(),
+            start_ms: ms(*start, rate),
+            end_ms: ms(starts.get(n + 1).map_or(layout.total, |next| next.1), rate),
+        })
+        .collect()
+}
+
+/// Every step kind the walk can reach for `plan`, in order (for `pod status`
+/// when an early step is not cached yet).
+pub fn later_steps(plan: &EpisodePlan) -> Vec<String> {
+    let mut kinds = vec!["assemble", "timeline", "mix", "loudness"];
+    for format in &plan.output.formats {
+        kinds.extend(match format {
+            Format::Mp3 => vec!["mp3", "mp3-tags", "measure"],
+            Format::M4a => vec!["aac", "m4a", "measure"],
+            Format::M4b => vec!["aac", "m4b", "measure"],
+            Format::Chapters => vec!["chapters"],
+            Format::Wav | Format::Flac => vec![format.name(), "measure"],
+            other => vec![other.name()],
+        });
+    }
+    let mut seen = std::collections::HashSet::new();
+    kinds.retain(|k| seen.insert(*k));
+    kinds.into_iter().map(str::to_string).collect()
+}

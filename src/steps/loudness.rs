@@ -1,0 +1,78 @@
+//! `loudness`: measures the mix (EBU R128 integrated loudness), applies the
+//! gain that reaches the target, then a true-peak limiter under the ceiling.
+//! Two streaming passes; memory does not depend on the episode's length.
+
+use std::fs::File;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::blocks::{BlockReader, F32Writer, SampleFormat};
+use crate::audio::limiter::Limiter;
+use crate::audio::measure::Meter;
+use crate::cache::ContentHash;
+use crate::step::{Step, StepError, Tools};
+
+/// Headroom the limiter keeps below the ceiling, so lossy encoders'
+/// overshoot stays under it too.
+pub const ENCODER_HEADROOM_MDB: i32 = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LoudnessInput {
+    pub pcm: ContentHash,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub target_mlufs: i32,
+    pub ceiling_mdb: i32,
+}
+
+pub struct Normalize;
+
+impl Step for Normalize {
+    const KIND: &'static str = "loudness";
+    const VERSION: u32 = 1;
+    type Input = LoudnessInput;
+
+    fn run(input: &LoudnessInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let open = || -> Result<BlockReader, StepError> {
+            let file = tools
+                .store
+                .open_verified(&input.pcm)
+                .map_err(StepError::CorruptInput)?;
+            Ok(BlockReader::new(file, SampleFormat::F32, input.channels))
+        };
+        let mut meter =
+            Meter::new(input.sample_rate, input.channels, false).map_err(StepError::Failed)?;
+        let mut reader = open()?;
+        let mut block = Vec::new();
+        while reader.next_block(&mut block)? > 0 {
+            meter.add(&block).map_err(StepError::Failed)?;
+        }
+        let gain = match meter.finish().integrated_lufs {
+            Some(measured) => {
+                10f64.powf((f64::from(input.target_mlufs) / 1000.0 - measured) / 20.0) as f32
+            }
+            None => 1.0,
+        };
+        let ceiling_db = f64::from(input.ceiling_mdb - ENCODER_HEADROOM_MDB) / 1000.0;
+        let mut limiter = Limiter::new(
+            input.channels,
+            input.sample_rate,
+            10f64.powf(ceiling_db / 20.0) as f32,
+        );
+        let mut writer = F32Writer::new(out, input.channels);
+        let mut reader = open()?;
+        let (mut scaled, mut limited) = (Vec::new(), Vec::new());
+        while reader.next_block(&mut block)? > 0 {
+            scaled.clear();
+            scaled.extend(block.iter().map(|s| s * gain));
+            limited.clear();
+            limiter.process(&scaled, &mut limited);
+            writer.write(&limited)?;
+        }
+        limited.clear();
+        limiter.finish(&mut limited);
+        writer.write(&limited)?;
+        writer.finish()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,409 @@
+//! `mix`: intro, speech, outro and a music bed ducked under the speech,
+//! streamed block by block. Ducking follows the timeline the build already
+//! knows; nothing is detected.
+
+use std::fs::File;
+
+use serde::{Deserialize, Serialize};
+
+use super::timeline::Timeline;
+use crate::audio::blocks::{BLOCK_FRAMES, BlockReader, F32Writer, SampleFormat, frames_in};
+use crate::audio::pcm::ms_to_frames;
+use crate::cache::ContentHash;
+use crate::step::{Step, StepError, Tools};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MixInput {
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// The assembled speech track (16-bit).
+    pub speech: ContentHash,
+    /// Where the speech is, for ducking.
+    pub timeline: ContentHash,
+    pub intro: Option<LayerMix>,
+    pub outro: Option<LayerMix>,
+    pub music: Option<MusicMix>,
+}
+
+/// An intro or outro: decoded audio and its overlap with the speech.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LayerMix {
+    pub pcm: ContentHash,
+    pub frames: u64,
+    pub overlap_ms: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MusicMix {
+    pub pcm: ContentHash,
+    pub frames: u64,
+    pub offset_ms: u32,
+    pub volume_mdb: i32,
+    pub looped: bool,
+    pub fade_in_ms: u32,
+    pub fade_out_ms: u32,
+    pub duck_mdb: i32,
+    pub attack_ms: u32,
+    pub release_ms: u32,
+}
+
+/// Where each layer sits in the final mix, in frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub speech_start: u64,
+    pub speech_end: u64,
+    pub intro_end: u64,
+    pub outro_start: u64,
+    pub outro_end: u64,
+    pub music_end: u64,
+    pub total: u64,
+}
+
+impl Layout {
+    /// Speech starts where the intro's overlap begins; the outro starts its
+    /// overlap before the speech ends; the bed fades out after the speech.
+    pub fn new(
+        sample_rate: u32,
+        speech_frames: u64,
+        intro: Option<&LayerMix>,
+        outro: Option<&LayerMix>,
+        music: Option<&MusicMix>,
+    ) -> Layout {
+        let overlap = |l: &LayerMix| ms_to_frames(l.overlap_ms, sample_rate).min(l.frames);
+        let intro_end = intro.map_or(0, |l| l.frames);
+        let speech_start = intro.map_or(0, |l| l.frames - overlap(l));
+        let speech_end = speech_start + speech_frames;
+        let outro_start = outro.map_or(speech_end, |l| {
+            speech_end.saturating_sub(overlap(l)).max(speech_start)
+        });
+        let outro_end = outro_start + outro.map_or(0, |l| l.frames);
+        let music_end = music.map_or(speech_start, |m| {
+            speech_end + ms_to_frames(m.fade_out_ms, sample_rate)
+        });
+        Layout {
+            speech_start,
+            speech_end,
+            intro_end,
+            outro_start,
+            outro_end,
+            music_end,
+            total: intro_end.max(speech_end).max(outro_end).max(music_end),
+        }
+    }
+}
+
+pub struct Mix;
+
+impl Step for Mix {
+    const KIND: &'static str = "mix";
+    const VERSION: u32 = 1;
+    type Input = MixInput;
+
+    fn run(input: &MixInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let channels = usize::from(input.channels);
+        let rate = input.sample_rate;
+        let open = |hash: &ContentHash, format| -> Result<BlockReader, StepError> {
+            let file = tools
+                .store
+                .open_verified(hash)
+                .map_err(StepError::CorruptInput)?;
+            Ok(BlockReader::new(file, format, input.channels))
+        };
+        let speech_size = std::fs::metadata(tools.store.blob_path(&input.speech))
+            .map_err(|_| StepError::CorruptInput(input.speech))?
+            .len();
+        let speech_frames = frames_in(speech_size, SampleFormat::I16, input.channels);
+        let layout = Layout::new(
+            rate,
+            speech_frames,
+            input.intro.as_ref(),
+            input.outro.as_ref(),
+            input.music.as_ref(),
+        );
+
+        let timeline_bytes = tools
+            .store
+            .read_verified(&input.timeline)
+            .map_err(StepError::CorruptInput)?;
+        let timeline =
+            Timeline::read(&timeline_bytes).map_err(|_| StepError::CorruptInput(input.timeline))?;
+        let regions: Vec<(u64, u64)> = timeline
+            .items
+            .iter()
+            .filter(|s| s.speech && s.frames > 0)
+            .map(|s| {
+                (
+                    layout.speech_start + s.start,
+                    layout.speech_start + s.start + s.frames,
+                )
+            })
+            .collect();
+
+        let mut speech = Stream::new(
+            open(&input.speech, SampleFormat::I16)?,
+            layout.speech_start,
+            layout.speech_end,
+        );
+        let mut intro = match &input.intro {
+            Some(l) => Some(Stream::new(
+                open(&l.pcm, SampleFormat::F32)?,
+                0,
+                layout.intro_end,
+            )),
+            None => None,
+        };
+        let mut outro = match &input.outro {
+            Some(l) => Some(Stream::new(
+                open(&l.pcm, SampleFormat::F32)?,
+                layout.outro_start,
+                layout.outro_end,
+            )),
+            None => None,
+        };
+        // The bed is read whole: its size is the file's, not the episode's.
+        let music = match &input.music {
+            Some(m) => {
+                let bytes = tools
+                    .store
+                    .read_verified(&m.pcm)
+                    .map_err(StepError::CorruptInput)?;
+                let samples: Vec<f32> = bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                Some((m, samples))
+            }
+            None => None,
+        };
+        let mut ducking = Ducking::new(
+            &regions,
+            input.music.as_ref().map_or((0, 0), |m| {
+                (
+                    ms_to_frames(m.attack_ms, rate),
+                    ms_to_frames(m.release_ms, rate),
+                )
+            }),
+        );
+        let intro_fade = input
+            .intro
+            .as_ref()
+            .map_or(0, |l| layout.intro_end - layout.speech_start.min(l.frames));
+        let outro_fade = layout.speech_end.saturating_sub(layout.outro_start);
+
+        let mut writer = F32Writer::new(out, input.channels);
+        let mut block = vec![0.0f32; BLOCK_FRAMES * channels];
+        let mut t = 0u64;
+        while t < layout.total {
+            let frames = (layout.total - t).min(BLOCK_FRAMES as u64) as usize;
+            let block = &mut block[..frames * channels];
+            block.fill(0.0);
+            speech.add(t, block, channels, |_| 1.0)?;
+            if let Some(intro) = intro.as_mut() {
+                // The intro fades out across its overlap with the speech.
+                let fade_start = layout.intro_end - intro_fade;
+                intro.add(t, block, channels, |at| {
+                    ramp_down(at, fade_start, intro_fade)
+                })?;
+            }
+            if let Some(outro) = outro.as_mut() {
+                // The outro fades in across its overlap with the speech.
+                let start = layout.outro_start;
+                outro.add(t, block, channels, |at| ramp_up(at, start, outro_fade))?;
+            }
+            if let Some((m, samples)) = &music {
+                mix_music(m, samples, &layout, &mut ducking, t, block, channels, rate);
+            }
+            writer.write(block)?;
+            t += frames as u64;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+}
+
+fn ramp_down(at: u64, start: u64, length: u64) -> f32 {
+    if length == 0 || at < start {
+        1.0
+    } else {
+        1.0 - ((at - start) as f32 / length as f32).min(1.0)
+    }
+}
+
+fn ramp_up(at: u64, start: u64, length: u64) -> f32 {
+    if length == 0 {
+        1.0
+    } else {
+        (at.saturating_sub(start) as f32 / length as f32).min(1.0)
+    }
+}
+
+/// A layer placed at `[start, end)` of the mix, read sequentially.
+struct Stream {
+    reader: BlockReader,
+    start: u64,
+    end: u64,
+    buffer: Vec<f32>,
+    at: usize,
+}
+
+impl Stream {
+    fn new(reader: BlockReader, start: u64, end: u64) -> Stream {
+        Stream {
+            reader,
+            start,
+            end,
+            buffer: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// Adds this layer's frames that fall in the block starting at `t`, times `gain(frame)`.
+    fn add(
+        &mut self,
+        t: u64,
+        block: &mut [f32],
+        channels: usize,
+        gain: impl Fn(u64) -> f32,
+    ) -> Result<(), StepError> {
+        let frames = (block.len() / channels) as u64;
+        for i in 0..frames {
+            let at = t + i;
+            if at < self.start || at >= self.end {
+                continue;
+            }
+            if self.at >= self.buffer.len() {
+                self.at = 0;
+                if self.reader.next_block(&mut self.buffer)? == 0 {
+                    self.end = at;
+                    return Ok(());
+                }
+            }
+            let g = gain(at);
+            for c in 0..channels {
+                block[i as usize * channels + c] += self.buffer[self.at + c] * g;
+            }
+            self.at += channels;
+        }
+        Ok(())
+    }
+}
+
+/// How far the bed is ducked at a frame: 0 (not) to 1 (fully), ramping in
+/// over `attack` before speech and out over `release` after it.
+struct Ducking<'a> {
+    regions: &'a [(u64, u64)],
+    attack: u64,
+    release: u64,
+    cursor: usize,
+}
+
+impl<'a> Ducking<'a> {
+    fn new(regions: &'a [(u64, u64)], (attack, release): (u64, u64)) -> Ducking<'a> {
+        Ducking {
+            regions,
+            attack,
+            release,
+            cursor: 0,
+        }
+    }
+
+    fn at(&mut self, t: u64) -> f32 {
+        while self.cursor < self.regions.len() && self.regions[self.cursor].1 + self.release <= t {
+            self.cursor += 1;
+        }
+        let mut level = 0.0f32;
+        for &(start, end) in &self.regions[self.cursor..] {
+            if start > t + self.attack {
+                break;
+            }
+            let v = if t < start {
+                1.0 - (start - t) as f32 / self.attack.max(1) as f32
+            } else if t < end {
+                1.0
+            } else {
+                1.0 - (t - end) as f32 / self.release.max(1) as f32
+            };
+            level = level.max(v);
+        }
+        level.clamp(0.0, 1.0)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mix_music(
+    m: &MusicMix,
+    samples: &[f32],
+    layout: &Layout,
+    ducking: &mut Ducking,
+    t: u64,
+    block: &mut [f32],
+    channels: usize,
+    rate: u32,
+) {
+    let length = samples.len() / channels;
+    if length == 0 {
+        return;
+    }
+    let offset = ms_to_frames(m.offset_ms, rate);
+    let fade_in = ms_to_frames(m.fade_in_ms, rate);
+    let fade_out = ms_to_frames(m.fade_out_ms, rate);
+    let volume = m.volume_mdb as f32 / 1000.0;
+    let duck = m.duck_mdb as f32 / 1000.0;
+    for i in 0..block.len() / channels {
+        let at = t + i as u64;
+        if at < layout.speech_start || at >= layout.music_end {
+            continue;
+        }
+        let mut position = offset + (at - layout.speech_start);
+        if position >= length as u64 {
+            if !m.looped {
+                continue;
+            }
+            position %= length as u64;
+        }
+        let db = volume + duck * ducking.at(at);
+        let mut gain = 10f32.powf(db / 20.0);
+        gain *= ramp_up(at, layout.speech_start, fade_in);
+        if at >= layout.speech_end {
+            gain *= ramp_down(at, layout.speech_end, fade_out);
+        }
+        let frame = &samples[position as usize * channels..(position as usize + 1) * channels];
+        for c in 0..channels {
+            block[i * channels + c] += frame[c] * gain;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_places_layers() {
+        let intro = LayerMix {
+            pcm: ContentHash([0; 32]),
+            frames: 1000,
+            overlap_ms: 100,
+        };
+        let outro = LayerMix {
+            pcm: ContentHash([0; 32]),
+            frames: 2000,
+            overlap_ms: 50,
+        };
+        let layout = Layout::new(1000, 5000, Some(&intro), Some(&outro), None);
+        assert_eq!((layout.speech_start, layout.speech_end), (900, 5900));
+        assert_eq!((layout.outro_start, layout.outro_end), (5850, 7850));
+        assert_eq!(layout.total, 7850);
+    }
+
+    #[test]
+    fn ducking_ramps_around_speech() {
+        let regions = [(100, 200)];
+        let mut d = Ducking::new(&regions, (10, 20));
+        assert_eq!(d.at(50), 0.0);
+        assert!((d.at(95) - 0.5).abs() < 1e-6);
+        assert_eq!(d.at(150), 1.0);
+        assert!((d.at(210) - 0.5).abs() < 1e-6);
+        assert_eq!(d.at(230), 0.0);
+    }
+}

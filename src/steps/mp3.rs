@@ -1,0 +1,121 @@
+//! `mp3`: the normalised mix encoded by LAME, CBR or VBR, with a LAME tag
+//! (encoder delay and padding) so players trim to the exact length. Tags and
+//! chapters are a separate step, so a title change does not re-encode.
+
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
+
+use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, InterleavedPcm, MonoPcm, Quality, VbrMode};
+use serde::{Deserialize, Serialize};
+
+use crate::audio::blocks::{BlockReader, SampleFormat};
+use crate::cache::ContentHash;
+use crate::config::Mp3Mode;
+use crate::step::{Step, StepError, Tools};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Mp3Input {
+    pub pcm: ContentHash,
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub mode: Mp3Mode,
+}
+
+pub struct Mp3;
+
+fn bitrate(kbps: u32) -> Bitrate {
+    match kbps {
+        32 => Bitrate::Kbps32,
+        40 => Bitrate::Kbps40,
+        48 => Bitrate::Kbps48,
+        64 => Bitrate::Kbps64,
+        80 => Bitrate::Kbps80,
+        96 => Bitrate::Kbps96,
+        112 => Bitrate::Kbps112,
+        128 => Bitrate::Kbps128,
+        160 => Bitrate::Kbps160,
+        192 => Bitrate::Kbps192,
+        224 => Bitrate::Kbps224,
+        256 => Bitrate::Kbps256,
+        _ => Bitrate::Kbps320,
+    }
+}
+
+fn quality(q: u32) -> Quality {
+    match q {
+        0 => Quality::Best,
+        1 => Quality::SecondBest,
+        2 => Quality::NearBest,
+        3 => Quality::VeryNice,
+        4 => Quality::Nice,
+        5 => Quality::Good,
+        6 => Quality::Decent,
+        7 => Quality::Ok,
+        8 => Quality::SecondWorst,
+        _ => Quality::Worst,
+    }
+}
+
+impl Step for Mp3 {
+    const KIND: &'static str = "mp3";
+    const VERSION: u32 = 1;
+    type Input = Mp3Input;
+
+    fn run(input: &Mp3Input, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let lame = |e: &dyn std::fmt::Debug| StepError::Failed(format!("LAME: {e:?}"));
+        let mut builder =
+            Builder::new().ok_or_else(|| StepError::Failed("LAME could not start".into()))?;
+        builder
+            .set_num_channels(input.channels as u8)
+            .map_err(|e| lame(&e))?;
+        builder
+            .set_sample_rate(input.sample_rate)
+            .map_err(|e| lame(&e))?;
+        builder.set_quality(Quality::Good).map_err(|e| lame(&e))?;
+        match input.mode {
+            Mp3Mode::CbrKbps(kbps) => builder.set_brate(bitrate(kbps)).map_err(|e| lame(&e))?,
+            Mp3Mode::VbrQuality(q) => {
+                builder.set_vbr_mode(VbrMode::Mtrh).map_err(|e| lame(&e))?;
+                builder.set_vbr_quality(quality(q)).map_err(|e| lame(&e))?;
+            }
+        }
+        builder.set_to_write_vbr_tag(true).map_err(|e| lame(&e))?;
+        let mut encoder = builder.build().map_err(|e| lame(&e))?;
+
+        // Room for the LAME tag frame, written once the stream is complete.
+        let tag_size = encoder.lame_tag_size();
+        out.write_all(&vec![0u8; tag_size])?;
+        let pcm = tools
+            .store
+            .open_verified(&input.pcm)
+            .map_err(StepError::CorruptInput)?;
+        let mut reader = BlockReader::new(pcm, SampleFormat::F32, input.channels);
+        let (mut block, mut encoded) = (Vec::new(), Vec::new());
+        while reader.next_block(&mut block)? > 0 {
+            encoded.clear();
+            if input.channels == 1 {
+                encoder
+                    .encode_to_vec(MonoPcm(&block[..]), &mut encoded)
+                    .map_err(|e| lame(&e))?;
+            } else {
+                encoder
+                    .encode_to_vec(InterleavedPcm(&block[..]), &mut encoded)
+                    .map_err(|e| lame(&e))?;
+            }
+            out.write_all(&encoded)?;
+        }
+        encoded.clear();
+        encoder
+            .flush_to_vec::<FlushNoGap>(&mut encoded)
+            .map_err(|e| lame(&e))?;
+        out.write_all(&encoded)?;
+        if tag_size > 0 {
+            let mut tag = Vec::with_capacity(tag_size);
+            encoder.lame_tag_encode_to_vec(&mut tag);
+            tag.resize(tag_size, 0);
+            out.seek(SeekFrom::Start(0))?;
+            out.write_all(&tag)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,89 @@
+//! `m4a` / `m4b`: the AAC stream packaged in MP4 with tags, cover and
+//! chapters; an edit list makes the duration exact.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use super::aac::{AacStream, PRIMING};
+use super::mp3_tags::TagsInput;
+use crate::audio::mp4::{Metadata, Track, header};
+use crate::step::{Step, StepError, Tools};
+
+fn package(
+    input: &TagsInput,
+    tools: &Tools,
+    out: &mut File,
+    brand: &[u8; 4],
+) -> Result<(), StepError> {
+    let bytes = tools
+        .store
+        .read_verified(&input.audio)
+        .map_err(StepError::CorruptInput)?;
+    let stream = AacStream::parse(&bytes).map_err(|_| StepError::CorruptInput(input.audio))?;
+    let duration_s = (stream.samples as f64 / f64::from(stream.sample_rate)).max(0.001);
+    let payload: u64 = stream.frame_sizes.iter().map(|&s| u64::from(s)).sum();
+    let cover = match &input.cover {
+        Some(cover) => Some((
+            tools
+                .store
+                .read_verified(&cover.image)
+                .map_err(StepError::CorruptInput)?,
+            cover.mime == "image/png",
+        )),
+        None => None,
+    };
+    let track = Track {
+        sample_rate: stream.sample_rate,
+        channels: stream.channels,
+        samples: stream.samples,
+        priming: PRIMING,
+        asc: &stream.asc,
+        frame_sizes: &stream.frame_sizes,
+        bitrate: (payload as f64 * 8.0 / duration_s) as u32,
+    };
+    let t = &input.tags;
+    let meta = Metadata {
+        brand,
+        title: &t.title,
+        artist: t.author.as_deref(),
+        album: &t.show,
+        date: t.date.as_deref(),
+        comment: t.description.as_deref(),
+        track: t.number,
+        cover: cover.as_ref().map(|(data, png)| (data.as_slice(), *png)),
+        chapters: &input.chapters,
+    };
+    let mut writer = BufWriter::new(out);
+    writer.write_all(&header(&track, &meta))?;
+    let mut at = stream.data_offset;
+    for &size in &stream.frame_sizes {
+        writer.write_all(&bytes[at + 4..at + 4 + size as usize])?;
+        at += 4 + size as usize;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+pub struct M4a;
+
+impl Step for M4a {
+    const KIND: &'static str = "m4a";
+    const VERSION: u32 = 1;
+    type Input = TagsInput;
+
+    fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        package(input, tools, out, b"M4A ")
+    }
+}
+
+pub struct M4b;
+
+impl Step for M4b {
+    const KIND: &'static str = "m4b";
+    const VERSION: u32 = 1;
+    type Input = TagsInput;
+
+    fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        package(input, tools, out, b"M4B ")
+    }
+}
