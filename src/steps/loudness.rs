@@ -27,9 +27,46 @@ pub struct LoudnessInput {
 
 pub struct Normalize;
 
+/// Writes one pass of gain and limiting to `out` (from its start), and
+/// measures what it wrote.
+fn write_pass(
+    input: &LoudnessInput,
+    mut reader: BlockReader,
+    out: &mut File,
+    gain: f32,
+) -> Result<Option<f64>, StepError> {
+    use std::io::{Seek, SeekFrom};
+    out.set_len(0)?;
+    out.seek(SeekFrom::Start(0))?;
+    let ceiling_db = f64::from(input.ceiling_mdb - ENCODER_HEADROOM_MDB) / 1000.0;
+    let mut limiter = Limiter::new(
+        input.channels,
+        input.sample_rate,
+        10f64.powf(ceiling_db / 20.0) as f32,
+    );
+    let mut meter =
+        Meter::new(input.sample_rate, input.channels, false).map_err(StepError::Failed)?;
+    let mut writer = F32Writer::new(&mut *out, input.channels);
+    let (mut block, mut scaled, mut limited) = (Vec::new(), Vec::new(), Vec::new());
+    while reader.next_block(&mut block)? > 0 {
+        scaled.clear();
+        scaled.extend(block.iter().map(|s| s * gain));
+        limited.clear();
+        limiter.process(&scaled, &mut limited);
+        meter.add(&limited).map_err(StepError::Failed)?;
+        writer.write(&limited)?;
+    }
+    limited.clear();
+    limiter.finish(&mut limited);
+    meter.add(&limited).map_err(StepError::Failed)?;
+    writer.write(&limited)?;
+    writer.finish()?;
+    Ok(meter.finish().integrated_lufs)
+}
+
 impl Step for Normalize {
     const KIND: &'static str = "loudness";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Input = LoudnessInput;
 
     fn run(input: &LoudnessInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -40,6 +77,7 @@ impl Step for Normalize {
                 .map_err(StepError::CorruptInput)?;
             Ok(BlockReader::new(file, SampleFormat::F32, input.channels))
         };
+        let target = f64::from(input.target_mlufs) / 1000.0;
         let mut meter =
             Meter::new(input.sample_rate, input.channels, false).map_err(StepError::Failed)?;
         let mut reader = open()?;
@@ -47,32 +85,20 @@ impl Step for Normalize {
         while reader.next_block(&mut block)? > 0 {
             meter.add(&block).map_err(StepError::Failed)?;
         }
-        let gain = match meter.finish().integrated_lufs {
-            Some(measured) => {
-                10f64.powf((f64::from(input.target_mlufs) / 1000.0 - measured) / 20.0) as f32
-            }
-            None => 1.0,
+        let Some(measured) = meter.finish().integrated_lufs else {
+            // Silence: nothing to normalise.
+            return write_pass(input, open()?, out, 1.0).map(|_| ());
         };
-        let ceiling_db = f64::from(input.ceiling_mdb - ENCODER_HEADROOM_MDB) / 1000.0;
-        let mut limiter = Limiter::new(
-            input.channels,
-            input.sample_rate,
-            10f64.powf(ceiling_db / 20.0) as f32,
-        );
-        let mut writer = F32Writer::new(out, input.channels);
-        let mut reader = open()?;
-        let (mut scaled, mut limited) = (Vec::new(), Vec::new());
-        while reader.next_block(&mut block)? > 0 {
-            scaled.clear();
-            scaled.extend(block.iter().map(|s| s * gain));
-            limited.clear();
-            limiter.process(&scaled, &mut limited);
-            writer.write(&limited)?;
+        // Limiting lowers the loudness a little: measure the result and
+        // correct the gain until it lands within 0.1 LU (a few passes at most).
+        let mut gain_db = target - measured;
+        for _ in 0..4 {
+            let reached = write_pass(input, open()?, out, 10f64.powf(gain_db / 20.0) as f32)?;
+            match reached {
+                Some(reached) if (reached - target).abs() > 0.1 => gain_db += target - reached,
+                _ => break,
+            }
         }
-        limited.clear();
-        limiter.finish(&mut limited);
-        writer.write(&limited)?;
-        writer.finish()?;
         Ok(())
     }
 }

@@ -5,7 +5,9 @@
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 
-use mp3lame_encoder::{Bitrate, Builder, FlushNoGap, InterleavedPcm, MonoPcm, Quality, VbrMode};
+use mp3lame_encoder::{
+    Bitrate, Builder, FlushNoGap, InterleavedPcm, Mode, MonoPcm, Quality, VbrMode,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audio::blocks::{BlockReader, SampleFormat};
@@ -71,6 +73,13 @@ impl Step for Mp3 {
         builder
             .set_sample_rate(input.sample_rate)
             .map_err(|e| lame(&e))?;
+        // LAME reads a second channel unless told the stream is mono.
+        let mode = if input.channels == 1 {
+            Mode::Mono
+        } else {
+            Mode::JointStereo
+        };
+        builder.set_mode(mode).map_err(|e| lame(&e))?;
         builder.set_quality(Quality::Good).map_err(|e| lame(&e))?;
         match input.mode {
             Mp3Mode::CbrKbps(kbps) => builder.set_brate(bitrate(kbps)).map_err(|e| lame(&e))?,
@@ -93,6 +102,8 @@ impl Step for Mp3 {
         let (mut block, mut encoded) = (Vec::new(), Vec::new());
         while reader.next_block(&mut block)? > 0 {
             encoded.clear();
+            // LAME writes into the spare capacity: its documented worst case.
+            encoded.reserve(block.len() * 5 / 4 + 7200);
             if input.channels == 1 {
                 encoder
                     .encode_to_vec(MonoPcm(&block[..]), &mut encoded)
@@ -105,6 +116,7 @@ impl Step for Mp3 {
             out.write_all(&encoded)?;
         }
         encoded.clear();
+        encoded.reserve(7200);
         encoder
             .flush_to_vec::<FlushNoGap>(&mut encoded)
             .map_err(|e| lame(&e))?;
