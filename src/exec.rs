@@ -239,6 +239,7 @@ impl<'a> Executor<'a> {
             }
         }
         let (mut outputs, mut loudness) = (Vec::new(), Vec::new());
+        let mut reported: Vec<Diagnostic> = Vec::new();
         for result in results {
             match result {
                 Ok(result) => {
@@ -249,8 +250,10 @@ impl<'a> Executor<'a> {
                 }
                 Err(diag) => {
                     failed = true;
-                    if let Some(diag) = diag {
+                    // Episodes sharing a bad file fail alike: say it once.
+                    if let Some(diag) = diag.filter(|d| !reported.contains(d)) {
                         self.reporter.diagnostic(&diag);
+                        reported.push(diag);
                     }
                 }
             }
@@ -654,6 +657,9 @@ impl Runner for ExecRunner<'_, '_> {
                 Ok(resolved.output)
             }
             Err(StepError::CorruptInput(hash)) => Err(Stop::Corrupt(hash)),
+            Err(StepError::Failed(why)) if S::KIND == "decode" => {
+                Err(Stop::Failed(Diagnostic::error(why)))
+            }
             Err(e) => Err(Stop::Failed(Diagnostic::error(format!(
                 "{} step for `{episode}` ({place}) failed: {e}",
                 S::KIND
@@ -704,7 +710,7 @@ pub fn media_hash(file: &Path, origin: &Origin) -> Result<ContentHash, Diagnosti
 }
 
 pub fn media_error(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
-    let diag = Diagnostic::error(format!("cannot read media file `{}`: {why}", display(file)));
+    let diag = Diagnostic::error(format!("media file `{}`: {why}", display(file)));
     match origin {
         Origin::Config(Some(location)) => diag.at(location.clone()),
         Origin::Config(None) => diag,

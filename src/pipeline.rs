@@ -78,14 +78,19 @@ pub fn episode<R: Runner>(
     let (sample_rate, channels) = (plan.output.sample_rate, plan.output.channels);
     let decode = |file: &std::path::Path, origin: Origin, what: &str| -> Result<BlobRef, Stop> {
         let source = r.import(file, &origin)?;
-        r.step::<Decode>(
-            &place(&format!("decode/{what}")),
-            &DecodeInput {
-                source,
-                sample_rate,
-                channels,
-            },
-        )
+        let input = DecodeInput {
+            source,
+            sample_rate,
+            channels,
+        };
+        // A file that will not decode is the user's to fix: name it, and where it was named.
+        r.step::<Decode>(&place(&format!("decode/{what}")), &input)
+            .map_err(|stop| match stop {
+                Stop::Failed(error) => {
+                    Stop::Failed(crate::exec::media_error(file, &origin, &error.message))
+                }
+                other => other,
+            })
     };
 
     let mut sounds = Vec::new();
@@ -344,4 +349,28 @@ pub fn later_steps(plan: &EpisodePlan) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     kinds.retain(|k| seen.insert(*k));
     kinds.into_iter().map(str::to_string).collect()
+}
+
+/// Every media file an episode names, with where it was named (checked
+/// before anything runs, so a missing file changes nothing on disk).
+pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
+    let mut files = Vec::new();
+    for item in &plan.timeline {
+        if let TimelineItem::Sound { path, line, column } = item {
+            let origin = Origin::Script {
+                file: plan.source.clone(),
+                line: *line,
+                column: *column,
+            };
+            files.push((path.clone(), origin));
+        }
+    }
+    let config = |file: &crate::config::Sourced<PathBuf>| {
+        (file.value.clone(), Origin::Config(file.location.clone()))
+    };
+    files.extend(plan.intro.iter().map(|l| config(&l.file)));
+    files.extend(plan.outro.iter().map(|l| config(&l.file)));
+    files.extend(plan.music.iter().map(|m| config(&m.file)));
+    files.extend(plan.cover.iter().map(config));
+    files
 }

@@ -9,7 +9,7 @@ use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
+use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
@@ -22,10 +22,8 @@ pub struct Decoded {
 
 /// Decodes a whole file. `Err` says why in words a user can act on.
 pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
-    let source = MediaSourceStream::new(
-        Box::new(ReadOnlySource::new(Cursor::new(bytes))),
-        Default::default(),
-    );
+    // Seekable, so formats with their index at the end (M4A) can be read.
+    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
     let probed = symphonia::default::get_probe()
         .format(
             &Hint::new(),

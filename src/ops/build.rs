@@ -69,6 +69,13 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
     for warning in &planned.warnings {
         reporter.diagnostic(warning);
     }
+    if let Err(errors) = check_media(&planned.episodes) {
+        for error in &errors {
+            reporter.diagnostic(error);
+        }
+        finished(reporter, None, started, false);
+        return Exit::Usage;
+    }
     let layout = TargetLayout::new(workspace.target_dir(options.target_dir.as_deref()));
     let prepared = (|| -> std::io::Result<(FileLock, Store)> {
         layout.create()?;
@@ -186,6 +193,26 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
                 report.target_lufs, report.ceiling_db
             )));
         }
+    }
+}
+
+/// Every media file the episodes name must be readable before anything runs.
+fn check_media(plans: &[std::sync::Arc<crate::plan::EpisodePlan>]) -> Result<(), Vec<Diagnostic>> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for plan in plans {
+        for (file, origin) in crate::pipeline::media(plan) {
+            if let Err(e) = std::fs::File::open(&file) {
+                let error = crate::exec::media_error(&file, &origin, &e.to_string());
+                if !errors.contains(&error) {
+                    errors.push(error);
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
 }
 

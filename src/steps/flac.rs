@@ -15,6 +15,27 @@ use crate::step::{Step, StepError, Tools};
 
 pub struct Flac;
 
+/// Two fixes to flacenc's metadata that decoders (symphonia among them)
+/// need: STREAMINFO's minimum block size must not count the short last block,
+/// as the FLAC format says; and a VORBIS_COMMENT block names the encoder, as
+/// reference encoders write.
+fn with_vendor_comment(stream: &[u8]) -> Vec<u8> {
+    const STREAMINFO_END: usize = 4 + 4 + 34;
+    let vendor = b"pod";
+    let mut body = (vendor.len() as u32).to_le_bytes().to_vec();
+    body.extend_from_slice(vendor);
+    body.extend_from_slice(&0u32.to_le_bytes());
+    let mut out = stream[..STREAMINFO_END].to_vec();
+    out[4] &= 0x7f; // STREAMINFO is no longer the last block
+    let max_block = [out[10], out[11]];
+    out[8..10].copy_from_slice(&max_block);
+    out.push(0x80 | 4);
+    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&stream[STREAMINFO_END..]);
+    out
+}
+
 /// Feeds the encoder from the PCM blob, block by block.
 struct BlobSource {
     reader: BlockReader,
@@ -63,7 +84,7 @@ impl Source for BlobSource {
 
 impl Step for Flac {
     const KIND: &'static str = "flac";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 3;
     type Input = WavInput;
 
     fn run(input: &WavInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -87,7 +108,7 @@ impl Step for Flac {
         stream
             .write(&mut sink)
             .map_err(|e| StepError::Failed(format!("FLAC encoding failed: {e:?}")))?;
-        out.write_all(sink.as_slice())?;
+        out.write_all(&with_vendor_comment(sink.as_slice()))?;
         Ok(())
     }
 }

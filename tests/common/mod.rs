@@ -310,3 +310,108 @@ impl Build {
             .collect()
     }
 }
+
+/// Writes a mono 16-bit WAV of `seconds` of a soft chord (a stand-in for music).
+pub fn write_tone(path: &Path, seconds: f32, rate: u32, gain: f32) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..(seconds * rate as f32) as u32 {
+        let t = i as f32 / rate as f32;
+        let v = [220.0f32, 277.2, 329.6]
+            .iter()
+            .map(|f| (t * f * std::f32::consts::TAU).sin())
+            .sum::<f32>()
+            / 3.0;
+        writer.write_sample((v * gain * 32767.0) as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
+/// Runs a tool (ffprobe, ffmpeg) and returns its stdout and stderr.
+pub fn tool(program: &str, args: &[&str]) -> (String, String) {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{program} is needed by this test (install ffmpeg; `bash scripts/test` does): {e}"
+            )
+        });
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// ffmpeg's EBU R128 meter: (integrated LUFS, true peak dBFS).
+pub fn ffmpeg_loudness(path: &Path) -> (f64, f64) {
+    let (_, stderr) = tool(
+        "ffmpeg",
+        &[
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            path.to_str().unwrap(),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+    );
+    let summary = stderr.rsplit("Summary:").next().unwrap();
+    let value = |label: &str| -> f64 {
+        let line = summary
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    (value("I:"), value("Peak:"))
+}
+
+/// ffprobe's JSON for a file: format, streams and chapters.
+pub fn ffprobe(path: &Path) -> Value {
+    let (stdout, _) = tool(
+        "ffprobe",
+        &[
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            path.to_str().unwrap(),
+        ],
+    );
+    serde_json::from_str(&stdout).unwrap()
+}
+
+impl Project {
+    /// The fixture with a music bed, an intro and an outro (WAVs made here).
+    pub fn fixture_with_media() -> Project {
+        let project = Project::fixture();
+        write_tone(&project.path("media/bed.wav"), 3.0, 22050, 0.3);
+        write_tone(&project.path("media/sting.wav"), 0.8, 22050, 0.5);
+        project.edit(
+            "podcast.toml",
+            "[output]",
+            "[music]\nfile = \"media/bed.wav\"\nvolume_db = -18\nduck_db = -12\nfade_in = 0.5\nfade_out = 1.0\n\n\
+             [intro]\nfile = \"media/sting.wav\"\noverlap = 0.2\n\n\
+             [outro]\nfile = \"media/sting.wav\"\noverlap = 0.1\n\n[output]",
+        );
+        project
+    }
+}
