@@ -645,6 +645,11 @@ impl Runner for ExecRunner<'_, '_> {
         };
         match self.exec.execute::<S>(key, input, place, announce) {
             Ok(resolved) => {
+                // One message per step: a step the walk reaches twice (the
+                // same file as intro and outro) is one step.
+                if self.steps.borrow().iter().any(|s| s.key == key) {
+                    return Ok(resolved.output);
+                }
                 self.exec.reporter.advance(episode);
                 self.steps.borrow_mut().push(StepOutcome {
                     kind: S::KIND,

@@ -236,6 +236,7 @@ pub fn episode<R: Runner>(
                             sample_rate,
                             channels,
                             bitrate_kbps: plan.output.aac_bitrate_kbps,
+                            ceiling_mdb: plan.loudness.ceiling_mdb,
                         },
                     )?),
                 };

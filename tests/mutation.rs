@@ -208,3 +208,145 @@ fn every_front_matter_leaf() {
 fn every_kind_of_script_edit() {
     check(SCRIPT_MUTATIONS);
 }
+
+/// Production settings: which steps must run (exactly, or at least) and
+/// which must not, and incremental output equal to clean output.
+struct Production {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    runs: &'static [&'static str],
+    /// `runs` is the exact set of step kinds that execute.
+    exact: bool,
+}
+
+const fn p(
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    runs: &'static [&'static str],
+    exact: bool,
+) -> Production {
+    Production {
+        name,
+        file,
+        from,
+        to,
+        runs,
+        exact,
+    }
+}
+
+const ENCODE_ALL: &[&str] = &[
+    "loudness", "wav", "mp3", "mp3-tags", "aac", "m4b", "measure",
+];
+const REMIX: &[&str] = &[
+    "mix", "loudness", "wav", "mp3", "mp3-tags", "aac", "m4b", "measure",
+];
+
+#[rustfmt::skip]
+const PRODUCTION_MUTATIONS: &[Production] = &[
+    p("music.volume_db", TOML, "volume_db = -18", "volume_db = -21", REMIX, false),
+    p("music.offset", TOML, "volume_db = -18", "volume_db = -18\noffset = 0.5", REMIX, false),
+    p("music.loop", TOML, "volume_db = -18", "volume_db = -18\nloop = false", REMIX, false),
+    p("music.fade_in", TOML, "fade_in = 0.5", "fade_in = 0.8", REMIX, false),
+    p("music.fade_out", TOML, "fade_out = 1.0", "fade_out = 1.5", REMIX, false),
+    p("music.duck_db", TOML, "duck_db = -12", "duck_db = -6", REMIX, false),
+    p("music.attack_ms", TOML, "duck_db = -12", "duck_db = -12\nattack_ms = 200", REMIX, false),
+    p("music.release_ms", TOML, "duck_db = -12", "duck_db = -12\nrelease_ms = 900", REMIX, false),
+    p("music.file", TOML, "file = \"media/bed.wav\"", "file = \"media/bed2.wav\"", REMIX, false),
+    p("intro.overlap", TOML, "overlap = 0.2", "overlap = 0.3", REMIX, false),
+    p("outro.overlap", TOML, "overlap = 0.1", "overlap = 0.4", REMIX, false),
+    p("loudness.preset", TOML, "[output]", "[loudness]\npreset = \"audiobook\"\n\n[output]", ENCODE_ALL, true),
+    p("loudness.target_lufs", TOML, "[output]", "[loudness]\ntarget_lufs = -18.0\n\n[output]", ENCODE_ALL, true),
+    p("output.mp3_bitrate", TOML, "channels = 1", "channels = 1\nmp3_bitrate = 64", &["mp3", "mp3-tags", "measure"], true),
+    p("output.mp3_quality", TOML, "channels = 1", "channels = 1\nmp3_quality = 4", &["mp3", "mp3-tags", "measure"], true),
+    p("output.aac_bitrate", TOML, "channels = 1", "channels = 1\naac_bitrate = 64", &["aac", "m4b", "measure"], true),
+    p("podcast.cover", TOML, "episodes = [", "cover = \"media/cover.png\"\nepisodes = [", &["mp3-tags", "m4b", "measure"], true),
+    p("front matter music", A, "[voices.guest]", "[music]\nvolume_db = -24\n\n[voices.guest]", REMIX, false),
+    p("chapter title", A, "# Part two", "# Second part", &["mp3-tags", "m4b", "chapters", "measure"], true),
+    p("episode title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &["mp3-tags", "m4b", "chapters", "measure"], true),
+];
+
+/// A 1x1 PNG, for cover art.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+fn warm_production() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture_with_media();
+        common::write_tone(&project.path("media/bed2.wav"), 2.0, 44100, 0.2);
+        std::fs::write(project.path("media/cover.png"), PNG).unwrap();
+        project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
+        project.edit(
+            "podcast.toml",
+            r#"formats = ["wav"]"#,
+            r#"formats = ["wav", "mp3", "m4b", "chapters"]"#,
+        );
+        project.build();
+        project
+    })
+}
+
+fn check_production(mutations: &[Production]) {
+    let mut failures = Vec::new();
+    for mutation in mutations {
+        if let Err(message) = check_production_one(mutation) {
+            failures.push(format!("{}: {message}", mutation.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "production mutations that broke an invariant:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn check_production_one(mutation: &Production) -> Result<(), String> {
+    let project = Project::copy_of(warm_production());
+    project.edit(mutation.file, mutation.from, mutation.to);
+    let incremental = project.build();
+    let ran: BTreeSet<String> = incremental
+        .steps()
+        .iter()
+        .filter(|s| s["status"] == "executed")
+        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .collect();
+    for never in ["tts", "assemble", "timeline"] {
+        if ran.contains(never) {
+            return Err(format!("{never} ran: {ran:?}"));
+        }
+    }
+    let wanted: BTreeSet<String> = mutation.runs.iter().map(|s| s.to_string()).collect();
+    if mutation.exact && ran != wanted {
+        return Err(format!("ran {ran:?}, expected exactly {wanted:?}"));
+    }
+    if !mutation.exact && !wanted.is_subset(&ran) {
+        return Err(format!("ran {ran:?}, expected at least {wanted:?}"));
+    }
+    let empty_cache = tempfile::TempDir::new().unwrap();
+    let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
+    clean.assert_success();
+    if incremental.outputs() != clean.outputs() {
+        return Err("incremental output differs from a clean build".into());
+    }
+    Ok(())
+}
+
+#[test]
+fn every_music_and_layer_setting() {
+    check_production(&PRODUCTION_MUTATIONS[..11]);
+}
+
+#[test]
+fn every_loudness_encoder_and_tag_setting() {
+    check_production(&PRODUCTION_MUTATIONS[11..]);
+}
