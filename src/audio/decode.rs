@@ -20,20 +20,35 @@ pub struct Decoded {
     pub samples: Vec<f32>,
 }
 
-/// Decodes a whole file. `Err` says why in words a user can act on.
+/// Decodes a whole file held in memory. `Err` says why in words a user can act on.
 pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
-    // Seekable, so formats with their index at the end (M4A) can be read.
-    let source = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    let mut decoded = Decoded {
+        sample_rate: 0,
+        channels: 0,
+        samples: Vec::new(),
+    };
+    decode_stream(Box::new(Cursor::new(bytes)), |rate, channels, block| {
+        decoded.sample_rate = rate;
+        decoded.channels = channels;
+        decoded.samples.extend_from_slice(block);
+    })?;
+    Ok(decoded)
+}
+
+/// Decodes packet by packet, handing each block of interleaved samples to
+/// `each` (memory stays that of one packet). The source is seekable, so
+/// formats with their index at the end (M4A) can be read.
+pub fn decode_stream(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    mut each: impl FnMut(u32, u16, &[f32]),
+) -> Result<(), String> {
+    let source = MediaSourceStream::new(source, Default::default());
+    let options = FormatOptions {
+        enable_gapless: true,
+        ..Default::default()
+    };
     let probed = symphonia::default::get_probe()
-        .format(
-            &Hint::new(),
-            source,
-            &FormatOptions {
-                enable_gapless: true,
-                ..Default::default()
-            },
-            &MetadataOptions::default(),
-        )
+        .format(&Hint::new(), source, &options, &MetadataOptions::default())
         .map_err(|e| {
             format!("not a supported audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A/AAC): {e}")
         })?;
@@ -47,9 +62,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| format!("unsupported codec: {e}"))?;
-    let mut sample_rate = track.codec_params.sample_rate.unwrap_or(0);
-    let mut channels = track.codec_params.channels.map_or(0, |c| c.count() as u16);
-    let mut samples = Vec::new();
+    let mut seen = false;
     loop {
         let packet = match format.next_packet() {
             Ok(packet) => packet,
@@ -68,20 +81,15 @@ pub fn decode(bytes: Vec<u8>) -> Result<Decoded, String> {
             Err(e) => return Err(format!("cannot decode the file: {e}")),
         };
         let spec = *decoded.spec();
-        sample_rate = spec.rate;
-        channels = spec.channels.count() as u16;
         let mut buffer = SampleBuffer::<f32>::new(decoded.capacity() as u64, spec);
         buffer.copy_interleaved_ref(decoded);
-        samples.extend_from_slice(buffer.samples());
+        seen = true;
+        each(spec.rate, spec.channels.count() as u16, buffer.samples());
     }
-    if sample_rate == 0 || channels == 0 {
+    if !seen {
         return Err("the file has no decodable audio".into());
     }
-    Ok(Decoded {
-        sample_rate,
-        channels,
-        samples,
-    })
+    Ok(())
 }
 
 /// Mono is copied to every channel; more channels than wanted are averaged.

@@ -43,32 +43,33 @@ pub struct AacStream {
 }
 
 impl AacStream {
-    pub fn parse(bytes: &[u8]) -> Result<AacStream, String> {
-        let bad = || "not an AAC stream blob".to_string();
-        if bytes.len() < 27 || &bytes[..8] != MAGIC {
-            return Err(bad());
+    /// Reads the header and every frame size, skipping the frames themselves.
+    pub fn index<R: std::io::Read + std::io::Seek>(
+        reader: &mut std::io::BufReader<R>,
+    ) -> Result<AacStream, String> {
+        let bad = |_| "not an AAC stream blob".to_string();
+        let mut fixed = [0u8; 23];
+        reader.read_exact(&mut fixed).map_err(bad)?;
+        if &fixed[..8] != MAGIC {
+            return Err("not an AAC stream blob".into());
         }
-        let sample_rate = u32::from_le_bytes(bytes[8..12].try_into().map_err(|_| bad())?);
-        let channels = u16::from_le_bytes(bytes[12..14].try_into().map_err(|_| bad())?);
-        let samples = u64::from_le_bytes(bytes[14..22].try_into().map_err(|_| bad())?);
-        let asc_len = bytes[22] as usize;
-        let asc = bytes.get(23..23 + asc_len).ok_or_else(bad)?.to_vec();
-        let data_offset = 23 + asc_len;
+        let sample_rate = u32::from_le_bytes(fixed[8..12].try_into().expect("4 bytes"));
+        let channels = u16::from_le_bytes(fixed[12..14].try_into().expect("2 bytes"));
+        let samples = u64::from_le_bytes(fixed[14..22].try_into().expect("8 bytes"));
+        let mut asc = vec![0u8; fixed[22] as usize];
+        reader.read_exact(&mut asc).map_err(bad)?;
+        let data_offset = 23 + asc.len();
         let mut frame_sizes = Vec::new();
-        let mut at = data_offset;
-        while at < bytes.len() {
-            let size = u32::from_le_bytes(
-                bytes
-                    .get(at..at + 4)
-                    .ok_or_else(bad)?
-                    .try_into()
-                    .map_err(|_| bad())?,
-            );
+        let mut size = [0u8; 4];
+        loop {
+            match reader.read_exact(&mut size) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(e.to_string()),
+            }
+            let size = u32::from_le_bytes(size);
+            reader.seek_relative(i64::from(size)).map_err(bad)?;
             frame_sizes.push(size);
-            at += 4 + size as usize;
-        }
-        if at != bytes.len() {
-            return Err(bad());
         }
         Ok(AacStream {
             sample_rate,

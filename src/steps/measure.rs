@@ -6,7 +6,7 @@ use std::fs::File;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::decode::decode;
+use crate::audio::decode::decode_stream;
 use crate::audio::measure::{Loudness, Meter};
 use crate::cache::ContentHash;
 use crate::step::{Step, StepError, Tools};
@@ -27,24 +27,31 @@ pub struct Measure;
 
 impl Step for Measure {
     const KIND: &'static str = "measure";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Input = MeasureInput;
 
     fn run(input: &MeasureInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let bytes = tools
+        let file = tools
             .store
-            .read_verified(&input.file)
+            .open_verified(&input.file)
             .map_err(StepError::CorruptInput)?;
-        let decoded = decode(bytes).map_err(|e| {
-            StepError::Failed(format!("cannot decode the output to measure it: {e}"))
-        })?;
-        let mut meter =
-            Meter::new(decoded.sample_rate, decoded.channels, true).map_err(StepError::Failed)?;
-        meter.add(&decoded.samples).map_err(StepError::Failed)?;
+        let mut meter: Option<Result<Meter, String>> = None;
+        let (mut sample_rate, mut frames) = (0u32, 0u64);
+        decode_stream(Box::new(file), |rate, channels, block| {
+            sample_rate = rate;
+            frames += (block.len() / usize::from(channels)) as u64;
+            if let Ok(meter) = meter.get_or_insert_with(|| Meter::new(rate, channels, true)) {
+                let _ = meter.add(block);
+            }
+        })
+        .map_err(|e| StepError::Failed(format!("cannot decode the output to measure it: {e}")))?;
+        let meter = meter
+            .ok_or_else(|| StepError::Failed("the output has no audio".into()))?
+            .map_err(StepError::Failed)?;
         let measurement = Measurement {
             loudness: meter.finish(),
-            sample_rate: decoded.sample_rate,
-            frames: (decoded.samples.len() / usize::from(decoded.channels)) as u64,
+            sample_rate,
+            frames,
         };
         serde_json::to_writer(out, &measurement).map_err(|e| StepError::Failed(e.to_string()))
     }

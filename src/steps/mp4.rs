@@ -2,7 +2,7 @@
 //! chapters; an edit list makes the duration exact.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use super::aac::{AacStream, PRIMING};
 use super::mp3_tags::TagsInput;
@@ -15,11 +15,13 @@ fn package(
     out: &mut File,
     brand: &[u8; 4],
 ) -> Result<(), StepError> {
-    let bytes = tools
+    // Streamed: an index of frame sizes first, then the frames copied through.
+    let file = tools
         .store
-        .read_verified(&input.audio)
+        .open_verified(&input.audio)
         .map_err(StepError::CorruptInput)?;
-    let stream = AacStream::parse(&bytes).map_err(|_| StepError::CorruptInput(input.audio))?;
+    let mut reader = std::io::BufReader::new(file);
+    let stream = AacStream::index(&mut reader).map_err(|_| StepError::CorruptInput(input.audio))?;
     let duration_s = (stream.samples as f64 / f64::from(stream.sample_rate)).max(0.001);
     let payload: u64 = stream.frame_sizes.iter().map(|&s| u64::from(s)).sum();
     let cover = match &input.cover {
@@ -55,10 +57,13 @@ fn package(
     };
     let mut writer = BufWriter::new(out);
     writer.write_all(&header(&track, &meta))?;
-    let mut at = stream.data_offset;
+    reader.seek(SeekFrom::Start(stream.data_offset as u64))?;
+    let mut frame = Vec::new();
     for &size in &stream.frame_sizes {
-        writer.write_all(&bytes[at + 4..at + 4 + size as usize])?;
-        at += 4 + size as usize;
+        reader.seek_relative(4)?;
+        frame.resize(size as usize, 0);
+        reader.read_exact(&mut frame)?;
+        writer.write_all(&frame)?;
     }
     writer.flush()?;
     Ok(())
