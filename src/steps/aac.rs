@@ -3,7 +3,7 @@
 //! package them (with tags and chapters) without re-encoding.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 
 use serde::{Deserialize, Serialize};
 use syom::{EncodeContainer, EncodeOptions, Encoder};
