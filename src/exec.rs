@@ -534,7 +534,16 @@ impl<'a> Executor<'a> {
             engines: self.engines,
             store: self.store,
         };
+        let started = std::time::Instant::now();
         let output = self.store.put_blob(|file| S::run(input, &tools, file))?;
+        self.reporter.verbose_status(
+            "Ran",
+            &format!(
+                "{} {place} in {:.2}s",
+                S::KIND,
+                started.elapsed().as_secs_f64()
+            ),
+        );
         let record = ActionRecord {
             kind: S::KIND.to_string(),
             version: S::VERSION,

@@ -39,43 +39,62 @@ pub struct Limiter {
     lookahead: usize,
     release: f32,
     filter: [[f32; TAPS]; PHASES],
-    /// Recent input frames (for the interpolator), per channel.
-    history: Vec<VecDeque<f32>>,
-    /// Frames waiting to be output, with their required gains.
-    pending: VecDeque<(Vec<f32>, f32)>,
+    /// The last `TAPS` input samples of each channel, a ring at `at`.
+    history: Vec<[f32; TAPS]>,
+    at: usize,
+    /// Frames waiting to be output (interleaved) and the gain each requires.
+    pending: VecDeque<f32>,
+    required: VecDeque<f32>,
+    /// How many pending frames need a reduction (most of the time none,
+    /// and the look-ahead need not be scanned).
+    limited: usize,
     gain: f32,
 }
 
 impl Limiter {
-    /// `ceiling` as a linear amplitude; look-ahead and release in frames.
+    /// `ceiling` as a linear amplitude; look-ahead 1.5 ms, release 80 ms.
     pub fn new(channels: u16, sample_rate: u32, ceiling: f32) -> Limiter {
         let channels = usize::from(channels);
-        let lookahead = (sample_rate as usize * 3 / 2000).max(1); // 1.5 ms
-        let release_frames = sample_rate as f32 * 0.08; // 80 ms
+        let lookahead = (sample_rate as usize * 3 / 2000).max(1);
+        let release_frames = sample_rate as f32 * 0.08;
         Limiter {
             channels,
             ceiling,
             lookahead,
             release: 1.0 - (-1.0 / release_frames).exp(),
             filter: interpolation_filter(),
-            history: vec![VecDeque::from(vec![0.0; TAPS]); channels],
-            pending: VecDeque::new(),
+            history: vec![[0.0; TAPS]; channels],
+            at: 0,
+            pending: VecDeque::with_capacity((lookahead + 2) * channels),
+            required: VecDeque::with_capacity(lookahead + 2),
+            limited: 0,
             gain: 1.0,
         }
     }
 
+    fn push_history(&mut self, frame: &[f32]) {
+        for (history, &sample) in self.history.iter_mut().zip(frame) {
+            history[self.at] = sample;
+        }
+        self.at = (self.at + 1) % TAPS;
+    }
+
     /// The largest estimated (true) peak around the newest frame.
     fn true_peak(&self) -> f32 {
+        let newest = (self.at + TAPS - 1) % TAPS;
         let mut peak = 0.0f32;
         for history in &self.history {
-            let newest = *history.back().expect("history is never empty");
-            peak = peak.max(newest.abs());
+            let sample = history[newest].abs();
+            peak = peak.max(sample);
             // Inter-sample peaks only matter near the ceiling.
-            if newest.abs() * 2.0 < self.ceiling {
+            if sample * 2.0 < self.ceiling {
                 continue;
             }
             for row in &self.filter {
-                let value: f32 = row.iter().zip(history.iter()).map(|(c, s)| c * s).sum();
+                let mut value = 0.0f32;
+                for (tap, coefficient) in row.iter().enumerate() {
+                    value += coefficient * history[(self.at + tap) % TAPS];
+                }
                 peak = peak.max(value.abs());
             }
         }
@@ -85,18 +104,19 @@ impl Limiter {
     /// Pushes interleaved frames; appends limited frames to `out`.
     pub fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
         for frame in input.chunks_exact(self.channels) {
-            for (history, &sample) in self.history.iter_mut().zip(frame) {
-                history.pop_front();
-                history.push_back(sample);
-            }
+            self.push_history(frame);
             let peak = self.true_peak();
             let required = if peak > self.ceiling {
                 self.ceiling / peak
             } else {
                 1.0
             };
-            self.pending.push_back((frame.to_vec(), required));
-            if self.pending.len() > self.lookahead {
+            if required < 1.0 {
+                self.limited += 1;
+            }
+            self.pending.extend(frame);
+            self.required.push_back(required);
+            if self.required.len() > self.lookahead {
                 self.emit(out);
             }
         }
@@ -106,35 +126,35 @@ impl Limiter {
     /// required gain ahead of it, ramped over the look-ahead.
     fn emit(&mut self, out: &mut Vec<f32>) {
         let mut target = 1.0f32;
-        let span = self.pending.len().max(1) as f32;
-        for (k, (_, required)) in self.pending.iter().enumerate() {
-            if *required < 1.0 {
-                // Reach `required` exactly when that frame is output.
-                let ramp = 1.0 - (1.0 - required) * (1.0 - k as f32 / span);
-                target = target.min(ramp);
+        if self.limited > 0 {
+            let span = self.required.len().max(1) as f32;
+            for (k, required) in self.required.iter().enumerate() {
+                if *required < 1.0 {
+                    // Reach `required` exactly when that frame is output.
+                    let ramp = 1.0 - (1.0 - required) * (1.0 - k as f32 / span);
+                    target = target.min(ramp);
+                }
             }
         }
-        let (frame, required) = self.pending.pop_front().expect("a pending frame");
+        let required = self.required.pop_front().expect("a pending frame");
+        if required < 1.0 {
+            self.limited -= 1;
+        }
         target = target.min(required);
         self.gain = if target < self.gain {
             target
         } else {
             self.gain + (target - self.gain) * self.release
         };
-        out.extend(frame.iter().map(|s| s * self.gain));
+        for _ in 0..self.channels {
+            let sample = self.pending.pop_front().expect("a pending sample");
+            out.push(sample * self.gain);
+        }
     }
 
     /// Flushes the look-ahead.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
-        let silence = vec![0.0f32; self.channels];
-        // Feed silence through the interpolator so the last peaks are seen.
-        for _ in 0..TAPS {
-            for (history, &sample) in self.history.iter_mut().zip(&silence) {
-                history.pop_front();
-                history.push_back(sample);
-            }
-        }
-        while !self.pending.is_empty() {
+        while !self.required.is_empty() {
             self.emit(out);
         }
     }
