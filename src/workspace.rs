@@ -107,7 +107,25 @@ impl Workspace {
     pub fn watched_files(&self) -> Vec<PathBuf> {
         std::iter::once(self.manifest.clone())
             .chain(self.scripts.keys().cloned())
+            .chain(self.media_files())
             .collect()
+    }
+
+    /// The media files (music, intro, outro, sounds, cover) the project's
+    /// episodes name, as absolute paths.
+    pub fn media_files(&self) -> Vec<PathBuf> {
+        let Ok(planned) = self.plan(&[]) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = planned
+            .episodes
+            .iter()
+            .flat_map(|plan| crate::pipeline::media(plan))
+            .map(|(path, _)| project::absolute(&path))
+            .collect();
+        files.sort();
+        files.dedup();
+        files
     }
 
     /// All episode ids, in order.

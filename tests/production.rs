@@ -35,6 +35,12 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
     let project = Project::fixture_with_media();
     project.edit("podcast.toml", r#"formats = ["wav"]"#, ALL_FORMATS);
     project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
+    fs::write(project.path("cover.png"), common::PNG).unwrap();
+    project.edit(
+        "podcast.toml",
+        "episodes = [",
+        "cover = \"cover.png\"\nepisodes = [",
+    );
     let build = project.build();
     let out = |ext: &str| project.path(&format!("target/out/a.{ext}"));
 
@@ -79,6 +85,16 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
             );
         }
         assert_eq!(probe["format"]["tags"]["title"], "Alpha", "{ext} title tag");
+        assert_eq!(
+            probe["format"]["tags"]["album"], "Test Show",
+            "{ext} album tag"
+        );
+        let cover = probe["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["disposition"]["attached_pic"] == 1);
+        assert!(cover, "{ext} carries the cover");
     }
 
     // Lengths: lossless and AAC (edit list) exact; MP3 trimmed by its LAME tag.

@@ -186,7 +186,7 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
             show(l.true_peak_db, "dBTP")
         );
         if report.ok {
-            reporter.verbose_status("Loudness", &format!("{name}: {summary}"));
+            reporter.status("Loudness", &format!("{name}: {summary}"));
         } else {
             reporter.diagnostic(&Diagnostic::error(format!(
                 "{name} misses its loudness target: {summary} (target {:.1} LUFS within 1 LU, ceiling {:.1} dBTP)",

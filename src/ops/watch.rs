@@ -88,14 +88,21 @@ pub fn watch(args: &WatchArgs) -> Exit {
         }
         // Wait for a relevant change, then for the burst of saves to settle.
         let target = workspace.target_dir(options.target_dir.as_deref());
-        let mut changed = false;
+        let media = workspace.media_files();
+        let (mut changed, mut media_changed) = (false, false);
+        let mut note = |paths: &[PathBuf]| {
+            changed |= relevant(&workspace, &target, paths);
+            // Media are hashed when the build runs, so a change to one needs
+            // a build even though no planning input changed.
+            media_changed |= paths.iter().any(|p| media.contains(p));
+        };
         match rx.recv() {
-            Ok(Event::Changed(paths)) => changed |= relevant(&workspace, &target, &paths),
+            Ok(Event::Changed(paths)) => note(&paths),
             Ok(Event::Interrupt) | Err(_) => break,
         }
         loop {
             match rx.recv_timeout(debounce) {
-                Ok(Event::Changed(paths)) => changed |= relevant(&workspace, &target, &paths),
+                Ok(Event::Changed(paths)) => note(&paths),
                 Ok(Event::Interrupt) => {
                     reporter.status("Stopped", "watching");
                     return Exit::Success;
@@ -112,7 +119,7 @@ pub fn watch(args: &WatchArgs) -> Exit {
         match workspace.reload() {
             // A half-typed edit: say what is wrong and wait for the next save.
             Err(error) => reporter.diagnostic(&error),
-            Ok(false) => {}
+            Ok(false) => needs_build = media_changed,
             Ok(true) => {
                 reporter.verbose_status(
                     "Reloaded",
