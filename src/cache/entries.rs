@@ -82,9 +82,31 @@ pub fn list(store: &Store, index: &Index) -> Vec<Entry> {
     entries
 }
 
+/// Every blob an entry names: its output, and any blob its input reads by
+/// hash (an imported media file, a cover image).
+fn named_by(entry: &Entry, named: &mut HashSet<ContentHash>) {
+    fn walk(value: &serde_json::Value, named: &mut HashSet<ContentHash>) {
+        match value {
+            serde_json::Value::String(text) if text.len() == 64 => {
+                if let Some(hash) = ContentHash::from_hex(text) {
+                    named.insert(hash);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, named)),
+            serde_json::Value::Object(fields) => fields.values().for_each(|v| walk(v, named)),
+            _ => {}
+        }
+    }
+    named.insert(entry.record.output.hash);
+    walk(&entry.record.input, named);
+}
+
 /// Blobs that no record names (left by an interrupted build or a removal).
 pub fn orphan_blobs(store: &Store, entries: &[Entry]) -> Vec<(ContentHash, u64)> {
-    let named: HashSet<ContentHash> = entries.iter().map(|e| e.record.output.hash).collect();
+    let mut named = HashSet::new();
+    for entry in entries {
+        named_by(entry, &mut named);
+    }
     let mut orphans = Vec::new();
     let Ok(shards) = fs::read_dir(store.root().join("cas")) else {
         return orphans;
@@ -116,11 +138,10 @@ pub struct Removed {
 /// forgets them in the index. `all` is every entry of the cache.
 pub fn remove(store: &Store, all: &[Entry], victims: &[&Entry]) -> io::Result<Removed> {
     let doomed: HashSet<ActionKey> = victims.iter().map(|e| e.key).collect();
-    let kept_blobs: HashSet<ContentHash> = all
-        .iter()
-        .filter(|e| !doomed.contains(&e.key))
-        .map(|e| e.record.output.hash)
-        .collect();
+    let mut kept_blobs = HashSet::new();
+    for entry in all.iter().filter(|e| !doomed.contains(&e.key)) {
+        named_by(entry, &mut kept_blobs);
+    }
     let mut removed = Removed::default();
     let mut blobs_done = HashSet::new();
     for entry in victims {
