@@ -352,7 +352,15 @@ impl<'a> Executor<'a> {
             match pipeline::episode(&runner, plan, &speech) {
                 Ok(produced) => {
                     let steps = runner.steps.into_inner();
-                    return self.finish(plan, steps, produced);
+                    match self.finish(plan, steps, produced) {
+                        Ok(result) => return Ok(result),
+                        // Damaged between building and publishing: rebuild it.
+                        Err(Stop::Corrupt(hash)) if seen.insert(hash) => {
+                            self.corrupt(&plan.id, &hash)
+                        }
+                        Err(Stop::Failed(diag)) => return Err(Some(diag)),
+                        Err(_) => return Err(None),
+                    }
                 }
                 Err(Stop::Corrupt(hash)) if seen.insert(hash) => self.corrupt(&plan.id, &hash),
                 Err(Stop::Corrupt(_)) => {
@@ -373,7 +381,7 @@ impl<'a> Executor<'a> {
         plan: &EpisodePlan,
         steps: Vec<StepOutcome>,
         produced: Produced,
-    ) -> Result<EpisodeResult, Option<Diagnostic>> {
+    ) -> Result<EpisodeResult, Stop> {
         let mut outputs = Vec::new();
         for (format, blob) in produced.outputs {
             let path = self
@@ -389,17 +397,9 @@ impl<'a> Executor<'a> {
             } else {
                 match self.publish(&blob, &path, &manifest) {
                     Ok(true) => self.reporter.status("Writing", &display(&path)),
-                    Ok(false) => {
-                        // Damaged in the cache: rebuild it (its record is dropped with the blob).
-                        self.corrupt(&plan.id, &blob.hash);
-                        return Err(Some(Diagnostic::error(format!(
-                            "the cached {} for `{}` was damaged; it has been removed, build again to rebuild it",
-                            format.name(),
-                            plan.id
-                        ))));
-                    }
+                    Ok(false) => return Err(Stop::Corrupt(blob.hash)),
                     Err(e) => {
-                        return Err(Some(Diagnostic::error(format!(
+                        return Err(Stop::Failed(Diagnostic::error(format!(
                             "writing {}: {e}",
                             display(&path)
                         ))));

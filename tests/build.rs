@@ -317,3 +317,35 @@ fn the_target_dir_can_be_chosen() {
     project.build();
     assert!(project.path("build/pod/out/a.wav").exists());
 }
+
+#[test]
+fn a_damaged_output_blob_is_rebuilt_before_publishing() {
+    let project = Project::fixture();
+    let first = project.build();
+    let wav_key = first
+        .keys(Some("wav"), Some("a"))
+        .into_iter()
+        .next()
+        .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(
+        &fs::read(project.path(&format!("target/cache/ac/{}/{wav_key}.json", &wav_key[..2])))
+            .unwrap(),
+    )
+    .unwrap();
+    let hash = record["output"]["hash"].as_str().unwrap();
+    let blob = project.path(&format!("target/cache/cas/{}/{hash}", &hash[..2]));
+    let mut bytes = fs::read(&blob).unwrap();
+    bytes[60] ^= 0x01;
+    fs::write(&blob, bytes).unwrap();
+    fs::remove_file(project.path("target/out/a.wav")).unwrap();
+
+    let again = project.build();
+    assert!(
+        again
+            .warnings()
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("corrupt"))
+    );
+    assert_eq!(again.dirty("wav"), vec!["cache entry corrupt"]);
+    assert_eq!(again.outputs(), first.outputs());
+}
