@@ -94,14 +94,9 @@ pub fn episode<R: Runner>(
     };
 
     let mut sounds = Vec::new();
-    for item in &plan.timeline {
-        if let TimelineItem::Sound { path, line, column } = item {
-            let origin = Origin::Script {
-                file: plan.source.clone(),
-                line: *line,
-                column: *column,
-            };
-            sounds.push(decode(path, origin, &format!("sound-{}", sounds.len() + 1))?.hash);
+    for (path, origin) in sound_files(plan) {
+        {
+            sounds.push(decode(&path, origin, &format!("sound-{}", sounds.len() + 1))?.hash);
         }
     }
     let assemble_input = AssembleInput::for_episode(plan, speech, &sounds);
@@ -355,17 +350,7 @@ pub fn later_steps(plan: &EpisodePlan) -> Vec<String> {
 /// Every media file an episode names, with where it was named (checked
 /// before anything runs, so a missing file changes nothing on disk).
 pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
-    let mut files = Vec::new();
-    for item in &plan.timeline {
-        if let TimelineItem::Sound { path, line, column } = item {
-            let origin = Origin::Script {
-                file: plan.source.clone(),
-                line: *line,
-                column: *column,
-            };
-            files.push((path.clone(), origin));
-        }
-    }
+    let mut files = sound_files(plan);
     let config = |file: &crate::config::Sourced<PathBuf>| {
         (file.value.clone(), Origin::Config(file.location.clone()))
     };
@@ -374,4 +359,22 @@ pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
     files.extend(plan.music.iter().map(|m| config(&m.file)));
     files.extend(plan.cover.iter().map(config));
     files
+}
+
+/// The `[sound]` files of an episode, in timeline order, with their places.
+fn sound_files(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
+    plan.timeline
+        .iter()
+        .filter_map(|item| match item {
+            TimelineItem::Sound { path, line, column } => Some((
+                path.clone(),
+                Origin::Script {
+                    file: plan.source.clone(),
+                    line: *line,
+                    column: *column,
+                },
+            )),
+            _ => None,
+        })
+        .collect()
 }

@@ -176,10 +176,18 @@ fn check_one(mutation: &Mutation) -> Result<(), String> {
         ));
     }
 
+    same_as_clean(&project, &incremental)
+}
+
+/// Builds the same project from an empty cache and compares every output
+/// byte for byte with the incremental build's.
+fn same_as_clean(project: &Project, incremental: &common::Build) -> Result<(), String> {
     let empty_cache = tempfile::TempDir::new().unwrap();
     let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
     clean.assert_success();
-    if clean.cached("tts") + clean.cached("assemble") + clean.cached("wav") != 0 {
+    // (Episodes may share a step, such as decoding the same bed: only the
+    // per-sentence and per-episode speech steps are sure to be new.)
+    if clean.cached("tts") + clean.cached("assemble") != 0 {
         return Err("the clean build found something cached".into());
     }
     let (incremental, clean) = (incremental.outputs(), clean.outputs());
@@ -323,13 +331,7 @@ fn check_production_one(mutation: &Production) -> Result<(), String> {
     if !mutation.exact && !wanted.is_subset(&ran) {
         return Err(format!("ran {ran:?}, expected at least {wanted:?}"));
     }
-    let empty_cache = tempfile::TempDir::new().unwrap();
-    let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
-    clean.assert_success();
-    if incremental.outputs() != clean.outputs() {
-        return Err("incremental output differs from a clean build".into());
-    }
-    Ok(())
+    same_as_clean(&project, &incremental)
 }
 
 #[test]
