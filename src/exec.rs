@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Store};
+use crate::cache::{ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, RecordHead, Store};
 use crate::config::Format;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::engines::Engines;
@@ -617,13 +617,13 @@ impl<'a> Executor<'a> {
             modified_ns: modified_ns(&meta),
         };
         let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
-        serde_json::to_writer(&mut temp, &record)?;
+        temp.write_all(&serde_json::to_vec(&record)?)?;
         temp.persist(manifest).map_err(|e| e.error)?;
         Ok(true)
     }
 }
 
-fn cached(key: ActionKey, record: &ActionRecord) -> Resolved {
+fn cached(key: ActionKey, record: &RecordHead) -> Resolved {
     Resolved {
         key,
         output: record.output,

@@ -130,7 +130,8 @@ impl Index {
         let mut index = Index::load(cache_root);
         change(&mut index);
         let mut temp = tempfile::NamedTempFile::new_in(cache_root.join("tmp"))?;
-        serde_json::to_writer(&mut temp, &index)?;
+        // One write: serde_json writes token by token to an unbuffered file.
+        temp.write_all(&serde_json::to_vec(&index)?)?;
         temp.as_file_mut().flush()?;
         temp.persist(index_path(cache_root)).map_err(|e| e.error)?;
         Ok(())

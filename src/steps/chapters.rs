@@ -32,7 +32,8 @@ impl Step for Chapters {
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(out, &json!({"version": "1.2.0", "chapters": chapters}))
-            .map_err(|e| StepError::Failed(e.to_string()))
+        let text = serde_json::to_vec_pretty(&json!({"version": "1.2.0", "chapters": chapters}));
+        std::io::Write::write_all(out, &text.map_err(|e| StepError::Failed(e.to_string()))?)
+            .map_err(StepError::from)
     }
 }

@@ -53,6 +53,8 @@ impl Step for Measure {
             sample_rate,
             frames,
         };
-        serde_json::to_writer(out, &measurement).map_err(|e| StepError::Failed(e.to_string()))
+        let text =
+            serde_json::to_vec(&measurement).map_err(|e| StepError::Failed(e.to_string()))?;
+        std::io::Write::write_all(out, &text).map_err(StepError::from)
     }
 }

@@ -30,7 +30,8 @@ impl Step for Transcript {
                 segment
             })
             .collect();
-        serde_json::to_writer_pretty(out, &json!({"version": "1.0.0", "segments": segments}))
-            .map_err(|e| StepError::Failed(e.to_string()))
+        let text = serde_json::to_vec_pretty(&json!({"version": "1.0.0", "segments": segments}));
+        std::io::Write::write_all(out, &text.map_err(|e| StepError::Failed(e.to_string()))?)
+            .map_err(StepError::from)
     }
 }
