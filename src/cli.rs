@@ -110,23 +110,6 @@ pub struct WatchArgs {
     pub output: OutputArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StepKind {
-    Tts,
-    Assemble,
-    Wav,
-}
-
-impl StepKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            StepKind::Tts => "tts",
-            StepKind::Assemble => "assemble",
-            StepKind::Wav => "wav",
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CleanArgs {
     /// Remove the cache (with no other filter: all of it)
@@ -139,8 +122,9 @@ pub struct CleanArgs {
     #[arg(short, long = "episode", value_name = "GLOB")]
     pub episodes: Vec<String>,
     /// Only cache entries of this step kind (e.g. `tts` drops all synthesised speech)
-    #[arg(long = "step", value_enum, value_name = "KIND")]
-    pub steps: Vec<StepKind>,
+    #[arg(long = "step", value_name = "KIND",
+          value_parser = clap::builder::PossibleValuesParser::new(crate::steps::KINDS))]
+    pub steps: Vec<String>,
     /// Only cache entries not used for this long (`30d`, `12h`, `90m`)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub older_than: Option<u64>,

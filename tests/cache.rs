@@ -326,7 +326,34 @@ fn clean_refuses_bad_filters() {
     assert_eq!(out.status.code(), Some(2));
     let out = project.run(&["clean", "--older-than", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = project.run(&["clean", "--step", "mp3"]);
+    let out = project.run(&["clean", "--step", "mp4"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(project.path("target/out/a.wav").exists());
+}
+
+#[test]
+fn clean_step_accepts_every_kind_and_removes_only_it() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["wav", "vtt"]"#,
+    );
+    let first = project.build();
+    clean(&project, &["--step", "vtt", "--step", "measure"]);
+    let gone: BTreeSet<String> = first
+        .keys(Some("vtt"), None)
+        .union(&first.keys(Some("measure"), None))
+        .cloned()
+        .collect();
+    let expected: BTreeSet<String> = first.keys(None, None).difference(&gone).cloned().collect();
+    assert_eq!(project.cached_keys(), expected);
+    let again = project.build();
+    let ran: BTreeSet<String> = again
+        .steps()
+        .iter()
+        .filter(|s| s["status"] == "executed")
+        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ran, texts(&["vtt", "measure"]));
 }

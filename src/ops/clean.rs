@@ -223,8 +223,7 @@ fn plan(
         let cutoff = args.older_than.map(|age| now().saturating_sub(age));
         for (i, entry) in plan.entries.iter().enumerate() {
             let owners = reach.owners.get(&entry.key);
-            let keep = (!args.steps.is_empty()
-                && !args.steps.iter().any(|k| k.name() == entry.kind()))
+            let keep = (!args.steps.is_empty() && !args.steps.iter().any(|k| k == entry.kind()))
                 || cutoff.is_some_and(|cutoff| entry.last_used >= cutoff)
                 || (args.unreferenced && owners.is_some())
                 || (!episode_patterns.is_empty()

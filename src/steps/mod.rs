@@ -22,3 +22,27 @@ pub mod wav;
 pub use assemble::{Assemble, AssembleInput, AssembleItem};
 pub use tts::{Tts, TtsInput, TtsPart};
 pub use wav::{Wav, WavInput};
+
+use crate::step::Step;
+
+/// Every step kind, as the cache and `pod clean --step` name them.
+pub const KINDS: &[&str] = &[
+    tts::Tts::KIND,
+    decode::Decode::KIND,
+    assemble::Assemble::KIND,
+    timeline::TimelineStep::KIND,
+    mix::Mix::KIND,
+    loudness::Normalize::KIND,
+    wav::Wav::KIND,
+    flac::Flac::KIND,
+    mp3::Mp3::KIND,
+    mp3_tags::Mp3Tags::KIND,
+    aac::Aac::KIND,
+    mp4::M4a::KIND,
+    mp4::M4b::KIND,
+    vtt::Vtt::KIND,
+    srt::Srt::KIND,
+    transcript::Transcript::KIND,
+    chapters::Chapters::KIND,
+    measure::Measure::KIND,
+];
