@@ -359,16 +359,11 @@ impl<'a> Executor<'a> {
                             self.corrupt(&plan.id, &hash)
                         }
                         Err(Stop::Failed(diag)) => return Err(Some(diag)),
-                        Err(_) => return Err(None),
+                        Err(_) => return Err(Some(damaged_again(&plan.id))),
                     }
                 }
                 Err(Stop::Corrupt(hash)) if seen.insert(hash) => self.corrupt(&plan.id, &hash),
-                Err(Stop::Corrupt(_)) => {
-                    return Err(Some(Diagnostic::error(format!(
-                        "the cache keeps returning damaged data for `{}`; check the disk, then run `pod cache verify --fix`",
-                        plan.id
-                    ))));
-                }
+                Err(Stop::Corrupt(_)) => return Err(Some(damaged_again(&plan.id))),
                 Err(Stop::Failed(diag)) => return Err(Some(diag)),
                 Err(Stop::Pending) => unreachable!("the executor runs what is missing"),
             }
@@ -621,6 +616,13 @@ impl<'a> Executor<'a> {
         temp.persist(manifest).map_err(|e| e.error)?;
         Ok(true)
     }
+}
+
+/// A blob damaged again right after being rebuilt: the disk itself is failing.
+fn damaged_again(episode: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the cache keeps returning damaged data for `{episode}`; check the disk, then run `pod cache verify --fix`"
+    ))
 }
 
 fn cached(key: ActionKey, record: &RecordHead) -> Resolved {
