@@ -111,3 +111,24 @@ fn watch_rebuilds_what_an_edit_touched() {
     assert_eq!(exit.code(), Some(0));
     assert!(project.path("target/out/b.wav").exists());
 }
+
+#[test]
+fn watch_rebuilds_when_a_media_file_changes() {
+    let project = Project::fixture_with_media();
+    let watch = Watch::start(&project);
+    let first = watch.until("build-finished");
+    assert_eq!(first.last().unwrap()["success"], true);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A new bed: nothing to plan again, but the mix reads the file's content.
+    common::write_tone(&project.path("media/bed.wav"), 2.0, 22050, 0.2);
+    let second = watch.until("build-finished");
+    assert_eq!(executed(&second, "tts"), 0);
+    assert_eq!(executed(&second, "mix"), 2);
+
+    let _ = Command::new("kill")
+        .args(["-INT", &watch.child.id().to_string()])
+        .status();
+    let mut child = watch.child;
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
