@@ -52,6 +52,23 @@ impl std::fmt::Display for Dirty {
     }
 }
 
+/// A sentence that moved (a sentence was inserted before it) is not the
+/// previous input of the one now at its place: forget such pairings, so the
+/// new sentence is `new` rather than "text changed".
+pub fn forget_moved(
+    previous: &mut BTreeMap<String, String>,
+    plans: &[std::sync::Arc<crate::plan::EpisodePlan>],
+) {
+    let mut current: BTreeMap<String, String> = BTreeMap::new();
+    for plan in plans {
+        for (n, sentence) in plan.sentences.iter().enumerate() {
+            current.insert(crate::exec::sentence_place(&plan.id, n), sentence.key.hex());
+        }
+    }
+    let still_used: std::collections::HashSet<&String> = current.values().collect();
+    previous.retain(|place, key| current.get(place) == Some(key) || !still_used.contains(key));
+}
+
 /// Compares a step about to run with what ran at `logical` last time.
 pub fn explain(
     store: &Store,
@@ -184,6 +201,65 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, vec!["items changed (2 -> 3 items)"]);
+    }
+
+    #[test]
+    fn a_moved_sentence_is_not_the_previous_input() {
+        use crate::plan::{EpisodePlan, PlannedSentence};
+        let key = |n: u8| ActionKey([n; 32]);
+        let input = std::sync::Arc::new(crate::steps::TtsInput {
+            voice: crate::config::Voice {
+                engine: "embedded".into(),
+                voice: "en-us".into(),
+                rate: 175,
+                pitch: 50,
+                volume: 100,
+            },
+            parts: Vec::new(),
+        });
+        let sentence = |n: u8| PlannedSentence {
+            key: key(n),
+            input: input.clone(),
+            line: 1,
+            column: 1,
+            display: String::new(),
+            speaker: None,
+        };
+        let plan = EpisodePlan {
+            id: "ep".into(),
+            source: "ep.md".into(),
+            title: "ep".into(),
+            sentences: vec![sentence(1), sentence(9), sentence(2)],
+            timeline: Vec::new(),
+            chapters: Vec::new(),
+            output: crate::config::Output {
+                sample_rate: 22050,
+                channels: 1,
+                formats: Vec::new(),
+                mp3: crate::config::Mp3Mode::CbrKbps(128),
+                aac_bitrate_kbps: 96,
+            },
+            warnings: Vec::new(),
+            music: None,
+            intro: None,
+            outro: None,
+            loudness: crate::config::LOUDNESS_PRESETS[0].1,
+            cover: None,
+            tags: Default::default(),
+        };
+        // Before: 1, 2, 3. Now: 1, 9 (inserted), 2 (moved down); 3 was edited away.
+        let mut previous: BTreeMap<String, String> = [(0, 1), (1, 2), (2, 3)]
+            .into_iter()
+            .map(|(n, k)| (format!("ep/tts/{n}"), key(k).hex()))
+            .collect();
+        forget_moved(&mut previous, &[std::sync::Arc::new(plan)]);
+        assert_eq!(previous.get("ep/tts/0"), Some(&key(1).hex()));
+        assert_eq!(previous.get("ep/tts/1"), None, "2 moved: 9 is new");
+        assert_eq!(
+            previous.get("ep/tts/2"),
+            Some(&key(3).hex()),
+            "3 is gone: 2 replaces it"
+        );
     }
 
     #[test]

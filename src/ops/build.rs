@@ -96,7 +96,8 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         }
     };
 
-    let previous = Index::load(store.root()).logical;
+    let mut previous = Index::load(store.root()).logical;
+    crate::explain::forget_moved(&mut previous, &planned.episodes);
     let engines = Engines::new(layout.engines());
     let graph = BuildGraph::new(&planned.episodes);
     let jobs = options

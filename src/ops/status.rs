@@ -65,7 +65,8 @@ pub fn report(
     }
     let layout = TargetLayout::new(workspace.target_dir(target_dir));
     let store = Store::at(&layout.cache());
-    let previous = Index::load(store.root()).logical;
+    let mut previous = Index::load(store.root()).logical;
+    explain::forget_moved(&mut previous, &planned.episodes);
     let graph = BuildGraph::new(&planned.episodes);
 
     let mut lines = Vec::new();
