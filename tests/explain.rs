@@ -46,6 +46,13 @@ fn each_kind_of_change_is_named() {
             "parts[0].text changed",
         ),
         (
+            "episodes/a.md",
+            "Short one.",
+            "Short one. Inserted here.",
+            "tts",
+            "new",
+        ),
+        (
             "podcast.toml",
             "comma_ms = 150",
             "comma_ms = 175",
