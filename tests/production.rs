@@ -359,3 +359,54 @@ fn a_sound_plays_where_it_is_written() {
     // The sound replaces the paragraph gap it stands in (explicit, like a pause).
     assert_eq!(after, before - 900 * 22050 / 1000 + 11025);
 }
+
+#[test]
+fn status_after_a_music_change_knows_the_transcript_is_fresh() {
+    let project = Project::fixture_with_media();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["wav", "vtt"]"#,
+    );
+    project.build();
+    project.edit("podcast.toml", "volume_db = -18", "volume_db = -20");
+    let out = project.run(&["status", "--message-format", "json"]);
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|m: &Value| m["reason"] == "step" && m["episode"] == "a")
+        .collect();
+    let status = |kind: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l["kind"] == kind)
+            .map(|l| {
+                format!(
+                    "{} {}",
+                    l["status"].as_str().unwrap(),
+                    l["dirty"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        status("mix"),
+        vec!["dirty music.volume_mdb -18000 -> -20000"]
+    );
+    assert_eq!(status("loudness"), vec!["dirty runs after mix"]);
+    assert_eq!(status("vtt"), vec!["fresh "]);
+    assert_eq!(
+        status("tts")
+            .iter()
+            .filter(|s| s.starts_with("fresh"))
+            .count(),
+        5
+    );
+    // And the build then does exactly that.
+    let build = project.build();
+    assert_eq!(
+        executed_kinds(&build),
+        kinds(&["mix", "loudness", "wav", "measure"])
+    );
+}
