@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod engines;
 pub mod exec;
 pub mod explain;
+pub mod media;
 pub mod ops;
 pub mod pipeline;
 pub mod plan;

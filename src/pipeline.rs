@@ -87,7 +87,7 @@ pub fn episode<R: Runner>(
         r.step::<Decode>(&place(&format!("decode/{what}")), &input)
             .map_err(|stop| match stop {
                 Stop::Failed(error) => {
-                    Stop::Failed(crate::exec::media_error(file, &origin, &error.message))
+                    Stop::Failed(crate::media::media_error(file, &origin, &error.message))
                 }
                 other => other,
             })

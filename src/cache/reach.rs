@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::key::{ActionKey, ContentHash};
 use super::store::{BlobRef, Store};
-use crate::exec::media_hash;
+use crate::media::media_hash;
 use crate::pipeline::{self, Origin, Runner, Stop};
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};

@@ -203,7 +203,7 @@ fn check_media(plans: &[std::sync::Arc<crate::plan::EpisodePlan>]) -> Result<(),
     for plan in plans {
         for (file, origin) in crate::pipeline::media(plan) {
             if let Err(e) = std::fs::File::open(&file) {
-                let error = crate::exec::media_error(&file, &origin, &e.to_string());
+                let error = crate::media::media_error(&file, &origin, &e.to_string());
                 if !errors.contains(&error) {
                     errors.push(error);
                 }

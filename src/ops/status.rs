@@ -12,8 +12,9 @@ use std::cell::RefCell;
 
 use crate::cache::{BlobRef, ContentHash, Index, Store};
 use crate::cli::StatusArgs;
-use crate::exec::{BuildGraph, episode_place, media_hash};
+use crate::exec::{BuildGraph, episode_place};
 use crate::explain;
+use crate::media::media_hash;
 use crate::pipeline::{self, Origin, Runner, Stop};
 use crate::project::{self, TargetLayout};
 use crate::report::{MessageFormat, Reporter};
