@@ -69,6 +69,27 @@ pub fn forget_moved(
     previous.retain(|place, key| current.get(place) == Some(key) || !still_used.contains(key));
 }
 
+/// Why step `S` with this input would run at `logical` (`explain` on its
+/// serialised input and engine).
+pub fn step_dirty<S: crate::step::Step>(
+    store: &Store,
+    previous: &BTreeMap<String, String>,
+    logical: &str,
+    key: &ActionKey,
+    input: &S::Input,
+) -> Dirty {
+    let json = serde_json::to_value(input).expect("step inputs serialise");
+    explain(
+        store,
+        previous,
+        logical,
+        key,
+        S::VERSION,
+        S::engine(input).as_ref(),
+        &json,
+    )
+}
+
 /// Compares a step about to run with what ran at `logical` last time.
 pub fn explain(
     store: &Store,

@@ -118,7 +118,6 @@ pub struct Tags {
     pub number: Option<u32>,
     pub date: Option<String>,
     pub description: Option<String>,
-    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -193,7 +192,6 @@ impl EpisodePlan {
                 number: script.front.number,
                 date: script.front.date.clone(),
                 description: script.front.description.clone(),
-                language: config.language.clone(),
             },
         };
         let mut boundary = Boundary::None;

@@ -139,18 +139,29 @@ fn warm() -> &'static Project {
     })
 }
 
-fn check(mutations: &[Mutation]) {
-    let mut failures = Vec::new();
-    for mutation in mutations {
-        if let Err(message) = check_one(mutation) {
-            failures.push(format!("{} ({}): {message}", mutation.name, mutation.file));
-        }
-    }
+/// Runs every check, then fails once, listing all that broke.
+fn assert_all<T>(
+    items: &[T],
+    name: impl Fn(&T) -> String,
+    check: impl Fn(&T) -> Result<(), String>,
+) {
+    let failures: Vec<String> = items
+        .iter()
+        .filter_map(|item| {
+            check(item)
+                .err()
+                .map(|message| format!("{}: {message}", name(item)))
+        })
+        .collect();
     assert!(
         failures.is_empty(),
         "mutations that broke an invariant:\n{}",
         failures.join("\n")
     );
+}
+
+fn check(mutations: &[Mutation]) {
+    assert_all(mutations, |m| format!("{} ({})", m.name, m.file), check_one);
 }
 
 fn check_one(mutation: &Mutation) -> Result<(), String> {
@@ -275,6 +286,7 @@ const PRODUCTION_MUTATIONS: &[Production] = &[
     p("podcast.cover", TOML, "episodes = [", "cover = \"media/cover.png\"\nepisodes = [", &["mp3-tags", "m4b", "measure"], true),
     p("front matter music", A, "[voices.guest]", "[music]\nvolume_db = -24\n\n[voices.guest]", REMIX, false),
     p("chapter title", A, "# Part two", "# Second part", &["mp3-tags", "m4b", "chapters", "measure"], true),
+    p("podcast.language (not in any output)", TOML, "language = \"en\"", "language = \"fr\"", &[], true),
     p("episode title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &["mp3-tags", "m4b", "chapters", "measure"], true),
 ];
 
@@ -296,17 +308,7 @@ fn warm_production() -> &'static Project {
 }
 
 fn check_production(mutations: &[Production]) {
-    let mut failures = Vec::new();
-    for mutation in mutations {
-        if let Err(message) = check_production_one(mutation) {
-            failures.push(format!("{}: {message}", mutation.name));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "production mutations that broke an invariant:\n{}",
-        failures.join("\n")
-    );
+    assert_all(mutations, |m| m.name.to_string(), check_production_one);
 }
 
 fn check_production_one(mutation: &Production) -> Result<(), String> {

@@ -82,20 +82,14 @@ pub fn report(
                 *characters
                     .entry(node.input.voice.engine.clone())
                     .or_default() += node.input.characters() as u64;
-                let input = serde_json::to_value(&*node.input).expect("inputs serialise");
-                let engine = Tts::engine(&node.input);
-                Some(
-                    explain::explain(
-                        &store,
-                        &previous,
-                        &node.logical,
-                        &node.key,
-                        Tts::VERSION,
-                        engine.as_ref(),
-                        &input,
-                    )
-                    .to_string(),
-                )
+                let dirty = explain::step_dirty::<Tts>(
+                    &store,
+                    &previous,
+                    &node.logical,
+                    &node.key,
+                    &node.input,
+                );
+                Some(dirty.to_string())
             }
         };
         lines.push(Line {
@@ -249,17 +243,7 @@ impl Runner for ProbeRunner<'_> {
         let dirty = match &record {
             Some(_) => None,
             None => {
-                let json = serde_json::to_value(input).expect("inputs serialise");
-                let engine = S::engine(input);
-                let dirty = explain::explain(
-                    self.store,
-                    self.previous,
-                    place,
-                    &key,
-                    S::VERSION,
-                    engine.as_ref(),
-                    &json,
-                );
+                let dirty = explain::step_dirty::<S>(self.store, self.previous, place, &key, input);
                 Some(dirty.to_string())
             }
         };

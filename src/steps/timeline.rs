@@ -34,10 +34,6 @@ impl Timeline {
     pub fn read(bytes: &[u8]) -> Result<Timeline, String> {
         serde_json::from_slice(bytes).map_err(|e| format!("bad timeline: {e}"))
     }
-
-    pub fn ms(&self, frames: u64) -> u64 {
-        frames * 1000 / u64::from(self.sample_rate)
-    }
 }
 
 pub struct TimelineStep;
