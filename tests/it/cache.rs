@@ -1,12 +1,10 @@
 //! Cache management: each clean variant removes exactly what it says, stats
 //! agree with the builds, verify finds damage, and gc keeps what is reached.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::Project;
+use crate::common::Project;
 use serde_json::Value;
 
 const H: &str = "Hello there, friend.";
@@ -172,7 +170,7 @@ fn stats_agree_with_the_builds() {
     assert_eq!(stats["kinds"]["assemble"]["entries"], 2);
     assert_eq!(stats["total"]["referenced"], 7 + 2 * EPISODE_STEPS);
     assert_eq!(stats["total"]["unreferenced"], 0);
-    let steps = |b: &common::Build| b.steps().len() as u64;
+    let steps = |b: &crate::common::Build| b.steps().len() as u64;
     assert_eq!(stats["last_build"]["hits"], steps(&second));
     assert_eq!(stats["last_build"]["misses"], 0);
     assert_eq!(stats["last_build"]["hit_rate"], 1.0);
@@ -239,7 +237,7 @@ fn verify_finds_and_fixes_a_corrupt_blob() {
     let first = project.build();
     assert!(project.run(&["cache", "verify"]).status.success());
 
-    let blobs = common::snapshot(&project.path("target/cache/cas"));
+    let blobs = crate::common::snapshot(&project.path("target/cache/cas"));
     let (path, bytes) = blobs.iter().next().unwrap();
     let mut damaged = bytes.clone();
     damaged[0] ^= 0xff;

@@ -1,11 +1,9 @@
 //! `pod build` on the test show: no-op rebuilds, determinism, concurrency,
 //! exact pauses, damaged cache entries, selection and messages.
 
-mod common;
-
 use std::fs;
 
-use common::{Project, snapshot, wav_samples};
+use crate::common::{Project, snapshot, wav_samples};
 
 #[test]
 fn a_no_op_rebuild_executes_nothing_and_rewrites_nothing() {

@@ -2,12 +2,10 @@
 //! every kind of script edit, an incremental build equals a build from an
 //! empty cache byte for byte, and exactly the steps that read the change run.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use common::Project;
+use crate::common::Project;
 
 const H: &str = "Hello there, friend."; // default voice, in a.md and b.md (one cache entry)
 const S: &str = "Short one.";
@@ -192,7 +190,7 @@ fn check_one(mutation: &Mutation) -> Result<(), String> {
 
 /// Builds the same project from an empty cache and compares every output
 /// byte for byte with the incremental build's.
-fn same_as_clean(project: &Project, incremental: &common::Build) -> Result<(), String> {
+fn same_as_clean(project: &Project, incremental: &crate::common::Build) -> Result<(), String> {
     let empty_cache = tempfile::TempDir::new().unwrap();
     let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
     clean.assert_success();
@@ -294,8 +292,8 @@ fn warm_production() -> &'static Project {
     static WARM: OnceLock<Project> = OnceLock::new();
     WARM.get_or_init(|| {
         let project = Project::fixture_with_media();
-        common::write_tone(&project.path("media/bed2.wav"), 2.0, 44100, 0.2);
-        std::fs::write(project.path("media/cover.png"), common::PNG).unwrap();
+        crate::common::write_tone(&project.path("media/bed2.wav"), 2.0, 44100, 0.2);
+        std::fs::write(project.path("media/cover.png"), crate::common::PNG).unwrap();
         project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
         project.edit(
             "podcast.toml",

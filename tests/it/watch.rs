@@ -1,13 +1,11 @@
 //! `pod watch` rebuilds on save, waits out a broken edit, and stops on Ctrl-C.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::Project;
+use crate::common::Project;
 use serde_json::Value;
 
 struct Watch {
@@ -121,7 +119,7 @@ fn watch_rebuilds_when_a_media_file_changes() {
     std::thread::sleep(Duration::from_millis(300));
 
     // A new bed: nothing to plan again, but the mix reads the file's content.
-    common::write_tone(&project.path("media/bed.wav"), 2.0, 22050, 0.2);
+    crate::common::write_tone(&project.path("media/bed.wav"), 2.0, 22050, 0.2);
     let second = watch.until("build-finished");
     assert_eq!(executed(&second, "tts"), 0);
     assert_eq!(executed(&second, "mix"), 2);

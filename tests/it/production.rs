@@ -2,12 +2,10 @@
 //! durations, ffmpeg's ebur128 meter for loudness; and the invalidation
 //! rules of the packaging steps.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::{Build, Project, ffmpeg_loudness, ffprobe, tool, wav_samples};
+use crate::common::{Build, Project, ffmpeg_loudness, ffprobe, tool, wav_samples};
 use serde_json::Value;
 
 const ALL_FORMATS: &str =
@@ -35,7 +33,7 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
     let project = Project::fixture_with_media();
     project.edit("podcast.toml", r#"formats = ["wav"]"#, ALL_FORMATS);
     project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
-    fs::write(project.path("cover.png"), common::PNG).unwrap();
+    fs::write(project.path("cover.png"), crate::common::PNG).unwrap();
     project.edit(
         "podcast.toml",
         "episodes = [",
@@ -165,7 +163,7 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
 #[test]
 fn cues_start_where_their_sentences_are_heard() {
     let project = Project::fixture();
-    common::write_tone(&project.path("media/sting.wav"), 0.8, 22050, 0.5);
+    crate::common::write_tone(&project.path("media/sting.wav"), 0.8, 22050, 0.5);
     project.edit(
         "podcast.toml",
         "[output]",
@@ -341,7 +339,7 @@ fn aac_needs_a_sample_rate_its_encoder_handles() {
 #[test]
 fn a_sound_plays_where_it_is_written() {
     let project = Project::fixture();
-    common::write_tone(&project.path("episodes/ding.wav"), 0.5, 22050, 0.5);
+    crate::common::write_tone(&project.path("episodes/ding.wav"), 0.5, 22050, 0.5);
     project.build();
     let before = wav_samples(&fs::read(project.path("target/out/b.wav")).unwrap())
         .1

@@ -1,11 +1,9 @@
 //! Why did this rebuild? `--explain` and the JSON `dirty` field name the
 //! changed field; `pod status` says what would run, and runs nothing.
 
-mod common;
-
 use std::fs;
 
-use common::Project;
+use crate::common::Project;
 use serde_json::Value;
 
 fn record_path(project: &Project, key: &str) -> std::path::PathBuf {

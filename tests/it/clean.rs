@@ -1,10 +1,8 @@
 //! `pod clean` removes exactly what it says, and nothing outside the target directory.
 
-mod common;
-
 use std::fs;
 
-use common::Project;
+use crate::common::Project;
 
 fn clean(project: &Project, args: &[&str]) -> std::process::Output {
     project.pod().arg("clean").args(args).output().unwrap()
@@ -45,7 +43,7 @@ fn clean_outputs_keeps_the_cache() {
     let first = project.build();
     let out = clean(&project, &["--outputs"]);
     assert!(out.status.success());
-    assert!(common::snapshot(&project.path("target/out")).is_empty());
+    assert!(crate::common::snapshot(&project.path("target/out")).is_empty());
     assert!(project.path("target/cache/cas").exists());
     let again = project.build();
     assert_eq!(

@@ -1,9 +1,7 @@
 //! Bad configs and scripts: a `file:line:column` error, exit code 2, and every
 //! existing output and cache entry left exactly as it was.
 
-mod common;
-
-use common::Project;
+use crate::common::Project;
 
 struct Bad {
     file: &'static str,

@@ -1,0 +1,14 @@
+//! Integration tests: the real `pod` binary on real projects in temporary
+//! directories. One test binary (one link of the crate) with a module per
+//! concern.
+
+mod common;
+
+mod build;
+mod cache;
+mod clean;
+mod errors;
+mod explain;
+mod mutation;
+mod production;
+mod watch;
