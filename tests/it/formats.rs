@@ -1,0 +1,200 @@
+//! What each audio container carries, checked by independent tools: the MP3's
+//! LAME/Info header (ffmpeg decodes it in line with the mix, ffprobe reads
+//! its exact length), FLAC's Vorbis comments, picture and chapters, and WAV's
+//! LIST/INFO chunk (ffprobe and mutagen).
+
+use std::fs;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use crate::common::{Project, tool, wav_samples};
+use serde_json::Value;
+
+const RATE: usize = 44100;
+
+/// A speech-only project (no music: its last sound is speech) built once
+/// with every audio format and a cover.
+fn built() -> &'static Project {
+    static BUILT: OnceLock<Project> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let project = Project::fixture();
+        project.edit(
+            "podcast.toml",
+            r#"formats = ["wav"]"#,
+            r#"formats = ["wav", "flac", "mp3", "chapters"]"#,
+        );
+        project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
+        fs::write(project.path("cover.png"), crate::common::PNG).unwrap();
+        project.edit(
+            "podcast.toml",
+            "episodes = [",
+            "cover = \"cover.png\"\nepisodes = [",
+        );
+        project.build();
+        project
+    })
+}
+
+/// The mix, from the published WAV, as floats.
+fn mix(project: &Project) -> Vec<f32> {
+    let (spec, samples) = wav_samples(&fs::read(project.path("target/out/a.wav")).unwrap());
+    assert_eq!((spec.sample_rate, spec.channels), (RATE as u32, 1));
+    samples.iter().map(|&s| f32::from(s) / 32768.0).collect()
+}
+
+/// A file decoded by ffmpeg (not by pod) to mono floats at the mix's rate.
+fn ffmpeg_decode(project: &Project, file: &Path) -> Vec<f32> {
+    let raw = project.path("decoded.f32");
+    tool(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-i",
+            file.to_str().unwrap(),
+            "-f",
+            "f32le",
+            "-ac",
+            "1",
+            "-ar",
+            &RATE.to_string(),
+            "-y",
+            raw.to_str().unwrap(),
+        ],
+    );
+    fs::read(&raw)
+        .unwrap()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// The shift (in samples) of `decoded` against `reference` over `window`
+/// that maximises their cross-correlation; positive means `decoded` is late.
+fn lag(reference: &[f32], decoded: &[f32], window: Range<usize>, max: i64) -> i64 {
+    let at = |i: i64| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| decoded.get(i))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (-max..=max)
+        .map(|shift| {
+            let score: f64 = window
+                .clone()
+                .map(|i| f64::from(reference[i]) * f64::from(at(i as i64 + shift)))
+                .sum();
+            (shift, score)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap()
+        .0
+}
+
+#[test]
+fn mp3_decoded_by_ffmpeg_lines_up_with_the_mix_at_both_ends() {
+    let project = built();
+    let mix = mix(project);
+    let mp3 = ffmpeg_decode(project, &project.path("target/out/a.mp3"));
+    let one_ms = (RATE / 1000) as i64;
+    let window = RATE / 2;
+    // Half a second at each end of the mix; the search reaches far past the
+    // 2257 samples an untrimmed LAME stream is late by.
+    let start = lag(&mix, &mp3, 0..window, 3000);
+    let end = lag(&mix, &mp3, mix.len() - window..mix.len(), 3000);
+    assert!(
+        start.abs() <= one_ms && end.abs() <= one_ms,
+        "the MP3 is {start} samples off the mix at the start, {end} at the end"
+    );
+    let missing = mix.len() as i64 - mp3.len() as i64;
+    assert!(
+        missing.abs() <= one_ms,
+        "the MP3 decodes to {} samples, the mix has {}",
+        mp3.len(),
+        mix.len()
+    );
+}
+
+#[test]
+fn mp3_header_gives_ffprobe_and_mutagen_the_exact_length() {
+    let project = built();
+    let mix_samples = mix(project).len() as i64;
+    let mp3 = project.path("target/out/a.mp3");
+    let (stdout, stderr) = tool(
+        "ffprobe",
+        &[
+            "-hide_banner",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=time_base,sample_rate:packet=duration:packet_side_data=skip_samples,discard_padding",
+            "-of",
+            "json",
+            mp3.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !stderr.contains("Estimating duration from bitrate"),
+        "ffprobe found no Xing/Info header: {stderr}"
+    );
+    // ffprobe's `duration` is that of whole frames; what it trims is in the
+    // packets: the encoder delay skipped from the first, padding discarded
+    // from the last, both read from the LAME tag.
+    let probe: Value = serde_json::from_str(&stdout).unwrap();
+    let stream = &probe["streams"][0];
+    let (one, per_second) = stream["time_base"]
+        .as_str()
+        .unwrap()
+        .split_once('/')
+        .unwrap();
+    assert_eq!(one, "1");
+    let per_second: i64 = per_second.parse().unwrap();
+    let rate: i64 = stream["sample_rate"].as_str().unwrap().parse().unwrap();
+    let side = |packet: &Value, field: &str| -> i64 {
+        packet["side_data_list"].as_array().map_or(0, |list| {
+            list.iter().filter_map(|d| d[field].as_i64()).sum()
+        })
+    };
+    let packets = probe["packets"].as_array().unwrap();
+    let mut samples = 0;
+    for packet in packets {
+        samples += packet["duration"].as_i64().unwrap() * rate / per_second;
+        samples -= side(packet, "skip_samples") + side(packet, "discard_padding");
+    }
+    assert!(side(&packets[0], "skip_samples") > 0, "no encoder delay");
+    assert_eq!(
+        samples, mix_samples,
+        "ffprobe's trimmed length against the mix"
+    );
+
+    // mutagen reads the same header on its own.
+    let length: f64 = mutagen(&format!(
+        "import mutagen.mp3\nf = mutagen.mp3.MP3({mp3:?})\nprint(f.info.length, f.info.encoder_info)"
+    ))
+    .split_whitespace()
+    .next()
+    .unwrap()
+    .parse()
+    .unwrap();
+    let mix_seconds = mix_samples as f64 / RATE as f64;
+    assert!(
+        (length - mix_seconds).abs() < 0.000_1,
+        "mutagen: {length} s, mix: {mix_seconds} s"
+    );
+}
+
+/// Runs a Python snippet that uses mutagen; returns its stdout.
+fn mutagen(script: &str) -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", &format!("import mutagen\n{script}")])
+        .output()
+        .expect("python3 is needed by this test");
+    assert!(
+        output.status.success(),
+        "mutagen (pip install mutagen; `bash scripts/test` does) failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
