@@ -198,3 +198,182 @@ fn mutagen(script: &str) -> String {
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// `(title, start in seconds)` of each chapter in the Podcasting 2.0 JSON.
+fn expected_chapters(project: &Project) -> Vec<(String, f64)> {
+    let json: Value =
+        serde_json::from_slice(&fs::read(project.path("target/out/a.chapters.json")).unwrap())
+            .unwrap();
+    let chapters: Vec<(String, f64)> = json["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let title = c["title"].as_str().unwrap().to_string();
+            (title, c["startTime"].as_f64().unwrap())
+        })
+        .collect();
+    assert_eq!(chapters.len(), 2);
+    chapters
+}
+
+/// A format-level tag from ffprobe, whatever the case of its key.
+fn probe_tag(probe: &Value, key: &str) -> Option<String> {
+    probe["format"]["tags"]
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.as_str().unwrap().to_string())
+}
+
+#[test]
+fn flac_carries_tags_chapters_and_cover() {
+    let project = built();
+    let flac = project.path("target/out/a.flac");
+    let probe = crate::common::ffprobe(&flac);
+    for (key, want) in [
+        ("title", "Alpha"),
+        ("album", "Test Show"),
+        ("artist", "Tester"),
+        ("track", "1"),
+        ("date", "2026-01-01"),
+        ("comment", "The first episode."),
+    ] {
+        assert_eq!(probe_tag(&probe, key).as_deref(), Some(want), "FLAC {key}");
+    }
+    let found: Vec<(String, f64)> = probe["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
+            (c["tags"]["title"].as_str().unwrap().to_string(), start)
+        })
+        .collect();
+    let expected = expected_chapters(project);
+    assert_eq!(found.len(), expected.len(), "FLAC chapters: {found:?}");
+    for ((title, start), (want_title, want_start)) in found.iter().zip(&expected) {
+        assert_eq!(title, want_title);
+        assert!((start - want_start).abs() < 0.001, "{title} at {start}");
+    }
+    let cover = probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["disposition"]["attached_pic"] == 1);
+    assert!(cover, "ffprobe sees no cover in the FLAC");
+
+    // mutagen: the same tags, the cover's exact bytes, and the stream's length.
+    let out = mutagen(&format!(
+        "import mutagen.flac\nf = mutagen.flac.FLAC({flac:?})\n\
+         print(f.info.total_samples)\n\
+         for k in ['title', 'album', 'artist', 'tracknumber', 'date', 'description', \
+                   'chapter001', 'chapter001name', 'chapter002', 'chapter002name']:\n    \
+             print(k, '=', f[k][0])\n\
+         p = f.pictures[0]\nprint(p.type, p.mime, p.data.hex())"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    let samples: usize = lines[0].parse().unwrap();
+    assert_eq!(samples, mix(project).len(), "mutagen: FLAC sample count");
+    let field = |key: &str| -> String {
+        let prefix = format!("{key} = ");
+        let line = lines.iter().find(|l| l.starts_with(&prefix)).unwrap();
+        line[prefix.len()..].to_string()
+    };
+    assert_eq!(field("title"), "Alpha");
+    assert_eq!(field("album"), "Test Show");
+    assert_eq!(field("artist"), "Tester");
+    assert_eq!(field("tracknumber"), "1");
+    assert_eq!(field("date"), "2026-01-01");
+    assert_eq!(field("description"), "The first episode.");
+    assert_eq!(field("chapter001"), "00:00:00.000");
+    assert_eq!(field("chapter001name"), "Alpha");
+    let second_ms = (expected[1].1 * 1000.0).round() as u64;
+    assert_eq!(
+        field("chapter002"),
+        format!("00:00:{:02}.{:03}", second_ms / 1000, second_ms % 1000)
+    );
+    assert_eq!(field("chapter002name"), "Part two");
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("3 image/png {}", hex(crate::common::PNG)),
+        "mutagen: front cover, PNG, the cover's bytes"
+    );
+
+    // The audio is the mix, sample for sample (decoded by ffmpeg).
+    let decoded = ffmpeg_decode(project, &flac);
+    assert!(
+        decoded == mix(project),
+        "the FLAC's audio differs from the mix"
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn wav_carries_its_tags_in_a_list_info_chunk() {
+    let project = built();
+    let wav = project.path("target/out/a.wav");
+    let probe = crate::common::ffprobe(&wav);
+    for (key, want) in [
+        ("title", "Alpha"),
+        ("album", "Test Show"),
+        ("artist", "Tester"),
+        ("track", "1"),
+        ("date", "2026-01-01"),
+        ("comment", "The first episode."),
+    ] {
+        assert_eq!(probe_tag(&probe, key).as_deref(), Some(want), "WAV {key}");
+    }
+    // mutagen's RIFF reader walks the chunks (checking every size on the way).
+    let out = mutagen(&format!(
+        "import mutagen.wave\nfrom mutagen._riff import RiffFile\n\
+         print(mutagen.wave.WAVE({wav:?}).info.length)\n\
+         riff = RiffFile(open({wav:?}, 'rb'))\n\
+         print(' '.join(c.id for c in riff.root.subchunks()))\n\
+         info = [c for c in riff.root.subchunks() if c.id == 'LIST'][0]\n\
+         print(info.name)\n\
+         for c in info.subchunks():\n    print(c.id, '=', c.read().rstrip(b'\\0').decode())"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    let length: f64 = lines[0].parse().unwrap();
+    let mix_seconds = mix(project).len() as f64 / RATE as f64;
+    assert!((length - mix_seconds).abs() < 1e-6, "mutagen: {length} s");
+    assert_eq!(lines[1], "fmt data LIST", "chunks");
+    assert_eq!(lines[2], "INFO");
+    assert_eq!(
+        lines[3..],
+        [
+            "INAM = Alpha",
+            "IPRD = Test Show",
+            "IART = Tester",
+            "ITRK = 1",
+            "ICRD = 2026-01-01",
+            "ICMT = The first episode.",
+        ]
+    );
+}
+
+#[test]
+fn a_title_change_retags_flac_and_wav_without_re_encoding() {
+    let project = Project::copy_of(built());
+    project.edit("episodes/a.md", "title = \"Alpha\"", "title = \"Alpha!\"");
+    let build = project.build();
+    let ran: std::collections::BTreeSet<&str> = build
+        .steps()
+        .iter()
+        .filter(|s| s["status"] == "executed")
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ran,
+        ["chapters", "flac-tags", "measure", "mp3-tags", "wav"]
+            .into_iter()
+            .collect(),
+        "the FLAC and MP3 are not re-encoded"
+    );
+    let probe = crate::common::ffprobe(&project.path("target/out/a.flac"));
+    assert_eq!(probe_tag(&probe, "title").as_deref(), Some("Alpha!"));
+}
