@@ -36,15 +36,22 @@ fn built() -> &'static Project {
     })
 }
 
-/// The mix, from the published WAV, as floats.
-fn mix(project: &Project) -> Vec<f32> {
+/// The mix of a mono project, from the published WAV, as floats, and its rate.
+fn mix_and_rate(project: &Project) -> (Vec<f32>, usize) {
     let (spec, samples) = wav_samples(&fs::read(project.path("target/out/a.wav")).unwrap());
-    assert_eq!((spec.sample_rate, spec.channels), (RATE as u32, 1));
-    samples.iter().map(|&s| f32::from(s) / 32768.0).collect()
+    assert_eq!(spec.channels, 1);
+    let samples = samples.iter().map(|&s| f32::from(s) / 32768.0).collect();
+    (samples, spec.sample_rate as usize)
 }
 
-/// A file decoded by ffmpeg (not by pod) to mono floats at the mix's rate.
-fn ffmpeg_decode(project: &Project, file: &Path) -> Vec<f32> {
+fn mix(project: &Project) -> Vec<f32> {
+    let (samples, rate) = mix_and_rate(project);
+    assert_eq!(rate, RATE);
+    samples
+}
+
+/// A file decoded by ffmpeg (not by pod) to mono floats at `rate`.
+fn ffmpeg_decode(project: &Project, file: &Path, rate: usize) -> Vec<f32> {
     let raw = project.path("decoded.f32");
     tool(
         "ffmpeg",
@@ -58,7 +65,7 @@ fn ffmpeg_decode(project: &Project, file: &Path) -> Vec<f32> {
             "-ac",
             "1",
             "-ar",
-            &RATE.to_string(),
+            &rate.to_string(),
             "-y",
             raw.to_str().unwrap(),
         ],
@@ -95,11 +102,29 @@ fn lag(reference: &[f32], decoded: &[f32], window: Range<usize>, max: i64) -> i6
 
 #[test]
 fn mp3_decoded_by_ffmpeg_lines_up_with_the_mix_at_both_ends() {
-    let project = built();
-    let mix = mix(project);
-    let mp3 = ffmpeg_decode(project, &project.path("target/out/a.mp3"));
-    let one_ms = (RATE / 1000) as i64;
-    let window = RATE / 2;
+    assert_mp3_lines_up_with_the_mix(built());
+}
+
+/// VBR (a Xing rather than an Info header) at 22,050 Hz (MPEG-2: 576-sample frames).
+#[test]
+fn vbr_mp3_at_a_low_rate_lines_up_with_the_mix_too() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        "formats = [\"wav\", \"mp3\"]\nmp3_quality = 4",
+    );
+    project.build();
+    let bytes = fs::read(project.path("target/out/a.mp3")).unwrap();
+    assert!(bytes.windows(4).any(|w| w == b"Xing"), "no Xing header");
+    assert_mp3_lines_up_with_the_mix(&project);
+}
+
+fn assert_mp3_lines_up_with_the_mix(project: &Project) {
+    let (mix, rate) = mix_and_rate(project);
+    let mp3 = ffmpeg_decode(project, &project.path("target/out/a.mp3"), rate);
+    let one_ms = (rate / 1000) as i64;
+    let window = rate / 2;
     // Half a second at each end of the mix; the search reaches far past the
     // 2257 samples an untrimmed LAME stream is late by.
     let start = lag(&mix, &mp3, 0..window, 3000);
@@ -301,7 +326,7 @@ fn flac_carries_tags_chapters_and_cover() {
     );
 
     // The audio is the mix, sample for sample (decoded by ffmpeg).
-    let decoded = ffmpeg_decode(project, &flac);
+    let decoded = ffmpeg_decode(project, &flac, RATE);
     assert!(
         decoded == mix(project),
         "the FLAC's audio differs from the mix"
