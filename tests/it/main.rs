@@ -9,6 +9,7 @@ mod cache;
 mod clean;
 mod errors;
 mod explain;
+mod formats;
 mod mutation;
 mod production;
 mod watch;
