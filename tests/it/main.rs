@@ -9,6 +9,7 @@ mod cache;
 mod clean;
 mod errors;
 mod explain;
+mod input;
 mod mutation;
 mod production;
 mod watch;
