@@ -111,7 +111,10 @@ fn locate(diag: Diagnostic, origin: &Origin) -> Diagnostic {
 /// A location in a script given by line and column, re-reading the script
 /// for the snippet.
 pub fn location_of(file: &Path, line: u32, column: u32) -> Option<Location> {
-    let text: Arc<str> = Arc::from(fs::read_to_string(file).ok()?);
+    // Scripts are parsed without a byte-order mark; columns count without it.
+    let text: Arc<str> = Arc::from(crate::diagnostic::strip_bom(
+        &fs::read_to_string(file).ok()?,
+    ));
     let offset = offset_of(&text, line, column);
     Some(Location::new(file, &text, offset..offset + 1))
 }

@@ -66,13 +66,41 @@ impl Embedded {
 /// Why the voice data could not be unpacked, naming the place; a full disk
 /// is said in those words, since it is the user's to fix.
 fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
-    let dir = crate::project::display(dir);
+    let shown = crate::project::display(dir);
     match error.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => format!(
-            "the disk holding `{dir}` is full: no space left to unpack the embedded voice \
-             data there ({error}); free some space or choose another --target-dir"
+            "the disk mounted at `{}` is full: no space left to unpack the embedded voice \
+             data into `{shown}` ({error}); free some space or choose another --target-dir",
+            mount_point(dir).display()
         ),
-        _ => format!("cannot unpack the embedded voice data into `{dir}`: {error}"),
+        _ => format!("cannot unpack the embedded voice data into `{shown}`: {error}"),
+    }
+}
+
+/// The top of the filesystem holding `path`: its highest ancestor on the
+/// same device (or the nearest existing ancestor where that is unknown).
+fn mount_point(path: &Path) -> PathBuf {
+    let absolute = crate::project::absolute(path);
+    let mut existing = absolute.ancestors().filter(|p| p.exists());
+    let Some(start) = existing.next() else {
+        return absolute;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let device = |p: &Path| std::fs::metadata(p).ok().map(|m| m.dev());
+        let mut top = start;
+        while let Some(parent) = top.parent()
+            && device(parent).is_some()
+            && device(parent) == device(start)
+        {
+            top = parent;
+        }
+        top.to_path_buf()
+    }
+    #[cfg(not(unix))]
+    {
+        start.to_path_buf()
     }
 }
 
@@ -105,9 +133,12 @@ mod tests {
     #[test]
     fn a_full_disk_names_the_disk_and_the_path() {
         let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
-        let message = unpack_error(Path::new("/mnt/small/cache/engines"), &full);
+        let dir = tempfile::TempDir::new().unwrap();
+        let engines = dir.path().join("cache/engines");
+        let message = unpack_error(&engines, &full);
+        assert!(message.starts_with("the disk mounted at `/"), "{message}");
         assert!(
-            message.starts_with("the disk holding `/mnt/small/cache/engines` is full"),
+            message.contains(&format!("into `{}`", engines.display())),
             "{message}"
         );
     }
