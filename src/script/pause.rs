@@ -57,9 +57,9 @@ pub fn find(text: &str) -> Result<Found, BadMarker> {
         }
         let word = &after[..word_len];
         let rest = &after[word_len..];
-        // A marker closes on its own line.
         let line_end = rest.find('\n').unwrap_or(rest.len());
-        let close = rest[..line_end].find(']');
+        // Markup may wrap onto the next line of its paragraph: editors hard-wrap.
+        let close = rest.find(']');
         let argument = &rest[..close.unwrap_or(line_end)];
         let end = open + 1 + word_len + close.map_or(line_end, |c| c + 1);
         let range = open..end;
@@ -81,7 +81,7 @@ pub fn find(text: &str) -> Result<Found, BadMarker> {
                 return Err(bad(
                     format!("unclosed `[{word}`: {}", usage(exact)),
                     Some(format!(
-                        "close it on the same line, or write `\\[{word}` to keep the bracket as text"
+                        "close it with `]`, or write `\\[{word}` to keep the bracket as text"
                     )),
                 ));
             };
@@ -268,11 +268,9 @@ mod tests {
         assert_eq!(colon.help.as_deref(), Some("did you mean `[pause 2s]`?"));
         let typo = error("Wait [paus 2s] here");
         assert_eq!(typo.help.as_deref(), Some("did you mean `[pause 2s]`?"));
-        assert!(
-            error("Wait [pause\nthen] more")
-                .message
-                .contains("unclosed")
-        );
+        assert!(error("Wait [pause\nthen more").message.contains("unclosed"));
+        let wrapped = find("Wait [pause\n2s] more").unwrap().markers;
+        assert_eq!(wrapped[0].kind, MarkerKind::Pause { ms: 2000 });
         assert!(error("Wait [pause").message.contains("unclosed"));
         assert_eq!(
             error("Wait [pause] here").message,
