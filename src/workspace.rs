@@ -9,7 +9,7 @@ use std::sync::Arc;
 use salsa::Setter;
 
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
 
@@ -141,9 +141,27 @@ impl Workspace {
         self.config().map_err(|e| vec![e])?;
         let ids = self.episode_ids();
         if ids.is_empty() {
-            return Err(vec![Diagnostic::error(
-                "the project has no episodes: no file matches podcast.episodes",
-            )]);
+            // Every pattern matched nothing: say so at each of them.
+            let mut errors: Vec<Diagnostic> = self
+                .glob_warnings
+                .iter()
+                .map(|warning| Diagnostic {
+                    severity: Severity::Error,
+                    message: format!("{}, so the project has no episodes", warning.message),
+                    ..warning.clone()
+                })
+                .map(|error| {
+                    error.with_help(
+                        "episode patterns are globs relative to the directory of podcast.toml",
+                    )
+                })
+                .collect();
+            if errors.is_empty() {
+                errors.push(Diagnostic::error(
+                    "the project has no episodes: no file matches podcast.episodes",
+                ));
+            }
+            return Err(errors);
         }
         for name in selected {
             if !ids.contains(name) {

@@ -10,6 +10,7 @@ mod clean;
 mod errors;
 mod explain;
 mod formats;
+mod input;
 mod mutation;
 mod production;
 mod watch;
