@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, RecordHead, Store};
+use crate::cache::{
+    ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Damage, Lookup, RecordHead, Store,
+};
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
@@ -449,6 +451,7 @@ impl<'a> Executor<'a> {
                     self.reporter.advance(&node.episode);
                     true
                 }
+                // Missing or damaged: `execute` says which when it reruns it.
                 None => false,
             },
         }
@@ -496,19 +499,33 @@ impl<'a> Executor<'a> {
             return Ok(cached(key, &record));
         }
         let _lock = self.store.lock_key(&key)?;
-        if let Some(record) = self.store.lookup(&key) {
-            return Ok(cached(key, &record));
-        }
+        let damaged = match self.store.probe(&key) {
+            Lookup::Hit(record) => return Ok(cached(key, &record)),
+            Lookup::Missing => false,
+            Lookup::Damaged(damage) => {
+                // Under the key's lock: only the build that repairs it warns.
+                self.reporter.diagnostic(&Diagnostic::warning(format!(
+                    "cache entry corrupt: {} {place}: {damage}; rebuilding it",
+                    S::KIND
+                )));
+                self.store.remove_record(&key)?;
+                if let Damage::Blob { hash, .. } = damage {
+                    self.store.remove_blob(&hash);
+                }
+                true
+            }
+        };
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
         let engine = S::engine(input);
-        let was_corrupt = self.store.read_record(&key).is_some_and(|r| {
-            self.corrupt
-                .lock()
-                .expect("corrupt set")
-                .contains(&r.output.hash)
-        });
+        let was_corrupt = damaged
+            || self.store.read_record(&key).is_some_and(|r| {
+                self.corrupt
+                    .lock()
+                    .expect("corrupt set")
+                    .contains(&r.output.hash)
+            });
         let dirty = if was_corrupt {
             Dirty::Corrupt
         } else {

@@ -11,4 +11,5 @@ mod errors;
 mod explain;
 mod mutation;
 mod production;
+mod safety;
 mod watch;
