@@ -605,8 +605,16 @@ impl<'a> Executor<'a> {
     fn publish(&self, blob: &BlobRef, path: &Path, manifest: &Path) -> std::io::Result<bool> {
         fs::create_dir_all(path.parent().expect("outputs have a parent"))?;
         // Staged in the cache's tmp/ (same filesystem), so a killed build
-        // leaves no stray file among the outputs.
-        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
+        // leaves no stray file among the outputs. Created 0666 less the
+        // umask, as any new file is (tempfile's default 0600 would keep a
+        // web server from serving the output).
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let mut temp = builder.tempfile_in(self.store.root().join("tmp"))?;
         let mut source = fs::File::open(self.store.blob_path(&blob.hash))?;
         let mut hasher = blake3::Hasher::new();
         let mut buffer = vec![0u8; 1 << 16];

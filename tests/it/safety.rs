@@ -3,6 +3,7 @@
 //! published files, and temp files left by a killed build.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::common::{Project, snapshot};
@@ -73,4 +74,36 @@ fn a_truncated_blob_is_damage() {
         assert!(stderr.contains("1 problem"), "{stderr}");
         assert_rebuilt_as_corrupt(&project, &first, kind);
     }
+}
+
+/// `pod build` run under a umask, through the shell that sets it.
+fn build_under_umask(project: &Project, umask: &str) {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" build -q"))
+        .arg(assert_cmd::cargo::cargo_bin("pod"))
+        .current_dir(project.root())
+        .env_remove("POD_TARGET_DIR")
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn published_outputs_get_the_mode_the_umask_gives_new_files() {
+    let project = Project::fixture();
+    build_under_umask(&project, "022");
+    assert_eq!(mode(&project.path("target/out/a.wav")), 0o644);
+    fs::remove_file(project.path("target/out/a.wav")).unwrap();
+    build_under_umask(&project, "027");
+    assert_eq!(mode(&project.path("target/out/a.wav")), 0o640);
 }
