@@ -237,6 +237,29 @@ impl Store {
     }
 }
 
+/// Removes what killed processes left in `tmp/`; returns (files, bytes).
+/// Only call it holding the target directory's exclusive lock: every
+/// writer of `tmp/` holds that lock, shared or exclusive, while it writes.
+pub fn remove_stale_temp_files(cache_root: &Path) -> io::Result<(u64, u64)> {
+    let (mut files, mut bytes) = (0, 0);
+    let entries = match fs::read_dir(cache_root.join("tmp")) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
+        other => other?,
+    };
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+        files += 1;
+        bytes += meta.len();
+    }
+    Ok((files, bytes))
+}
+
 /// Reads a small file with as few system calls as possible (no stat): a
 /// no-op build reads thousands of records.
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {

@@ -79,6 +79,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
     let layout = TargetLayout::new(workspace.target_dir(options.target_dir.as_deref()));
     let prepared = (|| -> std::io::Result<(FileLock, Store)> {
         layout.create()?;
+        remove_stale_temp_files(&layout, reporter)?;
         // Shared: builds run side by side; `pod clean` and gc wait for them.
         let lock = FileLock::acquire(&layout.lock_file(), LockKind::Shared)?;
         let store = Store::open(&layout.cache())?;
@@ -195,6 +196,27 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
             )));
         }
     }
+}
+
+/// Temp files in `cache/tmp/` that a killed process left. Removed only when
+/// no other build runs (the exclusive lock): a running build's temp files
+/// are still being written.
+fn remove_stale_temp_files(layout: &TargetLayout, reporter: &Reporter) -> std::io::Result<()> {
+    let Some(_exclusive) = FileLock::try_acquire(&layout.lock_file(), LockKind::Exclusive)? else {
+        return Ok(());
+    };
+    let (files, bytes) = crate::cache::remove_stale_temp_files(&layout.cache())?;
+    if files > 0 {
+        let noun = if files == 1 { "file" } else { "files" };
+        reporter.verbose_status(
+            "Removed",
+            &format!(
+                "{files} temp {noun} left by an interrupted run, {}",
+                human_bytes(bytes)
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Every media file the episodes name must be readable before anything runs.

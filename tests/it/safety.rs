@@ -107,3 +107,25 @@ fn published_outputs_get_the_mode_the_umask_gives_new_files() {
     build_under_umask(&project, "027");
     assert_eq!(mode(&project.path("target/out/a.wav")), 0o640);
 }
+
+#[test]
+fn temp_files_of_a_killed_build_are_removed_when_no_build_runs() {
+    let project = Project::fixture();
+    project.build();
+    let stale = project.path("target/cache/tmp/.tmpKILLED");
+    fs::write(&stale, "half a blob").unwrap();
+
+    // Another build holds the lock: its temp files are never touched.
+    let lock = fs::File::options()
+        .write(true)
+        .open(project.path("target/.lock"))
+        .unwrap();
+    lock.lock_shared().unwrap();
+    project.build();
+    assert!(stale.exists());
+
+    lock.unlock().unwrap();
+    project.build();
+    assert!(!stale.exists());
+    assert!(snapshot(&project.path("target/cache/tmp")).is_empty());
+}
