@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cache::{
     ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Damage, Lookup, RecordHead, Store,
@@ -26,6 +26,7 @@ use crate::media::{import, location_of};
 use crate::pipeline::{self, Origin, Produced, Runner, Stop};
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
+use crate::published;
 use crate::report::Reporter;
 use crate::step::{Step, StepError, Tools, action_key};
 use crate::steps::measure::Measurement;
@@ -390,7 +391,7 @@ impl<'a> Executor<'a> {
                 self.layout
                     .published()
                     .join(format!("{}.{}.json", plan.id, format.extension()));
-            if is_published(&path, &manifest, &blob.hash) {
+            if published::is_fresh(&path, &manifest, &blob.hash) {
                 self.reporter.verbose_status("Fresh", &display(&path));
             } else {
                 match self.publish(&blob, &path, &manifest) {
@@ -631,15 +632,7 @@ impl<'a> Executor<'a> {
         }
         temp.as_file_mut().flush()?;
         temp.persist(path).map_err(|e| e.error)?;
-        let meta = fs::metadata(path)?;
-        let record = Published {
-            hash: blob.hash,
-            size: meta.len(),
-            modified_ns: modified_ns(&meta),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
-        temp.write_all(&serde_json::to_vec(&record)?)?;
-        temp.persist(manifest).map_err(|e| e.error)?;
+        published::record(path, manifest, &blob.hash, &self.store.root().join("tmp"))?;
         Ok(true)
     }
 }
@@ -719,35 +712,6 @@ impl Runner for ExecRunner<'_, '_> {
             .read_verified(&blob.hash)
             .map_err(Stop::Corrupt)
     }
-}
-
-/// What was last copied to a published path. An output is fresh when the
-/// file still has the size and modification time it had then.
-#[derive(Serialize, Deserialize)]
-struct Published {
-    hash: ContentHash,
-    size: u64,
-    modified_ns: u128,
-}
-
-fn is_published(path: &Path, manifest: &Path, hash: &ContentHash) -> bool {
-    let Ok(meta) = fs::metadata(path) else {
-        return false;
-    };
-    let Ok(bytes) = fs::read(manifest) else {
-        return false;
-    };
-    let Ok(record) = serde_json::from_slice::<Published>(&bytes) else {
-        return false;
-    };
-    record.hash == *hash && record.size == meta.len() && record.modified_ns == modified_ns(&meta)
-}
-
-fn modified_ns(meta: &fs::Metadata) -> u128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
 }
 
 fn preview(input: &TtsInput) -> String {

@@ -16,6 +16,7 @@ use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
 use crate::ops::clean::human_bytes;
 use crate::project::{self, TargetLayout};
+use crate::published;
 use crate::report::{MessageFormat, Reporter};
 use crate::workspace::Workspace;
 
@@ -136,6 +137,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         reporter.json(message);
     }
     report_loudness(reporter, &outcome);
+    report_stale_outputs(workspace, &planned.episodes, &layout, reporter);
     if let Err(e) = Index::record_build(store.root(), &outcome.usage, now()) {
         reporter.diagnostic(&Diagnostic::warning(format!(
             "could not update the cache index: {e}"
@@ -217,6 +219,46 @@ fn remove_stale_temp_files(layout: &TargetLayout, reporter: &Reporter) -> std::i
         );
     }
     Ok(())
+}
+
+/// Outputs pod published for episodes (or formats) the project no longer
+/// has. The build only reports them: a glob typo in podcast.toml must not
+/// delete finished episodes; `pod clean --unreferenced` removes them.
+fn report_stale_outputs(
+    workspace: &Workspace,
+    planned: &[std::sync::Arc<crate::plan::EpisodePlan>],
+    layout: &TargetLayout,
+    reporter: &Reporter,
+) {
+    let formats: std::collections::HashMap<&str, &[crate::config::Format]> = planned
+        .iter()
+        .map(|p| (p.id.as_str(), p.output.formats.as_slice()))
+        .collect();
+    let ids = workspace.episode_ids();
+    let mut stale = published::stale(layout, &ids, |id| formats.get(id).copied());
+    // A manifest whose file was deleted by hand needs no mention.
+    stale.retain(|f| std::fs::symlink_metadata(&f.output).is_ok());
+    let (gone_episode, gone_format): (Vec<_>, Vec<_>) =
+        stale.iter().partition(|f| !ids.contains(&f.episode));
+    for (files, what) in [
+        (
+            gone_episode,
+            "outputs of episodes the project no longer has",
+        ),
+        (
+            gone_format,
+            "outputs in formats the project no longer asks for",
+        ),
+    ] {
+        if files.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = files.iter().map(|f| project::display(&f.output)).collect();
+        reporter.diagnostic(
+            &Diagnostic::warning(format!("{what}: {}", names.join(", ")))
+                .with_help("`pod clean --unreferenced` removes them"),
+        );
+    }
 }
 
 /// Every media file the episodes name must be readable before anything runs.

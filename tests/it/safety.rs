@@ -9,6 +9,177 @@ use std::path::{Path, PathBuf};
 use crate::common::{Project, snapshot};
 use serde_json::Value;
 
+/// A directory pod did not create, shaped like a target directory.
+fn foreign_dir() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    for (file, text) in [("cache/user.txt", "x"), ("out/user.txt", "y")] {
+        let path = dir.path().join(file);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const VARIANTS: &[&[&str]] = &[
+    &[],
+    &["--cache"],
+    &["--outputs"],
+    &["--step", "tts"],
+    &["-e", "a"],
+    &["--outputs", "-e", "a"],
+    &["--older-than", "1d"],
+    &["--unreferenced"],
+];
+
+#[test]
+fn every_clean_variant_refuses_a_directory_pod_did_not_create() {
+    let project = Project::fixture();
+    let foreign = foreign_dir();
+    let elsewhere = tempfile::TempDir::new().unwrap();
+    let link = elsewhere.path().join("link");
+    std::os::unix::fs::symlink(foreign.path(), &link).unwrap();
+    let before = snapshot(foreign.path());
+    for target in [foreign.path(), link.as_path()] {
+        for variant in VARIANTS {
+            let out = project
+                .pod()
+                .args(["clean", "-y", "--target-dir"])
+                .arg(target)
+                .args(*variant)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "clean {variant:?} of {}: {stderr}",
+                target.display()
+            );
+            assert!(stderr.contains("not created by pod"), "{stderr}");
+            // Nothing deleted, and no lock file left behind.
+            assert_eq!(snapshot(foreign.path()), before, "clean {variant:?}");
+            assert!(fs::symlink_metadata(&link).is_ok());
+        }
+    }
+}
+
+#[test]
+fn clean_leaves_files_pod_did_not_write() {
+    let project = Project::fixture();
+    project.build();
+    project.write("target/out/notes.txt", "mine");
+    project.write("target/cache/notes.txt", "mine too");
+    let out = project.run(&["clean", "-y", "--outputs"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.path("target/out/a.wav").exists());
+    assert_eq!(project.read("target/out/notes.txt"), "mine");
+    let out = project.run(&["clean", "-y", "--cache"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.path("target/cache/ac").exists());
+    assert!(!project.path("target/cache/cas").exists());
+    assert_eq!(project.read("target/cache/notes.txt"), "mine too");
+}
+
+#[test]
+fn outputs_of_deleted_episodes_are_reported_and_removed_by_clean_unreferenced() {
+    let project = Project::fixture();
+    project.build();
+    project.write("target/out/notes.txt", "mine");
+    fs::remove_file(project.path("episodes/b.md")).unwrap();
+
+    let build = project.build();
+    let warnings = build.warnings();
+    let stale: Vec<&&Value> = warnings
+        .iter()
+        .filter(|w| w["message"].as_str().unwrap().contains("no longer has"))
+        .collect();
+    assert_eq!(stale.len(), 1, "{:?}", build.messages);
+    assert!(stale[0]["message"].as_str().unwrap().contains("b.wav"));
+    assert!(
+        stale[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("pod clean --unreferenced")
+    );
+    // The build itself deletes nothing the user may still want.
+    assert!(project.path("target/out/b.wav").exists());
+
+    let out = project.run(&["clean", "--unreferenced"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.path("target/out/b.wav").exists());
+    assert!(project.path("target/out/a.wav").exists());
+    assert_eq!(project.read("target/out/notes.txt"), "mine");
+    assert!(project.build().warnings().is_empty());
+}
+
+#[test]
+fn outputs_of_a_dropped_format_are_stale_too() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["wav", "vtt"]"#,
+    );
+    project.build();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav", "vtt"]"#,
+        r#"formats = ["wav"]"#,
+    );
+    let build = project.build();
+    let warnings = build.warnings();
+    assert_eq!(warnings.len(), 1, "{:?}", build.messages);
+    let message = warnings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("formats the project no longer asks for"),
+        "{message}"
+    );
+    assert!(
+        message.contains("a.vtt") && message.contains("b.vtt"),
+        "{message}"
+    );
+    assert!(project.path("target/out/a.vtt").exists());
+
+    let out = project.run(&["clean", "--unreferenced"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.path("target/out/a.vtt").exists());
+    assert!(!project.path("target/out/b.vtt").exists());
+    assert!(project.path("target/out/a.wav").exists());
+}
+
+#[test]
+fn clean_episode_matches_outputs_on_disk() {
+    for args in [&["--outputs", "-e", "b"][..], &["-e", "b*"]] {
+        let project = Project::fixture();
+        project.build();
+        fs::remove_file(project.path("episodes/b.md")).unwrap();
+        let out = project.run(&[&["clean", "-y"], args].concat());
+        assert!(
+            out.status.success(),
+            "clean {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!project.path("target/out/b.wav").exists(), "{args:?}");
+        assert!(project.path("target/out/a.wav").exists());
+    }
+}
+
 /// The path of the blob a record names, and the record's path.
 fn record_of_kind(project: &Project, kind: &str) -> (PathBuf, PathBuf) {
     let ac = project.path("target/cache/ac");
