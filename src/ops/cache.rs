@@ -13,7 +13,7 @@ use crate::cache::reach::Reach;
 use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
-use crate::project::{self, TargetLayout};
+use crate::project::{self, MARKER, TargetLayout};
 use crate::report::{MessageFormat, Reporter, Verbosity};
 use crate::workspace::Workspace;
 
@@ -276,7 +276,9 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let _lock = if args.fix {
+    // Only a directory pod made gets a lock file, or has anything removed.
+    let owned = loaded.layout.root.join(MARKER).exists();
+    let _lock = if args.fix && owned {
         match FileLock::acquire(&loaded.layout.lock_file(), LockKind::Exclusive) {
             Ok(lock) => Some(lock),
             Err(e) => {
@@ -355,6 +357,13 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
             "run `pod cache verify --fix` to remove them; the next build rebuilds them",
         );
         return Exit::Failed;
+    }
+    if !owned {
+        reporter.diagnostic(&Diagnostic::error(format!(
+            "refusing to fix `{}`: it was not created by pod",
+            project::display(&loaded.layout.root)
+        )));
+        return Exit::Usage;
     }
     for hash in &corrupt_blobs {
         loaded.store.remove_blob(hash);

@@ -64,6 +64,29 @@ fn every_clean_variant_refuses_a_directory_pod_did_not_create() {
 }
 
 #[test]
+fn verify_fix_refuses_a_directory_pod_did_not_create() {
+    let project = Project::fixture();
+    project.build();
+    // pod's cache, with damage, copied where pod's marker is not.
+    let foreign = tempfile::TempDir::new().unwrap();
+    crate::common::copy_dir(&project.path("target/cache"), &foreign.path().join("cache"));
+    let (record, _) = record_of_kind(&project, "tts");
+    let relative = record.strip_prefix(project.path("target")).unwrap();
+    truncate_to_half(&foreign.path().join(relative));
+    let before = snapshot(foreign.path());
+    let out = project
+        .pod()
+        .args(["cache", "verify", "--fix", "--target-dir"])
+        .arg(foreign.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not created by pod"), "{stderr}");
+    assert_eq!(snapshot(foreign.path()), before);
+}
+
+#[test]
 fn clean_leaves_files_pod_did_not_write() {
     let project = Project::fixture();
     project.build();
