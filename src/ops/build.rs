@@ -80,7 +80,12 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
     let layout = TargetLayout::new(workspace.target_dir(options.target_dir.as_deref()));
     let prepared = (|| -> std::io::Result<(FileLock, Store)> {
         layout.create()?;
-        remove_stale_temp_files(&layout, reporter)?;
+        if let Err(e) = remove_stale_temp_files(&layout, reporter) {
+            // Leftovers only cost space: never a reason to fail the build.
+            reporter.diagnostic(&Diagnostic::warning(format!(
+                "could not remove stale temp files: {e}"
+            )));
+        }
         // Shared: builds run side by side; `pod clean` and gc wait for them.
         let lock = FileLock::acquire(&layout.lock_file(), LockKind::Shared)?;
         let store = Store::open(&layout.cache())?;
