@@ -128,7 +128,7 @@ pub struct CleanArgs {
     /// Only cache entries not used for this long (`30d`, `12h`, `90m`)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub older_than: Option<u64>,
-    /// Only cache entries the current project no longer reaches
+    /// Only cache entries the current project no longer reaches, and outputs of episodes or formats it no longer has
     #[arg(long)]
     pub unreferenced: bool,
     /// Delete nothing; show a table of what would be removed

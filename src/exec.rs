@@ -13,9 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::cache::{ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, RecordHead, Store};
+use crate::cache::{
+    ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Damage, Lookup, RecordHead, Store,
+};
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
@@ -24,6 +26,7 @@ use crate::media::{import, location_of};
 use crate::pipeline::{self, Origin, Produced, Runner, Stop};
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
+use crate::published;
 use crate::report::Reporter;
 use crate::step::{Step, StepError, Tools, action_key};
 use crate::steps::measure::Measurement;
@@ -388,7 +391,7 @@ impl<'a> Executor<'a> {
                 self.layout
                     .published()
                     .join(format!("{}.{}.json", plan.id, format.extension()));
-            if is_published(&path, &manifest, &blob.hash) {
+            if published::is_fresh(&path, &manifest, &blob.hash) {
                 self.reporter.verbose_status("Fresh", &display(&path));
             } else {
                 match self.publish(&blob, &path, &manifest) {
@@ -449,6 +452,7 @@ impl<'a> Executor<'a> {
                     self.reporter.advance(&node.episode);
                     true
                 }
+                // Missing or damaged: `execute` says which when it reruns it.
                 None => false,
             },
         }
@@ -496,19 +500,33 @@ impl<'a> Executor<'a> {
             return Ok(cached(key, &record));
         }
         let _lock = self.store.lock_key(&key)?;
-        if let Some(record) = self.store.lookup(&key) {
-            return Ok(cached(key, &record));
-        }
+        let damaged = match self.store.probe(&key) {
+            Lookup::Hit(record) => return Ok(cached(key, &record)),
+            Lookup::Missing => false,
+            Lookup::Damaged(damage) => {
+                // Under the key's lock: only the build that repairs it warns.
+                self.reporter.diagnostic(&Diagnostic::warning(format!(
+                    "cache entry corrupt: {} {place}: {damage}; rebuilding it",
+                    S::KIND
+                )));
+                self.store.remove_record(&key)?;
+                if let Damage::Blob { hash, .. } = damage {
+                    self.store.remove_blob(&hash);
+                }
+                true
+            }
+        };
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
         let engine = S::engine(input);
-        let was_corrupt = self.store.read_record(&key).is_some_and(|r| {
-            self.corrupt
-                .lock()
-                .expect("corrupt set")
-                .contains(&r.output.hash)
-        });
+        let was_corrupt = damaged
+            || self.store.read_record(&key).is_some_and(|r| {
+                self.corrupt
+                    .lock()
+                    .expect("corrupt set")
+                    .contains(&r.output.hash)
+            });
         let dirty = if was_corrupt {
             Dirty::Corrupt
         } else {
@@ -593,8 +611,16 @@ impl<'a> Executor<'a> {
     fn publish(&self, blob: &BlobRef, path: &Path, manifest: &Path) -> std::io::Result<bool> {
         fs::create_dir_all(path.parent().expect("outputs have a parent"))?;
         // Staged in the cache's tmp/ (same filesystem), so a killed build
-        // leaves no stray file among the outputs.
-        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
+        // leaves no stray file among the outputs. Created 0666 less the
+        // umask, as any new file is (tempfile's default 0600 would keep a
+        // web server from serving the output).
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let mut temp = builder.tempfile_in(self.store.root().join("tmp"))?;
         let mut source = fs::File::open(self.store.blob_path(&blob.hash))?;
         let mut hasher = blake3::Hasher::new();
         let mut buffer = vec![0u8; 1 << 16];
@@ -611,15 +637,7 @@ impl<'a> Executor<'a> {
         }
         temp.as_file_mut().flush()?;
         temp.persist(path).map_err(|e| e.error)?;
-        let meta = fs::metadata(path)?;
-        let record = Published {
-            hash: blob.hash,
-            size: meta.len(),
-            modified_ns: modified_ns(&meta),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(self.store.root().join("tmp"))?;
-        temp.write_all(&serde_json::to_vec(&record)?)?;
-        temp.persist(manifest).map_err(|e| e.error)?;
+        published::record(path, manifest, &blob.hash, &self.store.root().join("tmp"))?;
         Ok(true)
     }
 }
@@ -699,35 +717,6 @@ impl Runner for ExecRunner<'_, '_> {
             .read_verified(&blob.hash)
             .map_err(Stop::Corrupt)
     }
-}
-
-/// What was last copied to a published path. An output is fresh when the
-/// file still has the size and modification time it had then.
-#[derive(Serialize, Deserialize)]
-struct Published {
-    hash: ContentHash,
-    size: u64,
-    modified_ns: u128,
-}
-
-fn is_published(path: &Path, manifest: &Path, hash: &ContentHash) -> bool {
-    let Ok(meta) = fs::metadata(path) else {
-        return false;
-    };
-    let Ok(bytes) = fs::read(manifest) else {
-        return false;
-    };
-    let Ok(record) = serde_json::from_slice::<Published>(&bytes) else {
-        return false;
-    };
-    record.hash == *hash && record.size == meta.len() && record.modified_ns == modified_ns(&meta)
-}
-
-fn modified_ns(meta: &fs::Metadata) -> u128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos())
 }
 
 fn preview(input: &TtsInput) -> String {

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod pipeline;
 pub mod plan;
 pub mod project;
+pub mod published;
 pub mod report;
 pub mod script;
 pub mod step;

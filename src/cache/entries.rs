@@ -40,9 +40,16 @@ impl Entry {
 
 /// Every readable action record, sorted by key.
 pub fn list(store: &Store, index: &Index) -> Vec<Entry> {
+    list_with_damaged(store, index).0
+}
+
+/// Every readable action record, sorted by key, and the keys of record
+/// files that are not readable records (truncated, garbled).
+pub fn list_with_damaged(store: &Store, index: &Index) -> (Vec<Entry>, Vec<ActionKey>) {
     let mut entries = Vec::new();
+    let mut damaged = Vec::new();
     let Ok(shards) = fs::read_dir(store.root().join("ac")) else {
-        return entries;
+        return (entries, damaged);
     };
     for shard in shards.flatten() {
         let Ok(files) = fs::read_dir(shard.path()) else {
@@ -51,14 +58,16 @@ pub fn list(store: &Store, index: &Index) -> Vec<Entry> {
         for file in files.flatten() {
             let path = file.path();
             let Some(key) = path
-                .file_stem()
+                .file_name()
                 .and_then(|s| s.to_str())
+                .and_then(|s| s.strip_suffix(".json"))
                 .and_then(ActionKey::from_hex)
             else {
                 continue;
             };
             let Ok(bytes) = fs::read(&path) else { continue };
             let Ok(record) = serde_json::from_slice::<ActionRecord>(&bytes) else {
+                damaged.push(key);
                 continue;
             };
             let usage = index.entries.get(&key.hex());
@@ -79,7 +88,8 @@ pub fn list(store: &Store, index: &Index) -> Vec<Entry> {
         }
     }
     entries.sort_by_key(|e| e.key);
-    entries
+    damaged.sort();
+    (entries, damaged)
 }
 
 /// Every blob an entry names: its output, and any blob its input reads by

@@ -11,4 +11,7 @@ mod store;
 pub use index::{BuildUsage, CharacterCounts, Counters, EntryUsage, Index, StepCounts};
 pub use key::{ActionKey, ContentHash};
 pub use lock::{FileLock, LockKind};
-pub use store::{ActionRecord, BlobRef, BlobState, RecordHead, Store, hash_file};
+pub use store::{
+    ActionRecord, BlobRef, BlobState, Damage, Lookup, RecordHead, Store, hash_file,
+    remove_stale_temp_files,
+};

@@ -36,6 +36,46 @@ pub struct RecordHead {
     pub output: BlobRef,
 }
 
+/// What the store holds for a key.
+#[derive(Debug, Clone)]
+pub enum Lookup {
+    Hit(RecordHead),
+    /// No record, or its blob is gone: the step simply runs.
+    Missing,
+    /// A record or blob is there but damaged (truncated, garbled): the step
+    /// runs again, and the user hears about it.
+    Damaged(Damage),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Damage {
+    /// The record is not a readable action record.
+    Record,
+    /// The blob's size is not the size its record gives.
+    Blob {
+        hash: ContentHash,
+        expected: u64,
+        actual: u64,
+    },
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::Record => f.write_str("its action record is unreadable"),
+            Damage::Blob {
+                hash,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "blob {} is {actual} bytes, its record says {expected}",
+                &hash.hex()[..16]
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlobState {
     Intact,
@@ -84,11 +124,34 @@ impl Store {
     /// The record for `key`, if there is one whose blob is present. Blobs are
     /// not re-hashed here; readers verify what they read.
     pub fn lookup(&self, key: &ActionKey) -> Option<RecordHead> {
-        let bytes = read_small(&self.record_path(key)).ok()?;
+        match self.probe(key) {
+            Lookup::Hit(record) => Some(record),
+            Lookup::Missing | Lookup::Damaged(_) => None,
+        }
+    }
+
+    /// Like `lookup`, but tells a missing entry from a damaged one. A blob
+    /// is only checked by size here (a truncated one); readers re-hash it.
+    pub fn probe(&self, key: &ActionKey) -> Lookup {
+        let Ok(bytes) = read_small(&self.record_path(key)) else {
+            return Lookup::Missing;
+        };
         // Only the output: skipping the input keeps no-op builds fast.
-        let record: RecordHead = serde_json::from_slice(&bytes).ok()?;
-        let meta = fs::metadata(self.blob_path(&record.output.hash)).ok()?;
-        (meta.len() == record.output.size).then_some(record)
+        let Ok(record) = serde_json::from_slice::<RecordHead>(&bytes) else {
+            return Lookup::Damaged(Damage::Record);
+        };
+        let Ok(meta) = fs::metadata(self.blob_path(&record.output.hash)) else {
+            return Lookup::Missing;
+        };
+        if meta.len() == record.output.size {
+            Lookup::Hit(record)
+        } else {
+            Lookup::Damaged(Damage::Blob {
+                hash: record.output.hash,
+                expected: record.output.size,
+                actual: meta.len(),
+            })
+        }
     }
 
     /// The record for `key` whether or not its blob is still there.
@@ -153,6 +216,14 @@ impl Store {
         File::open(self.blob_path(hash)).map_err(|_| *hash)
     }
 
+    /// Drops a damaged record so the next writer replaces it.
+    pub fn remove_record(&self, key: &ActionKey) -> io::Result<()> {
+        match fs::remove_file(self.record_path(key)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
     /// Drops a damaged blob so the next writer replaces it.
     pub fn remove_blob(&self, hash: &ContentHash) {
         let _ = fs::remove_file(self.blob_path(hash));
@@ -164,6 +235,29 @@ impl Store {
         let stripe = &key.hex()[..2];
         FileLock::acquire(&self.root.join("locks").join(stripe), LockKind::Exclusive)
     }
+}
+
+/// Removes what killed processes left in `tmp/`; returns (files, bytes).
+/// Only call it holding the target directory's exclusive lock: every
+/// writer of `tmp/` holds that lock, shared or exclusive, while it writes.
+pub fn remove_stale_temp_files(cache_root: &Path) -> io::Result<(u64, u64)> {
+    let (mut files, mut bytes) = (0, 0);
+    let entries = match fs::read_dir(cache_root.join("tmp")) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, 0)),
+        other => other?,
+    };
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+        }
+        files += 1;
+        bytes += meta.len();
+    }
+    Ok((files, bytes))
 }
 
 /// Reads a small file with as few system calls as possible (no stat): a

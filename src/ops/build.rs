@@ -16,6 +16,7 @@ use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
 use crate::ops::clean::human_bytes;
 use crate::project::{self, TargetLayout};
+use crate::published;
 use crate::report::{MessageFormat, Reporter};
 use crate::workspace::Workspace;
 
@@ -79,6 +80,12 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
     let layout = TargetLayout::new(workspace.target_dir(options.target_dir.as_deref()));
     let prepared = (|| -> std::io::Result<(FileLock, Store)> {
         layout.create()?;
+        if let Err(e) = remove_stale_temp_files(&layout, reporter) {
+            // Leftovers only cost space: never a reason to fail the build.
+            reporter.diagnostic(&Diagnostic::warning(format!(
+                "could not remove stale temp files: {e}"
+            )));
+        }
         // Shared: builds run side by side; `pod clean` and gc wait for them.
         let lock = FileLock::acquire(&layout.lock_file(), LockKind::Shared)?;
         let store = Store::open(&layout.cache())?;
@@ -135,6 +142,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         reporter.json(message);
     }
     report_loudness(reporter, &outcome);
+    report_stale_outputs(workspace, &planned.episodes, &layout, reporter);
     if let Err(e) = Index::record_build(store.root(), &outcome.usage, now()) {
         reporter.diagnostic(&Diagnostic::warning(format!(
             "could not update the cache index: {e}"
@@ -194,6 +202,67 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
                 report.target_lufs, report.ceiling_db
             )));
         }
+    }
+}
+
+/// Temp files in `cache/tmp/` that a killed process left. Removed only when
+/// no other build runs (the exclusive lock): a running build's temp files
+/// are still being written.
+fn remove_stale_temp_files(layout: &TargetLayout, reporter: &Reporter) -> std::io::Result<()> {
+    let Some(_exclusive) = FileLock::try_acquire(&layout.lock_file(), LockKind::Exclusive)? else {
+        return Ok(());
+    };
+    let (files, bytes) = crate::cache::remove_stale_temp_files(&layout.cache())?;
+    if files > 0 {
+        let noun = if files == 1 { "file" } else { "files" };
+        reporter.verbose_status(
+            "Removed",
+            &format!(
+                "{files} temp {noun} left by an interrupted run, {}",
+                human_bytes(bytes)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Outputs pod published for episodes (or formats) the project no longer
+/// has. The build only reports them: a glob typo in podcast.toml must not
+/// delete finished episodes; `pod clean --unreferenced` removes them.
+fn report_stale_outputs(
+    workspace: &Workspace,
+    planned: &[std::sync::Arc<crate::plan::EpisodePlan>],
+    layout: &TargetLayout,
+    reporter: &Reporter,
+) {
+    let formats: std::collections::HashMap<&str, &[crate::config::Format]> = planned
+        .iter()
+        .map(|p| (p.id.as_str(), p.output.formats.as_slice()))
+        .collect();
+    let ids = workspace.episode_ids();
+    let mut stale = published::stale(layout, &ids, |id| formats.get(id).copied());
+    // A manifest whose file was deleted by hand needs no mention.
+    stale.retain(|f| std::fs::symlink_metadata(&f.output).is_ok());
+    let (gone_episode, gone_format): (Vec<_>, Vec<_>) =
+        stale.iter().partition(|f| !ids.contains(&f.episode));
+    for (files, what) in [
+        (
+            gone_episode,
+            "outputs of episodes the project no longer has",
+        ),
+        (
+            gone_format,
+            "outputs in formats the project no longer asks for",
+        ),
+    ] {
+        if files.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = files.iter().map(|f| project::display(&f.output)).collect();
+        reporter.diagnostic(
+            &Diagnostic::warning(format!("{what}: {}", names.join(", ")))
+                .with_help("`pod clean --unreferenced` removes them"),
+        );
     }
 }
 

@@ -10,10 +10,10 @@ use super::clean::human_bytes;
 use super::{Exit, verbosity};
 use crate::cache::entries::{self, Entry};
 use crate::cache::reach::Reach;
-use crate::cache::{BlobState, Counters, FileLock, Index, LockKind, Store};
+use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
-use crate::project::{self, TargetLayout};
+use crate::project::{self, MARKER, TargetLayout};
 use crate::report::{MessageFormat, Reporter, Verbosity};
 use crate::workspace::Workspace;
 
@@ -23,6 +23,8 @@ struct Loaded {
     store: Store,
     index: Index,
     entries: Vec<Entry>,
+    /// Record files that are not readable records.
+    damaged: Vec<ActionKey>,
     reach: Reach,
 }
 
@@ -34,7 +36,7 @@ fn load(project: &ProjectArgs, reporter: &Reporter) -> Result<Loaded, Exit> {
     let layout = TargetLayout::new(workspace.target_dir(project.target_dir.as_deref()));
     let store = Store::at(&layout.cache());
     let index = Index::load(store.root());
-    let entries = entries::list(&store, &index);
+    let (entries, damaged) = entries::list_with_damaged(&store, &index);
     let reach = match workspace.plan(&[]) {
         Ok(planned) => Reach::of(&store, &planned.episodes),
         Err(errors) => {
@@ -52,6 +54,7 @@ fn load(project: &ProjectArgs, reporter: &Reporter) -> Result<Loaded, Exit> {
         store,
         index,
         entries,
+        damaged,
         reach,
     })
 }
@@ -273,7 +276,9 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         Ok(loaded) => loaded,
         Err(exit) => return exit,
     };
-    let _lock = if args.fix {
+    // Only a directory pod made gets a lock file, or has anything removed.
+    let owned = loaded.layout.root.join(MARKER).exists();
+    let _lock = if args.fix && owned {
         match FileLock::acquire(&loaded.layout.lock_file(), LockKind::Exclusive) {
             Ok(lock) => Some(lock),
             Err(e) => {
@@ -309,6 +314,13 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         )));
         bad.push(entry);
     }
+    // A truncated or garbled record is damage too: the build would rerun its step.
+    for key in &loaded.damaged {
+        reporter.diagnostic(&Diagnostic::warning(format!(
+            "damaged record {}: not a readable action record",
+            project::display(&loaded.store.record_file(key))
+        )));
+    }
     // Blobs no entry names are checked too: a later build may reuse them.
     let orphans = entries::orphan_blobs(&loaded.store, &loaded.entries);
     for (hash, _) in &orphans {
@@ -320,7 +332,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
             corrupt_blobs.push(*hash);
         }
     }
-    let problems = bad.len() + corrupt_blobs.len()
+    let problems = loaded.damaged.len() + bad.len() + corrupt_blobs.len()
         - bad
             .iter()
             .filter(|e| corrupt_blobs.contains(&e.record.output.hash))
@@ -329,7 +341,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         "Verified",
         &format!(
             "{} entries, {} blobs ({}): {} problem{}",
-            loaded.entries.len(),
+            loaded.entries.len() + loaded.damaged.len(),
             loaded.entries.len() + orphans.len(),
             human_bytes(bytes),
             problems,
@@ -346,8 +358,23 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         );
         return Exit::Failed;
     }
+    if !owned {
+        reporter.diagnostic(&Diagnostic::error(format!(
+            "refusing to fix `{}`: it was not created by pod",
+            project::display(&loaded.layout.root)
+        )));
+        return Exit::Usage;
+    }
     for hash in &corrupt_blobs {
         loaded.store.remove_blob(hash);
+    }
+    for key in &loaded.damaged {
+        if let Err(e) = loaded.store.remove_record(key) {
+            reporter.diagnostic(&Diagnostic::error(format!(
+                "removing a damaged record: {e}"
+            )));
+            return Exit::Failed;
+        }
     }
     match entries::remove(&loaded.store, &loaded.entries, &bad) {
         Ok(removed) => {
@@ -355,7 +382,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
                 "Removed",
                 &format!(
                     "{} entries and {} corrupt blobs",
-                    removed.entries,
+                    removed.entries + loaded.damaged.len() as u64,
                     corrupt_blobs.len()
                 ),
             );

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::build::now;
 use super::{Exit, verbosity};
@@ -12,8 +12,10 @@ use crate::cache::entries::{self, Entry};
 use crate::cache::reach::Reach;
 use crate::cache::{FileLock, Index, LockKind, Store};
 use crate::cli::CleanArgs;
+use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::project::{self, MARKER, TargetLayout};
+use crate::published::{self, PublishedFile};
 use crate::report::{MessageFormat, Reporter};
 use crate::workspace::Workspace;
 
@@ -58,6 +60,8 @@ struct Plan {
     rows: BTreeMap<String, Tally>,
     /// Whole files and directories to remove.
     paths: Vec<PathBuf>,
+    /// Directories to remove afterwards if they are empty.
+    prune: Vec<PathBuf>,
     entries: Vec<Entry>,
     victims: Vec<usize>,
     orphans: Vec<(crate::cache::ContentHash, u64)>,
@@ -74,12 +78,15 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
     check_safe(&target, &workspace.root).map_err(usage)?;
     let layout = TargetLayout::new(target.clone());
     let selection = Selection::of(args);
-    if selection.whole && fs::symlink_metadata(&target).is_ok() {
-        check_pod_owned(&target).map_err(usage)?;
+    // Before anything is created (the lock file) or removed.
+    check_pod_owned(&target, selection.whole).map_err(usage)?;
+    if !selection.whole {
+        check_no_links(&layout).map_err(usage)?;
     }
 
-    // Exclusive: waits for running builds, and keeps new ones out.
-    let _lock = if args.dry_run || fs::symlink_metadata(&target).is_err() {
+    // Exclusive: waits for running builds, and keeps new ones out. Only a
+    // directory pod made has builds to wait for, or may get a lock file.
+    let _lock = if args.dry_run || !target.join(MARKER).exists() {
         None
     } else {
         let path = layout.lock_file();
@@ -135,6 +142,10 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
             .map_err(|e| io_error(&layout.cache(), e))?;
         entries::remove_orphans(&store, &plan.orphans).map_err(|e| io_error(&layout.cache(), e))?;
     }
+    for dir in &plan.prune {
+        // Only if empty: whatever else is there is not pod's.
+        let _ = fs::remove_dir(dir);
+    }
     reporter.status("Removed", &summary);
     Ok(())
 }
@@ -156,14 +167,9 @@ fn plan(
         row.bytes += bytes;
     };
 
-    if selection.whole || selection.all_cache {
-        // Whole directories: entries by kind, the rest as "other".
-        let root = if selection.whole {
-            layout.root.clone()
-        } else {
-            layout.cache()
-        };
-        let everything = measure(&root);
+    if selection.whole {
+        // The whole directory: entries by kind, outputs, the rest as "other".
+        let everything = measure(&layout.root);
         let mut counted = Tally::default();
         for entry in &plan.entries {
             let files = 1 + u64::from(entry.blob_present);
@@ -171,12 +177,10 @@ fn plan(
             counted.files += files;
             counted.bytes += entry.size();
         }
-        if selection.whole {
-            let outputs = measure(&layout.outputs());
-            add(&mut plan.rows, "outputs", outputs.files, outputs.bytes);
-            counted.files += outputs.files;
-            counted.bytes += outputs.bytes;
-        }
+        let outputs = measure(&layout.outputs());
+        add(&mut plan.rows, "outputs", outputs.files, outputs.bytes);
+        counted.files += outputs.files;
+        counted.bytes += outputs.bytes;
         add(
             &mut plan.rows,
             "other",
@@ -184,8 +188,35 @@ fn plan(
             everything.bytes.saturating_sub(counted.bytes),
         );
         plan.rows.retain(|_, t| t.files > 0);
-        plan.paths.push(root);
+        plan.paths.push(layout.root.clone());
         return Ok(plan);
+    }
+    if selection.all_cache {
+        // What pod keeps in cache/, by kind; not files someone else put
+        // there, and not the ledger of published outputs, so pod still
+        // knows which files in out/ it wrote.
+        let parts = cache_parts(layout);
+        let everything = parts
+            .iter()
+            .fold(Tally::default(), |t, p| t.plus(measure(p)));
+        let mut counted = Tally::default();
+        for entry in &plan.entries {
+            let files = 1 + u64::from(entry.blob_present);
+            add(&mut plan.rows, entry.kind(), files, entry.size());
+            counted = counted.plus(Tally {
+                files,
+                bytes: entry.size(),
+            });
+        }
+        add(
+            &mut plan.rows,
+            "other",
+            everything.files.saturating_sub(counted.files),
+            everything.bytes.saturating_sub(counted.bytes),
+        );
+        plan.paths.extend(parts);
+        plan.prune.push(layout.published());
+        plan.prune.push(layout.cache());
     }
 
     let episode_patterns = args
@@ -202,7 +233,10 @@ fn plan(
         .collect::<Result<Vec<_>, _>>()?;
     let ids = workspace.episode_ids();
     let chosen = |id: &str| episode_patterns.iter().any(|p| p.matches(id));
-    if !episode_patterns.is_empty() && !ids.iter().any(|id| chosen(id)) {
+    // Outputs pod published, including those of episodes since deleted.
+    let ledger = published::list(layout);
+    let matches_any = ids.iter().any(|id| chosen(id)) || ledger.iter().any(|f| chosen(&f.episode));
+    if !episode_patterns.is_empty() && !matches_any {
         return Err((
             Exit::Usage,
             Diagnostic::error(format!("no episode matches {}", args.episodes.join(", ")))
@@ -210,15 +244,21 @@ fn plan(
         ));
     }
 
-    if selection.cache {
-        let needs_reach = args.unreferenced || !episode_patterns.is_empty();
-        let reach = if needs_reach {
-            let planned = workspace
+    let needs_plan = args.unreferenced || (selection.cache && !episode_patterns.is_empty());
+    let planned = if needs_plan {
+        Some(
+            workspace
                 .plan(&[])
-                .map_err(|mut errors| (Exit::Usage, errors.remove(0)))?;
-            Reach::of(&store, &planned.episodes)
-        } else {
-            Reach::default()
+                .map_err(|mut errors| (Exit::Usage, errors.remove(0)))?,
+        )
+    } else {
+        None
+    };
+
+    if selection.cache && !selection.all_cache {
+        let reach = match &planned {
+            Some(planned) => Reach::of(&store, &planned.episodes),
+            None => Reach::default(),
         };
         let cutoff = args.older_than.map(|age| now().saturating_sub(age));
         for (i, entry) in plan.entries.iter().enumerate() {
@@ -255,31 +295,33 @@ fn plan(
         }
     }
 
-    if selection.outputs {
-        let published = |name: &std::ffi::OsStr| -> Option<String> {
-            // `<id>.<ext>` in out/, `<id>.<ext>.json` in cache/published/.
-            let name = name.to_str()?;
-            let id = name.split('.').next()?;
-            Some(id.to_string())
-        };
-        for dir in [layout.outputs(), layout.published()] {
-            let Ok(files) = fs::read_dir(&dir) else {
-                continue;
-            };
-            for file in files.flatten() {
-                let selected = episode_patterns.is_empty()
-                    || published(&file.file_name()).is_some_and(|id| chosen(&id));
-                if selected {
-                    let tally = measure(&file.path());
-                    if dir == layout.outputs() {
-                        add(&mut plan.rows, "outputs", tally.files, tally.bytes);
-                    } else {
-                        add(&mut plan.rows, "other", tally.files, tally.bytes);
-                    }
-                    plan.paths.push(file.path());
-                }
-            }
+    // Only outputs the ledger says pod published: never other files in out/.
+    let outputs: Vec<PublishedFile> = if selection.outputs {
+        ledger
+    } else if args.unreferenced && args.steps.is_empty() && args.older_than.is_none() {
+        // Outputs of episodes or formats the project no longer has.
+        let formats: HashMap<&str, &[Format]> = planned
+            .iter()
+            .flat_map(|p| &p.episodes)
+            .map(|p| (p.id.as_str(), p.output.formats.as_slice()))
+            .collect();
+        published::stale(layout, &ids, |id| formats.get(id).copied())
+    } else {
+        Vec::new()
+    };
+    for file in outputs {
+        if !episode_patterns.is_empty() && !chosen(&file.episode) {
+            continue;
         }
+        // A directory someone put in its place is not pod's.
+        if fs::symlink_metadata(&file.output).is_ok_and(|m| !m.is_dir()) {
+            let tally = measure(&file.output);
+            add(&mut plan.rows, "outputs", tally.files, tally.bytes);
+            plan.paths.push(file.output);
+        }
+        let tally = measure(&file.manifest);
+        add(&mut plan.rows, "other", tally.files, tally.bytes);
+        plan.paths.push(file.manifest);
     }
     plan.rows.retain(|_, t| t.files > 0);
     Ok(plan)
@@ -318,33 +360,77 @@ fn check_safe(target: &Path, project_root: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// A whole-directory clean only removes what pod created: never cargo's `target/`.
-fn check_pod_owned(target: &Path) -> Result<(), Diagnostic> {
-    let meta = fs::symlink_metadata(target).map_err(|e| Diagnostic::error(e.to_string()))?;
-    if meta.file_type().is_symlink() {
-        // Removing the link itself is safe; nothing behind it is touched.
+/// Every clean, whatever its flags, works only in a directory pod created
+/// (it holds pod's marker), and a whole-directory clean never removes
+/// cargo's `target/`. A symlinked target is judged by what it points to.
+fn check_pod_owned(target: &Path, whole: bool) -> Result<(), Diagnostic> {
+    let Ok(meta) = fs::metadata(target) else {
+        // Nothing there (or a dangling link): nothing of anyone's to remove.
         return Ok(());
-    }
-    let cargo_owned = [
-        ".rustc_info.json",
-        "debug/.cargo-lock",
-        "release/.cargo-lock",
-    ]
-    .iter()
-    .any(|p| target.join(p).exists());
-    let empty = fs::read_dir(target)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
+    };
+    // A whole clean of a link removes the link; nothing behind it.
+    let link = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    let cargo_owned = whole
+        && !link
+        && [
+            ".rustc_info.json",
+            "debug/.cargo-lock",
+            "release/.cargo-lock",
+        ]
+        .iter()
+        .any(|p| target.join(p).exists());
+    let empty = meta.is_dir()
+        && fs::read_dir(target)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
     if cargo_owned || (!empty && !target.join(MARKER).exists()) {
         let why = if cargo_owned {
             "it is also cargo's build directory"
         } else {
             "it was not created by pod"
         };
-        return Err(Diagnostic::error(format!("refusing to remove `{}`: {why}", project::display(target)))
-            .with_help("set [build] target_dir in podcast.toml (for example \"target/pod\"), or use --cache / --outputs"));
+        let verb = if whole { "remove" } else { "clean" };
+        let help = if cargo_owned {
+            "set [build] target_dir in podcast.toml (for example \"target/pod\"), or use --cache / --outputs".to_string()
+        } else {
+            format!(
+                "pod cleans only directories it created (they hold a `{MARKER}` file); check --target-dir, POD_TARGET_DIR and [build] target_dir"
+            )
+        };
+        return Err(Diagnostic::error(format!(
+            "refusing to {verb} `{}`: {why}",
+            project::display(target)
+        ))
+        .with_help(help));
     }
     Ok(())
+}
+
+/// A partial clean removes files inside `cache/` and `out/`: never through
+/// a symlink to somewhere else.
+fn check_no_links(layout: &TargetLayout) -> Result<(), Diagnostic> {
+    for dir in [layout.cache(), layout.outputs(), layout.published()] {
+        if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Diagnostic::error(format!(
+                "refusing to clean through `{}`: it is a symbolic link",
+                project::display(&dir)
+            ))
+            .with_help("`pod clean` with no flags removes the link itself"));
+        }
+    }
+    Ok(())
+}
+
+/// What pod itself keeps in `cache/` (see `Store`, `Index`, `TargetLayout`),
+/// apart from the ledger of published outputs.
+fn cache_parts(layout: &TargetLayout) -> Vec<PathBuf> {
+    let cache = layout.cache();
+    let mut parts: Vec<PathBuf> = ["ac", "cas", "tmp", "locks", "index.json", "index.lock"]
+        .iter()
+        .map(|p| cache.join(p))
+        .collect();
+    parts.push(layout.engines());
+    parts
 }
 
 fn normalize(path: &Path) -> PathBuf {
@@ -356,6 +442,15 @@ fn normalize(path: &Path) -> PathBuf {
 struct Tally {
     files: u64,
     bytes: u64,
+}
+
+impl Tally {
+    fn plus(self, other: Tally) -> Tally {
+        Tally {
+            files: self.files + other.files,
+            bytes: self.bytes + other.bytes,
+        }
+    }
 }
 
 /// Counts files and bytes without following symlinks.

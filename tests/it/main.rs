@@ -13,4 +13,5 @@ mod formats;
 mod input;
 mod mutation;
 mod production;
+mod safety;
 mod watch;
