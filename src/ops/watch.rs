@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use super::build::{self, BuildOptions};
+use super::build::{self, BuildOptions, LoudnessLines};
 use super::{Exit, verbosity};
 use crate::cli::WatchArgs;
 use crate::diagnostic::Diagnostic;
@@ -31,11 +31,12 @@ pub fn watch(args: &WatchArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let options = BuildOptions {
+    let mut options = BuildOptions {
         episodes: args.episodes.clone(),
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,
+        loudness_lines: LoudnessLines::Every,
     };
 
     let (tx, rx) = mpsc::channel();
@@ -84,6 +85,9 @@ pub fn watch(args: &WatchArgs) -> Exit {
             building.store(true, Ordering::SeqCst);
             build::run(&workspace, &options, &reporter);
             building.store(false, Ordering::SeqCst);
+            // The first build shows every output's loudness; later ones
+            // only what they rebuilt.
+            options.loudness_lines = LoudnessLines::Rebuilt;
             reporter.status("Watching", "for changes (Ctrl-C to stop)");
         }
         // Wait for a relevant change, then for the burst of saves to settle.
