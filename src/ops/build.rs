@@ -307,6 +307,7 @@ fn finished(
     started: Instant,
     success: bool,
 ) {
+    reporter.build_finished();
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut outputs = Vec::new();
     if let Some((outcome, _)) = outcome {

@@ -187,6 +187,20 @@ fn watch_rebuilds_when_a_media_file_changes() {
 }
 
 #[test]
+fn ctrl_c_right_after_a_build_exits_cleanly() {
+    // A built project: each watch's first build is all cache hits, so
+    // Ctrl-C lands right after `build-finished`, where the race was.
+    let project = Project::fixture();
+    project.build();
+    for round in 0..20 {
+        let watch = Watch::start(&project);
+        let finished = watch.until("build-finished");
+        assert_eq!(finished.last().unwrap()["success"], true);
+        assert_eq!(watch.interrupt(), Some(0), "round {round}");
+    }
+}
+
+#[test]
 fn a_rebuild_prints_the_loudness_of_what_it_rebuilt_only() {
     let project = Project::fixture();
     let watch = Watch::start_human(&project);
