@@ -34,6 +34,8 @@ pub struct Config {
     pub pauses: PausesLayer,
     pub output: Output,
     pub target_dir: Option<Sourced<String>>,
+    /// `[build] allow_paths`: directories outside the project pod may read.
+    pub allow_paths: Vec<Sourced<String>>,
     /// `[cache]`: garbage collection after each build.
     pub cache: crate::cache::gc::Policy,
     /// Lower-cased voice name -> the name as written (for transcripts).
@@ -81,6 +83,7 @@ impl Config {
                 location: c.location,
             }
         });
+        let build = raw.build.unwrap_or_default();
         let config = Config {
             title: raw.podcast.title.into_inner(),
             author: raw.podcast.author,
@@ -89,10 +92,12 @@ impl Config {
             episodes,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,
             output: Output::from_raw(raw.output.unwrap_or_default(), source)?,
-            target_dir: raw
-                .build
-                .and_then(|b| b.target_dir)
-                .map(|t| source.sourced(t)),
+            target_dir: build.target_dir.map(|t| source.sourced(t)),
+            allow_paths: build
+                .allow_paths
+                .into_iter()
+                .map(|p| source.sourced(p))
+                .collect(),
             cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
             speaker_names,
             cover,

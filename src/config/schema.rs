@@ -105,6 +105,9 @@ pub struct RawLoudness {
 pub struct RawBuild {
     /// Relative to the directory of podcast.toml.
     pub target_dir: Option<Spanned<String>>,
+    /// Directories outside the project pod may read inputs from.
+    #[serde(default)]
+    pub allow_paths: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

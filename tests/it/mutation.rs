@@ -81,6 +81,7 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("output.channels", TOML, "channels = 1", "channels = 2", &[], 2, 2),
     // Garbage collection settings never change what is built.
     m("cache.retention_days", TOML, "[output]", "[cache]\nretention_days = 30\n\n[output]", &[], 0, 0),
+    m("build.allow_paths", TOML, "[output]", "[build]\nallow_paths = [\"episodes\"]\n\n[output]", &[], 0, 0),
     m("cache.max_size", TOML, "[output]", "[cache]\nmax_size = \"1 GiB\"\n\n[output]", &[], 0, 0),
 ];
 
