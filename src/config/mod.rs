@@ -38,8 +38,6 @@ pub struct Config {
     pub allow_paths: Vec<Sourced<String>>,
     /// `[cache]`: garbage collection after each build.
     pub cache: crate::cache::gc::Policy,
-    /// Lower-cased voice name -> the name as written (for transcripts).
-    pub speaker_names: BTreeMap<String, String>,
     pub cover: Option<Sourced<PathBuf>>,
     pub music: MusicLayer,
     pub intro: LayerConfig,
@@ -66,11 +64,6 @@ impl Config {
             .at(source.location(episodes_span)));
         }
         let voice = VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?;
-        let speaker_names = raw
-            .voices
-            .keys()
-            .map(|k| (k.get_ref().to_lowercase(), k.get_ref().clone()))
-            .collect();
         let voices = voice_layers(raw.voices, source)?;
         let cover = raw.podcast.cover.map(|c| {
             let c = source.sourced(c);
@@ -99,7 +92,6 @@ impl Config {
                 .map(|p| source.sourced(p))
                 .collect(),
             cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
-            speaker_names,
             cover,
             music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,
             intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
@@ -240,6 +232,10 @@ pub struct EpisodeSettings {
     pub default_voice: Voice,
     /// Lower-cased speaker name -> voice.
     pub voices: BTreeMap<String, Voice>,
+    /// Display names set with `name` (see `VoiceLayer::display_name`): the
+    /// default voice's, and each named voice's by lower-cased key.
+    pub default_name: Option<Option<String>>,
+    pub names: BTreeMap<String, Option<String>>,
     pub pauses: Pauses,
     pub music: Option<Music>,
     pub intro: Option<Layer>,
@@ -253,17 +249,23 @@ impl EpisodeSettings {
         let default_layer = front.voice.over(&config.voice);
         let default_voice = default_layer.resolve()?;
         let mut voices = BTreeMap::new();
-        let names = config.voices.keys().chain(front.voices.keys());
-        for name in names {
+        let mut names = BTreeMap::new();
+        for name in config.voices.keys().chain(front.voices.keys()) {
             let empty = VoiceLayer::default();
             let show = config.voices.get(name).unwrap_or(&empty);
             let episode = front.voices.get(name).unwrap_or(&empty);
-            let layer = episode.over(show).over(&default_layer);
-            voices.insert(name.clone(), layer.resolve()?);
+            let own = episode.over(show);
+            // A speaker's name is its own, never inherited from `[voice]`.
+            if let Some(display) = own.display_name() {
+                names.insert(name.clone(), display);
+            }
+            voices.insert(name.clone(), own.over(&default_layer).resolve()?);
         }
         Ok(EpisodeSettings {
             default_voice,
             voices,
+            default_name: default_layer.display_name(),
+            names,
             pauses: front.pauses.over(&config.pauses).resolve(),
             music: front.music.over(&config.music).resolve(),
             intro: front.intro.over(&config.intro).resolve(),

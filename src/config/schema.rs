@@ -43,6 +43,8 @@ pub struct RawVoice {
     pub rate: Option<Spanned<u32>>,
     pub pitch: Option<Spanned<u32>>,
     pub volume: Option<Spanned<u32>>,
+    /// The speaker's name in transcripts (not part of the voice's sound).
+    pub name: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -106,10 +106,12 @@ fn push_paragraph(
     let raw = &body[range.clone()];
     let mut content_start = range.start;
     let mut speaker = None;
+    let mut speaker_as_written = None;
     if let Some((name, after)) = speaker_prefix(raw) {
         let key = name.to_lowercase();
         if voices.contains(&key) {
             speaker = Some(key);
+            speaker_as_written = Some(name.to_string());
             content_start = range.start + after;
         } else if let Some(best) = did_you_mean(name, voices.iter().map(String::as_str)) {
             let prefix_start = range.start + (raw.len() - raw.trim_start().len());
@@ -173,7 +175,11 @@ fn push_paragraph(
             .chapters
             .last_mut()
             .expect("there is always a chapter");
-        chapter.paragraphs.push(Paragraph { speaker, items });
+        chapter.paragraphs.push(Paragraph {
+            speaker,
+            speaker_as_written,
+            items,
+        });
     }
     Ok(())
 }

@@ -12,4 +12,5 @@ mod errors;
 mod explain;
 mod mutation;
 mod production;
+mod speakers;
 mod watch;
