@@ -55,6 +55,55 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Line and column of increasing offsets in one text, in time linear in the
+/// text: a script's sentences are located in order, and rescanning from the
+/// start for each would make planning quadratic.
+pub struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> LineCursor<'a> {
+        LineCursor {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`; the same as
+    /// `line_column`. Moving backwards rescans from the start.
+    pub fn at(&mut self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            *self = LineCursor::new(self.text);
+        }
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
+}
+
+/// A leading UTF-8 byte-order mark, which some editors write and which is
+/// not part of the text.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -163,6 +212,15 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 3), (2, 1));
         assert_eq!(line_column(text, 7), (2, 4));
+    }
+
+    #[test]
+    fn line_cursor_agrees_with_line_column() {
+        let text = "ab\ncé d\n\nxyz";
+        let mut cursor = LineCursor::new(text);
+        for offset in (0..=text.len() + 2).chain([4, 0, 9]) {
+            assert_eq!(cursor.at(offset), line_column(text, offset), "{offset}");
+        }
     }
 
     #[test]

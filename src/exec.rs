@@ -573,6 +573,11 @@ impl<'a> Executor<'a> {
     }
 
     fn sentence_failure(&self, node: &TtsNode, error: StepError) {
+        if let StepError::Engine(why) = &error {
+            // Not the sentence's fault: no script line to point at.
+            self.reporter.diagnostic(&Diagnostic::error(why.clone()));
+            return;
+        }
         let mut diag = Diagnostic::error(format!(
             "could not synthesise a sentence of `{}`: {error}",
             node.episode

@@ -33,6 +33,55 @@ pub fn import(store: &Store, file: &Path, origin: &Origin) -> Result<ContentHash
     Ok(hash)
 }
 
+/// Checks, before anything runs, that an audio file (music, intro, outro,
+/// `[sound]`) is in a format pod can decode: a wrong file is the user's to
+/// fix, so it is a located error in their words rather than a failed step.
+pub fn check_audio(file: &Path, origin: &Origin) -> Result<(), Diagnostic> {
+    use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+    use symphonia::core::formats::FormatOptions;
+    use symphonia::core::io::MediaSourceStream;
+    use symphonia::core::meta::MetadataOptions;
+    use symphonia::core::probe::Hint;
+
+    let opened = fs::File::open(file).map_err(|e| media_error(file, origin, &e.to_string()))?;
+    let source = MediaSourceStream::new(Box::new(opened), Default::default());
+    let problem = |what: &str| {
+        locate(
+            Diagnostic::error(format!("`{}` {what}", display(file))),
+            origin,
+        )
+        .with_help("use a WAV, FLAC, MP3, Ogg Vorbis or M4A/AAC file")
+    };
+    let not_audio = || problem("is not an audio file pod can read");
+    let probed = symphonia::default::get_probe()
+        .format(
+            &Hint::new(),
+            source,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|_| not_audio())?;
+    let track = probed
+        .format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| problem("has no audio track"))?;
+    symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|_| problem("holds audio in a codec pod cannot decode"))?;
+    Ok(())
+}
+
+/// The audio files an episode plays (everything it names but the cover art).
+pub fn audio_files(plan: &crate::plan::EpisodePlan) -> Vec<(std::path::PathBuf, Origin)> {
+    let cover = plan.cover.as_ref().map(|c| &c.value);
+    crate::pipeline::media(plan)
+        .into_iter()
+        .filter(|(path, _)| Some(path) != cover)
+        .collect()
+}
+
 /// Hashes a media file without copying it (for `pod status` and reachability).
 pub fn media_hash(file: &Path, origin: &Origin) -> Result<ContentHash, Diagnostic> {
     crate::cache::hash_file(file)
@@ -41,7 +90,14 @@ pub fn media_hash(file: &Path, origin: &Origin) -> Result<ContentHash, Diagnosti
 }
 
 pub fn media_error(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
-    let diag = Diagnostic::error(format!("media file `{}`: {why}", display(file)));
+    locate(
+        Diagnostic::error(format!("media file `{}`: {why}", display(file))),
+        origin,
+    )
+}
+
+/// Points `diag` at where the media file was named.
+fn locate(diag: Diagnostic, origin: &Origin) -> Diagnostic {
     match origin {
         Origin::Config(Some(location)) => diag.at(location.clone()),
         Origin::Config(None) => diag,
@@ -55,7 +111,10 @@ pub fn media_error(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
 /// A location in a script given by line and column, re-reading the script
 /// for the snippet.
 pub fn location_of(file: &Path, line: u32, column: u32) -> Option<Location> {
-    let text: Arc<str> = Arc::from(fs::read_to_string(file).ok()?);
+    // Scripts are parsed without a byte-order mark; columns count without it.
+    let text: Arc<str> = Arc::from(crate::diagnostic::strip_bom(
+        &fs::read_to_string(file).ok()?,
+    ));
     let offset = offset_of(&text, line, column);
     Some(Location::new(file, &text, offset..offset + 1))
 }

@@ -19,6 +19,7 @@ use crate::steps::chapters::{Chapters, ChaptersInput};
 use crate::steps::cues::{ChapterTime, Cue, CuesInput};
 use crate::steps::decode::{Decode, DecodeInput};
 use crate::steps::flac::Flac;
+use crate::steps::flac_tags::FlacTags;
 use crate::steps::loudness::{LoudnessInput, Normalize};
 use crate::steps::measure::{Measure, MeasureInput, Measurement};
 use crate::steps::mix::{LayerMix, Layout, Mix, MixInput, MusicMix};
@@ -29,6 +30,7 @@ use crate::steps::srt::Srt;
 use crate::steps::timeline::{Timeline, TimelineStep};
 use crate::steps::transcript::Transcript;
 use crate::steps::vtt::Vtt;
+use crate::steps::wav::TaggedWavInput;
 use crate::steps::{Assemble, AssembleInput, Wav, WavInput};
 
 /// Why the walk stopped.
@@ -207,8 +209,17 @@ pub fn episode<R: Runner>(
     };
     for &format in &plan.output.formats {
         let output = match format {
-            Format::Wav => r.step::<Wav>(&place("wav"), &pcm)?,
-            Format::Flac => r.step::<Flac>(&place("flac"), &pcm)?,
+            Format::Wav => r.step::<Wav>(
+                &place("wav"),
+                &TaggedWavInput {
+                    audio: pcm.clone(),
+                    tags: plan.tags.clone(),
+                },
+            )?,
+            Format::Flac => {
+                let flac = r.step::<Flac>(&place("flac"), &pcm)?;
+                r.step::<FlacTags>(&place("flac-tags"), &tagged(flac.hash))?
+            }
             Format::Mp3 => {
                 let mp3 = r.step::<Mp3>(
                     &place("mp3"),
@@ -345,7 +356,8 @@ pub fn later_steps(plan: &EpisodePlan) -> Vec<String> {
             Format::M4a => vec!["aac", "m4a", "measure"],
             Format::M4b => vec!["aac", "m4b", "measure"],
             Format::Chapters => vec!["chapters"],
-            Format::Wav | Format::Flac => vec![format.name(), "measure"],
+            Format::Flac => vec!["flac", "flac-tags", "measure"],
+            Format::Wav => vec!["wav", "measure"],
             other => vec![other.name()],
         });
     }

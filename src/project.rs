@@ -11,12 +11,29 @@ pub const MANIFEST: &str = "podcast.toml";
 /// `--manifest-path`, or `podcast.toml` in the current directory or an ancestor.
 pub fn locate_manifest(explicit: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     if let Some(path) = explicit {
-        return if path.is_file() {
-            Ok(absolute(path))
+        // A directory stands for the podcast.toml inside it, as in cargo.
+        let file = if path.is_dir() {
+            path.join(MANIFEST)
+        } else {
+            path.to_path_buf()
+        };
+        return if file.is_file() {
+            Ok(absolute(&file))
+        } else if path.is_dir() {
+            Err(Diagnostic::error(format!(
+                "`{}` is a directory without a `{MANIFEST}`",
+                path.display()
+            ))
+            .with_help(format!(
+                "--manifest-path takes the path of a `{MANIFEST}`, or the directory holding it"
+            )))
         } else {
             Err(Diagnostic::error(format!(
                 "manifest path `{}` does not exist",
                 path.display()
+            ))
+            .with_help(format!(
+                "--manifest-path takes the path of a `{MANIFEST}`, or the directory holding it"
             )))
         };
     }
@@ -38,7 +55,7 @@ pub fn read_manifest(path: &Path) -> Result<Arc<str>, Diagnostic> {
     let bytes = std::fs::read(path)
         .map_err(|e| Diagnostic::error(format!("cannot read `{}`: {e}", path.display())))?;
     String::from_utf8(bytes)
-        .map(Arc::from)
+        .map(|text| Arc::from(crate::diagnostic::strip_bom(&text)))
         .map_err(|_| Diagnostic::error(format!("`{}` is not valid UTF-8", path.display())))
 }
 

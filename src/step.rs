@@ -39,6 +39,9 @@ pub struct Tools<'a> {
 pub enum StepError {
     #[error("{0}")]
     Failed(String),
+    /// The engine could not be set up: about no sentence in particular.
+    #[error("{0}")]
+    Engine(String),
     /// An upstream blob did not match its hash: the executor re-creates it.
     #[error("cache blob {0} is corrupt")]
     CorruptInput(ContentHash),

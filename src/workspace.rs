@@ -10,7 +10,7 @@ use salsa::Setter;
 
 use crate::config::Config;
 use crate::confinement::Confinement;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
 
@@ -144,9 +144,27 @@ impl Workspace {
         let confinement = Confinement::new(&self.root, config).map_err(|e| vec![e])?;
         let ids = self.episode_ids();
         if ids.is_empty() {
-            return Err(vec![Diagnostic::error(
-                "the project has no episodes: no file matches podcast.episodes",
-            )]);
+            // Every pattern matched nothing: say so at each of them.
+            let mut errors: Vec<Diagnostic> = self
+                .glob_warnings
+                .iter()
+                .map(|warning| Diagnostic {
+                    severity: Severity::Error,
+                    message: format!("{}, so the project has no episodes", warning.message),
+                    ..warning.clone()
+                })
+                .map(|error| {
+                    error.with_help(
+                        "episode patterns are globs relative to the directory of podcast.toml",
+                    )
+                })
+                .collect();
+            if errors.is_empty() {
+                errors.push(Diagnostic::error(
+                    "the project has no episodes: no file matches podcast.episodes",
+                ));
+            }
+            return Err(errors);
         }
         for name in selected {
             if !ids.contains(name) {

@@ -9,3 +9,4 @@ pub mod measure;
 pub mod mp4;
 pub mod pcm;
 pub mod resample;
+pub mod riff_info;

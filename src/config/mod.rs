@@ -1,6 +1,8 @@
 //! `podcast.toml`: parsing, validation, and the settings each episode resolves
 //! to once its front matter is layered on top.
 
+mod date;
+mod expected;
 mod output;
 mod pauses;
 mod production;
@@ -211,10 +213,7 @@ impl FrontMatter {
         Ok(FrontMatter {
             title: raw.title,
             number: raw.number,
-            date: raw.date.map(|d| match d {
-                schema::RawDate::Date(date) => date.to_string(),
-                schema::RawDate::Text(text) => text,
-            }),
+            date: raw.date.map(|d| date::parse(d, source)).transpose()?,
             description: raw.description,
             voice: VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?,
             voices: voice_layers(raw.voices, source)?,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::schema::RawOutput;
 use super::source::SourceText;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Location};
 
 const AAC_SAMPLE_RATES: &[u32] = &[32000, 44100, 48000, 88200, 96000];
 
@@ -92,6 +92,8 @@ pub enum Mp3Mode {
 
 impl Output {
     pub fn from_raw(raw: RawOutput, source: &SourceText) -> Result<Output, Diagnostic> {
+        // The rate is checked against the formats below: keep where it was written.
+        let sample_rate_at = raw.sample_rate.as_ref().map(|v| source.location(v.span()));
         let sample_rate = raw.sample_rate.map_or(Ok(44100), |v| {
             let v = source.sourced(v);
             if SAMPLE_RATES.contains(&v.value) {
@@ -201,16 +203,20 @@ impl Output {
         {
             // The pure-Rust AAC encoder produces loud artefacts below 32 kHz
             // (measured: peaks above full scale at 22.05 and 24 kHz).
-            return Err(Diagnostic::error(format!(
-                "m4a and m4b need a sample_rate of 32000 Hz or more, not {sample_rate}"
-            ))
-            .with_help("use sample_rate = 44100 (or 32000, 48000) for AAC outputs"));
+            return Err(located(
+                Diagnostic::error(format!(
+                    "m4a and m4b need a sample_rate of 32000 Hz or more, not {sample_rate}"
+                ))
+                .with_help("use sample_rate = 44100 (or 32000, 48000) for AAC outputs"),
+                &sample_rate_at,
+            ));
         }
         if formats.contains(&Format::Mp3) && sample_rate > 48_000 {
-            return Err(
+            return Err(located(
                 Diagnostic::error(format!("MP3 cannot be encoded at {sample_rate} Hz"))
                     .with_help("use a sample_rate of 48000 or lower for mp3"),
-            );
+                &sample_rate_at,
+            ));
         }
         Ok(Output {
             sample_rate,
@@ -219,5 +225,12 @@ impl Output {
             mp3,
             aac_bitrate_kbps,
         })
+    }
+}
+
+fn located(diag: Diagnostic, at: &Option<Location>) -> Diagnostic {
+    match at {
+        Some(location) => diag.at(location.clone()),
+        None => diag,
     }
 }

@@ -136,7 +136,7 @@ pub enum RawSize {
 pub struct RawFrontMatter {
     pub title: Option<String>,
     pub number: Option<u32>,
-    pub date: Option<RawDate>,
+    pub date: Option<Spanned<RawDate>>,
     pub description: Option<String>,
     pub voice: Option<RawVoice>,
     #[serde(default)]

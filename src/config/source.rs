@@ -36,7 +36,15 @@ impl SourceText {
     /// Turns a TOML parse or schema error into a located diagnostic, with a
     /// did-you-mean hint for misspelt keys.
     pub fn toml_error(&self, error: &toml::de::Error) -> Diagnostic {
-        let message = error.message().trim().to_string();
+        let mut message = error.message().trim().to_string();
+        let parsed = &self.text[self.offset..];
+        if let Some(span) = error.span()
+            && span.start <= parsed.len()
+            && let Some(key) = super::expected::key_before(parsed, span.start)
+            && let Some(rewritten) = super::expected::rewrite(&message, key)
+        {
+            message = rewritten;
+        }
         let mut diag = Diagnostic::error(message.clone());
         if let Some(span) = error.span() {
             diag = diag.at(self.location(span));

@@ -46,14 +46,13 @@ impl Embedded {
     pub fn install(root: &Path) -> Result<Embedded, String> {
         let data_dir = root.join("espeak-ng-0.2.0");
         if !data_dir.join("phontab").exists() {
-            std::fs::create_dir_all(root)
-                .map_err(|e| format!("creating {}: {e}", root.display()))?;
+            std::fs::create_dir_all(root).map_err(|e| unpack_error(root, &e))?;
             let staging = tempfile::Builder::new()
                 .prefix(".espeak-ng-data")
                 .tempdir_in(root)
-                .map_err(|e| format!("creating a directory in {}: {e}", root.display()))?;
+                .map_err(|e| unpack_error(root, &e))?;
             espeak_ng::install_bundled_language(staging.path(), "en")
-                .map_err(|e| format!("unpacking the embedded voice data: {e}"))?;
+                .map_err(|e| unpack_error(&data_dir, &e))?;
             let staged = staging.keep();
             if std::fs::rename(&staged, &data_dir).is_err() {
                 // Another build got there first; its copy is identical.
@@ -61,6 +60,47 @@ impl Embedded {
             }
         }
         Ok(Embedded { data_dir })
+    }
+}
+
+/// Why the voice data could not be unpacked, naming the place; a full disk
+/// is said in those words, since it is the user's to fix.
+fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
+    let shown = crate::project::display(dir);
+    match error.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => format!(
+            "the disk mounted at `{}` is full: no space left to unpack the embedded voice \
+             data into `{shown}` ({error}); free some space or choose another --target-dir",
+            mount_point(dir).display()
+        ),
+        _ => format!("cannot unpack the embedded voice data into `{shown}`: {error}"),
+    }
+}
+
+/// The top of the filesystem holding `path`: its highest ancestor on the
+/// same device (or the nearest existing ancestor where that is unknown).
+fn mount_point(path: &Path) -> PathBuf {
+    let absolute = crate::project::absolute(path);
+    let mut existing = absolute.ancestors().filter(|p| p.exists());
+    let Some(start) = existing.next() else {
+        return absolute;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let device = |p: &Path| std::fs::metadata(p).ok().map(|m| m.dev());
+        let mut top = start;
+        while let Some(parent) = top.parent()
+            && device(parent).is_some()
+            && device(parent) == device(start)
+        {
+            top = parent;
+        }
+        top.to_path_buf()
+    }
+    #[cfg(not(unix))]
+    {
+        start.to_path_buf()
     }
 }
 
@@ -83,5 +123,33 @@ impl Engine for Embedded {
             sample_rate,
             samples,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_disk_and_the_path() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let dir = tempfile::TempDir::new().unwrap();
+        let engines = dir.path().join("cache/engines");
+        let message = unpack_error(&engines, &full);
+        assert!(message.starts_with("the disk mounted at `/"), "{message}");
+        assert!(
+            message.contains(&format!("into `{}`", engines.display())),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unwritable_place_is_named() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        // A directory cannot be made under a plain file.
+        let Err(message) = Embedded::install(&file.path().join("engines")) else {
+            panic!("installing under a file must fail");
+        };
+        assert!(message.contains("engines`"), "{message}");
     }
 }

@@ -215,16 +215,24 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome, lines: LoudnessL
     }
 }
 
-/// Every media file the episodes name must be readable before anything runs.
+/// Every media file the episodes name must be readable, and every audio one
+/// decodable, before anything runs.
 fn check_media(plans: &[std::sync::Arc<crate::plan::EpisodePlan>]) -> Result<(), Vec<Diagnostic>> {
     let mut errors: Vec<Diagnostic> = Vec::new();
     for plan in plans {
+        let audio = crate::media::audio_files(plan);
         for (file, origin) in crate::pipeline::media(plan) {
-            if let Err(e) = std::fs::File::open(&file) {
-                let error = crate::media::media_error(&file, &origin, &e.to_string());
-                if !errors.contains(&error) {
-                    errors.push(error);
-                }
+            let checked = if audio.iter().any(|(path, _)| *path == file) {
+                crate::media::check_audio(&file, &origin)
+            } else {
+                std::fs::File::open(&file)
+                    .map(drop)
+                    .map_err(|e| crate::media::media_error(&file, &origin, &e.to_string()))
+            };
+            if let Err(error) = checked
+                && !errors.contains(&error)
+            {
+                errors.push(error);
             }
         }
     }

@@ -144,6 +144,7 @@ pub fn report(
             // The step that makes the published file.
             let last = match format {
                 crate::config::Format::Mp3 => "mp3-tags",
+                crate::config::Format::Flac => "flac-tags",
                 other => other.name(),
             };
             let remade = episode_lines
@@ -209,8 +210,10 @@ struct ProbeRunner<'a> {
 }
 
 /// Steps whose output only later steps hash (never read for timings).
+#[rustfmt::skip]
 const PASSABLE: &[&str] = &[
     "mix", "loudness", "wav", "flac", "mp3", "mp3-tags", "aac", "m4a", "m4b", "measure",
+    "flac-tags",
 ];
 
 impl Runner for ProbeRunner<'_> {

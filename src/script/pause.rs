@@ -20,57 +20,149 @@ pub enum MarkerKind {
 pub struct BadMarker {
     pub range: Range<usize>,
     pub message: String,
+    pub help: Option<String>,
 }
 
+/// The markers of one paragraph, and brackets that look like markers but are
+/// not and so are spoken as written.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    pub markers: Vec<Marker>,
+    pub warnings: Vec<BadMarker>,
+}
+
+const WORDS: [&str; 2] = ["pause", "sound"];
+
 /// Every `[pause ...]` and `[sound ...]` marker in `text`, or the first malformed one.
-pub fn find(text: &str) -> Result<Vec<Marker>, BadMarker> {
-    let mut markers = Vec::new();
+///
+/// A bracket that starts with a marker's word (`[pause: 2s]`, `[pause]`, an
+/// unclosed `[pause`) is an error: it is certainly meant as one. A misspelt
+/// word (`[paus 2s]`) is an error when what follows is a valid argument, and
+/// otherwise a warning, since `[cause unknown]` may be meant as text.
+/// `\[` is a literal bracket.
+pub fn find(text: &str) -> Result<Found, BadMarker> {
+    let mut found = Found::default();
     let mut from = 0;
     while let Some(open) = text[from..].find('[').map(|i| from + i) {
         from = open + 1;
-        let after = &text[open + 1..];
-        let Some(word) = ["pause", "sound"].into_iter().find(|w| {
-            after.len() >= 5
-                && after.is_char_boundary(5)
-                && after[..5].eq_ignore_ascii_case(w)
-                && after[5..].starts_with(|c: char| c.is_whitespace() || c == ']')
-        }) else {
+        if text[..open].ends_with('\\') {
             continue;
+        }
+        let after = &text[open + 1..];
+        let word_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        if word_len == 0 {
+            continue;
+        }
+        let word = &after[..word_len];
+        let rest = &after[word_len..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        // Markup may wrap onto the next line of its paragraph: editors hard-wrap.
+        let close = rest.find(']');
+        let argument = &rest[..close.unwrap_or(line_end)];
+        let end = open + 1 + word_len + close.map_or(line_end, |c| c + 1);
+        let range = open..end;
+        let bad = |message: String, help: Option<String>| BadMarker {
+            range: range.clone(),
+            message,
+            help,
         };
-        let usage = if word == "pause" {
-            "expected `[pause 1.5s]` or `[pause 300ms]`"
-        } else {
-            "expected `[sound path/to/file.wav]`"
-        };
-        let Some(close) = after.find(']').map(|i| open + 1 + i) else {
-            return Err(BadMarker {
-                range: open..open + 6,
-                message: format!("unclosed `[{word}`: {usage}"),
-            });
-        };
-        let range = open..close + 1;
-        let argument = text[open + 6..close].trim();
-        let kind = if word == "pause" {
-            let ms = parse_duration(argument).map_err(|message| BadMarker {
-                range: range.clone(),
-                message,
-            })?;
-            MarkerKind::Pause { ms }
-        } else {
-            if argument.is_empty() {
-                return Err(BadMarker {
-                    range,
-                    message: format!("`[sound]` names no file: {usage}"),
-                });
+        let lower = word.to_ascii_lowercase();
+        if let Some(&exact) = WORDS.iter().find(|w| **w == lower) {
+            let separated = rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace());
+            let glued =
+                rest.starts_with([':', '=']) || rest.starts_with(|c: char| c.is_ascii_digit());
+            if !(separated || rest.starts_with(']') || glued) {
+                // `[pause-worthy]`: a word that merely starts like one.
+                continue;
             }
-            MarkerKind::Sound {
-                path: argument.to_string(),
+            let Some(close) = close else {
+                return Err(bad(
+                    format!("unclosed `[{word}`: {}", usage(exact)),
+                    Some(format!(
+                        "close it with `]`, or write `\\[{word}` to keep the bracket as text"
+                    )),
+                ));
+            };
+            let argument = argument.trim_start_matches([':', '=']).trim();
+            if glued {
+                return Err(bad(
+                    format!("`{}` is not {exact} markup", &text[range.clone()]),
+                    Some(format!("did you mean `[{exact} {argument}]`?")),
+                ));
             }
-        };
-        markers.push(Marker { range, kind });
-        from = close + 1;
+            let kind = if exact == "pause" {
+                if argument.is_empty() {
+                    return Err(bad(
+                        format!("`[{word}]` needs a duration: {}", usage(exact)),
+                        None,
+                    ));
+                }
+                MarkerKind::Pause {
+                    ms: parse_duration(argument).map_err(|message| bad(message, None))?,
+                }
+            } else {
+                if argument.is_empty() {
+                    return Err(bad(
+                        format!("`[{word}]` names no file: {}", usage(exact)),
+                        None,
+                    ));
+                }
+                MarkerKind::Sound {
+                    path: argument.to_string(),
+                }
+            };
+            found.markers.push(Marker { range, kind });
+            from = open + 1 + word_len + close + 1;
+        } else if let Some(best) = crate::diagnostic::did_you_mean(word, WORDS)
+            && word.len() >= 4
+            && (rest.starts_with([':', '=', ']']) || rest.starts_with(|c: char| c.is_whitespace()))
+        {
+            let argument = argument.trim_start_matches([':', '=']).trim();
+            let certain = match best {
+                "pause" => parse_duration(argument).is_ok(),
+                _ => has_audio_extension(argument),
+            };
+            if certain && close.is_some() {
+                return Err(bad(
+                    format!("`{}` is not {best} markup", &text[range.clone()]),
+                    Some(format!("did you mean `[{best} {argument}]`?")),
+                ));
+            }
+            let example = if best == "pause" {
+                "[pause 1.5s]"
+            } else {
+                "[sound path/to/file.wav]"
+            };
+            found.warnings.push(bad(
+                format!("`[{word}` looks like {best} markup but is not: it is spoken as written"),
+                Some(format!(
+                    "did you mean `{example}`? to keep the bracket as text, write `\\[{word}`"
+                )),
+            ));
+        }
     }
-    Ok(markers)
+    Ok(found)
+}
+
+fn usage(word: &str) -> &'static str {
+    if word == "pause" {
+        "expected `[pause 1.5s]` or `[pause 300ms]`"
+    } else {
+        "expected `[sound path/to/file.wav]`"
+    }
+}
+
+fn has_audio_extension(path: &str) -> bool {
+    std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            ["wav", "flac", "mp3", "ogg", "oga", "m4a", "aac"]
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(e))
+        })
 }
 
 /// `1.5s`, `300ms`, `2 s` -> milliseconds; exact decimal arithmetic, no floats.
@@ -140,7 +232,7 @@ mod tests {
     #[test]
     fn finds_markers_and_reports_bad_ones() {
         let text = "One [pause 1s] two [link](x) three [PAUSE 20ms].";
-        let markers = find(text).unwrap();
+        let markers = find(text).unwrap().markers;
         assert_eq!(
             markers
                 .iter()
@@ -155,7 +247,7 @@ mod tests {
         let bad = find("Wait [pause 3x] here").unwrap_err();
         assert_eq!(bad.range, 5..15);
         assert!(find("Wait [pause 3s").is_err());
-        let sound = find("Now [sound media/sting.wav] then").unwrap();
+        let sound = find("Now [sound media/sting.wav] then").unwrap().markers;
         assert_eq!(
             sound[0].kind,
             MarkerKind::Sound {
@@ -163,5 +255,41 @@ mod tests {
             }
         );
         assert!(find("Now [sound ] then").is_err());
+    }
+
+    fn error(text: &str) -> BadMarker {
+        find(text).unwrap_err()
+    }
+
+    #[test]
+    fn near_misses_are_errors_with_a_did_you_mean() {
+        let colon = error("Wait [pause: 2s] here");
+        assert_eq!(colon.range, 5..16);
+        assert_eq!(colon.help.as_deref(), Some("did you mean `[pause 2s]`?"));
+        let typo = error("Wait [paus 2s] here");
+        assert_eq!(typo.help.as_deref(), Some("did you mean `[pause 2s]`?"));
+        assert!(error("Wait [pause\nthen more").message.contains("unclosed"));
+        let wrapped = find("Wait [pause\n2s] more").unwrap().markers;
+        assert_eq!(wrapped[0].kind, MarkerKind::Pause { ms: 2000 });
+        assert!(error("Wait [pause").message.contains("unclosed"));
+        assert_eq!(
+            error("Wait [pause] here").message,
+            "`[pause]` needs a duration: expected `[pause 1.5s]` or `[pause 300ms]`"
+        );
+        assert!(
+            error("Now [sond media/sting.wav] then")
+                .message
+                .contains("not sound markup")
+        );
+    }
+
+    #[test]
+    fn lookalikes_warn_and_escapes_are_text() {
+        let found = find("A [cause unknown] and [pause-worthy] bit").unwrap();
+        assert!(found.markers.is_empty());
+        assert_eq!(found.warnings.len(), 1);
+        assert_eq!(found.warnings[0].range, 2..17);
+        let escaped = find("Say \\[pause 2s] aloud").unwrap();
+        assert_eq!(escaped, Found::default());
     }
 }

@@ -6,6 +6,7 @@ pub mod chapters;
 pub mod cues;
 pub mod decode;
 pub mod flac;
+pub mod flac_tags;
 pub mod loudness;
 pub mod measure;
 pub mod mix;
@@ -35,6 +36,7 @@ pub const KINDS: &[&str] = &[
     loudness::Normalize::KIND,
     wav::Wav::KIND,
     flac::Flac::KIND,
+    flac_tags::FlacTags::KIND,
     mp3::Mp3::KIND,
     mp3_tags::Mp3Tags::KIND,
     aac::Aac::KIND,

@@ -1,12 +1,17 @@
 //! `mp3`: the normalised mix encoded by LAME, CBR or VBR, with a LAME tag
 //! (encoder delay and padding) so players trim to the exact length. Tags and
 //! chapters are a separate step, so a title change does not re-encode.
+//!
+//! LAME puts a placeholder frame (a frame header and zeros) first in the
+//! stream and fills it in only on request: `lame_get_lametag_frame`, which
+//! knows its size only after the last frame, so the placeholder is
+//! overwritten once the stream is complete.
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 
 use mp3lame_encoder::{
-    Bitrate, Builder, FlushNoGap, InterleavedPcm, Mode, MonoPcm, Quality, VbrMode,
+    Bitrate, Builder, FlushGap, InterleavedPcm, Mode, MonoPcm, Quality, VbrMode,
 };
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +65,7 @@ fn quality(q: u32) -> Quality {
 
 impl Step for Mp3 {
     const KIND: &'static str = "mp3";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Input = Mp3Input;
 
     fn run(input: &Mp3Input, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -91,9 +96,6 @@ impl Step for Mp3 {
         builder.set_to_write_vbr_tag(true).map_err(|e| lame(&e))?;
         let mut encoder = builder.build().map_err(|e| lame(&e))?;
 
-        // Room for the LAME tag frame, written once the stream is complete.
-        let tag_size = encoder.lame_tag_size();
-        out.write_all(&vec![0u8; tag_size])?;
         let pcm = tools
             .store
             .open_verified(&input.pcm)
@@ -117,17 +119,20 @@ impl Step for Mp3 {
         }
         encoded.clear();
         encoded.reserve(7200);
+        // `lame_encode_flush` pads and encodes the samples LAME still holds
+        // and records that padding for the tag; the "no gap" flush would
+        // drop them (the last ~50 ms of speech) and leave the padding unknown.
         encoder
-            .flush_to_vec::<FlushNoGap>(&mut encoded)
+            .flush_to_vec::<FlushGap>(&mut encoded)
             .map_err(|e| lame(&e))?;
         out.write_all(&encoded)?;
-        if tag_size > 0 {
-            let mut tag = Vec::with_capacity(tag_size);
-            encoder.lame_tag_encode_to_vec(&mut tag);
-            tag.resize(tag_size, 0);
-            out.seek(SeekFrom::Start(0))?;
-            out.write_all(&tag)?;
+
+        let mut tag = Vec::with_capacity(encoder.lame_tag_size());
+        if encoder.lame_tag_encode_to_vec(&mut tag).is_none() {
+            return Err(StepError::Failed("LAME wrote no LAME tag".into()));
         }
+        out.seek(SeekFrom::Start(0))?;
+        out.write_all(&tag)?;
         Ok(())
     }
 }

@@ -85,7 +85,7 @@ impl Step for Tts {
         let engine = tools
             .engines
             .get(&input.voice.engine)
-            .map_err(StepError::Failed)?;
+            .map_err(StepError::Engine)?;
         let mut clip = Clip {
             sample_rate: 0,
             parts: Vec::new(),

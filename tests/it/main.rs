@@ -10,6 +10,8 @@ mod clean;
 mod confinement;
 mod errors;
 mod explain;
+mod formats;
+mod input;
 mod mutation;
 mod production;
 mod speakers;

@@ -55,8 +55,9 @@ const B: &str = "episodes/b.md";
 // is not an input), so they are exercised by the error and clean tests.
 #[rustfmt::skip]
 const CONFIG_MUTATIONS: &[Mutation] = &[
-    m("podcast.title", TOML, "title = \"Test Show\"", "title = \"Other Show\"", &[], 0, 0),
-    m("podcast.author", TOML, "author = \"Tester\"", "author = \"Someone\"", &[], 0, 0),
+    // Tags are in the WAV's INFO chunk: the WAV is rewritten, nothing re-assembled.
+    m("podcast.title", TOML, "title = \"Test Show\"", "title = \"Other Show\"", &[], 0, 2),
+    m("podcast.author", TOML, "author = \"Tester\"", "author = \"Someone\"", &[], 0, 2),
     m("podcast.language", TOML, "language = \"en\"", "language = \"en-GB\"", &[], 0, 0),
     m("podcast.description", TOML, "A small show", "A tiny show", &[], 0, 0),
     m("podcast.episodes", TOML, "episodes = [\"episodes/*.md\"]", "episodes = [\"episodes/a.md\"]", &[], 0, 0),
@@ -90,10 +91,10 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
 
 #[rustfmt::skip]
 const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
-    m("title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &[], 0, 0),
-    m("number", A, "number = 1", "number = 7", &[], 0, 0),
-    m("date", A, "date = 2026-01-01", "date = 2026-02-02", &[], 0, 0),
-    m("description", A, "The first episode.", "The opening episode.", &[], 0, 0),
+    m("title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &[], 0, 1),
+    m("number", A, "number = 1", "number = 7", &[], 0, 1),
+    m("date", A, "date = 2026-01-01", "date = 2026-02-02", &[], 0, 1),
+    m("description", A, "The first episode.", "The opening episode.", &[], 0, 1),
     m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
     m("voices.guest.name", A, "rate = 170", "rate = 170\nname = \"Grace\"", &[], 0, 0),
     // a.md's default voice only: b.md keeps its cached "Hello there, friend."
@@ -261,11 +262,13 @@ const fn p(
     }
 }
 
+#[rustfmt::skip]
 const ENCODE_ALL: &[&str] = &[
-    "loudness", "wav", "mp3", "mp3-tags", "aac", "m4b", "measure",
+    "loudness", "wav", "flac", "flac-tags", "mp3", "mp3-tags", "aac", "m4b", "measure",
 ];
+#[rustfmt::skip]
 const REMIX: &[&str] = &[
-    "mix", "loudness", "wav", "mp3", "mp3-tags", "aac", "m4b", "measure",
+    "mix", "loudness", "wav", "flac", "flac-tags", "mp3", "mp3-tags", "aac", "m4b", "measure",
 ];
 
 #[rustfmt::skip]
@@ -286,11 +289,11 @@ const PRODUCTION_MUTATIONS: &[Production] = &[
     p("output.mp3_bitrate", TOML, "channels = 1", "channels = 1\nmp3_bitrate = 64", &["mp3", "mp3-tags", "measure"], true),
     p("output.mp3_quality", TOML, "channels = 1", "channels = 1\nmp3_quality = 4", &["mp3", "mp3-tags", "measure"], true),
     p("output.aac_bitrate", TOML, "channels = 1", "channels = 1\naac_bitrate = 64", &["aac", "m4b", "measure"], true),
-    p("podcast.cover", TOML, "episodes = [", "cover = \"media/cover.png\"\nepisodes = [", &["mp3-tags", "m4b", "measure"], true),
+    p("podcast.cover", TOML, "episodes = [", "cover = \"media/cover.png\"\nepisodes = [", &["flac-tags", "mp3-tags", "m4b", "measure"], true),
     p("front matter music", A, "[voices.guest]", "[music]\nvolume_db = -24\n\n[voices.guest]", REMIX, false),
-    p("chapter title", A, "# Part two", "# Second part", &["mp3-tags", "m4b", "chapters", "measure"], true),
+    p("chapter title", A, "# Part two", "# Second part", &["flac-tags", "mp3-tags", "m4b", "chapters", "measure"], true),
     p("podcast.language (not in any output)", TOML, "language = \"en\"", "language = \"fr\"", &[], true),
-    p("episode title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &["mp3-tags", "m4b", "chapters", "measure"], true),
+    p("episode title", A, "title = \"Alpha\"", "title = \"Alpha!\"", &["wav", "flac-tags", "mp3-tags", "m4b", "chapters", "measure"], true),
 ];
 
 fn warm_production() -> &'static Project {
@@ -303,7 +306,7 @@ fn warm_production() -> &'static Project {
         project.edit(
             "podcast.toml",
             r#"formats = ["wav"]"#,
-            r#"formats = ["wav", "mp3", "m4b", "chapters"]"#,
+            r#"formats = ["wav", "flac", "mp3", "m4b", "chapters"]"#,
         );
         project.build();
         project

@@ -296,7 +296,11 @@ fn a_bad_media_file_is_named() {
     project.build();
     fs::write(project.path("media/bed.wav"), b"this is not audio").unwrap();
     let build = project.build_with(&[]);
-    assert_eq!(build.code(), 1);
+    assert_eq!(
+        build.code(),
+        2,
+        "a file that is not audio is found before anything runs"
+    );
     let error = &build.errors()[0];
     assert!(
         error["message"].as_str().unwrap().contains("media/bed.wav"),
