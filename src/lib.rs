@@ -4,6 +4,7 @@ pub mod audio;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod confinement;
 pub mod diagnostic;
 pub mod engines;
 pub mod exec;

@@ -253,17 +253,7 @@ pub fn episode<R: Runner>(
                 }
             }
             Format::Vtt => r.step::<Vtt>(&place("vtt"), &CuesInput { cues: cues.clone() })?,
-            Format::Srt => {
-                // SubRip has no speakers: its key leaves them out.
-                let cues = cues
-                    .iter()
-                    .map(|c| Cue {
-                        speaker: None,
-                        ..c.clone()
-                    })
-                    .collect();
-                r.step::<Srt>(&place("srt"), &CuesInput { cues })?
-            }
+            Format::Srt => r.step::<Srt>(&place("srt"), &CuesInput { cues: cues.clone() })?,
             Format::Transcript => {
                 r.step::<Transcript>(&place("transcript"), &CuesInput { cues: cues.clone() })?
             }

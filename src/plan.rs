@@ -128,7 +128,7 @@ pub struct PlannedSentence {
     pub column: u32,
     /// The sentence as written, for transcripts.
     pub display: String,
-    /// The speaker's name as written in `[voices]`, or the author for the default voice.
+    /// The speaker's display name (see `speaker_name`).
     pub speaker: Option<String>,
 }
 
@@ -150,6 +150,27 @@ pub struct ChapterMark {
     pub title: Option<String>,
     /// Index into `timeline` of the chapter's first item.
     pub starts_at: usize,
+}
+
+/// Who transcripts say speaks a paragraph: the voice's `name` when set
+/// (`""`: nobody), else for a named voice its prefix as the script writes
+/// it (`Guest:`), and for the default voice the show's author.
+fn speaker_name(
+    config: &Config,
+    settings: &EpisodeSettings,
+    paragraph: &script::Paragraph,
+) -> Option<String> {
+    match &paragraph.speaker {
+        Some(key) => settings
+            .names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| paragraph.speaker_as_written.clone()),
+        None => settings
+            .default_name
+            .clone()
+            .unwrap_or_else(|| config.author.clone()),
+    }
 }
 
 /// The largest boundary crossed since the last speech picks the gap.
@@ -210,10 +231,7 @@ impl EpisodePlan {
                     .as_ref()
                     .and_then(|name| settings.voices.get(name))
                     .unwrap_or(&settings.default_voice);
-                let speaker = match &paragraph.speaker {
-                    Some(name) => config.speaker_names.get(name).cloned(),
-                    None => config.author.clone(),
-                };
+                let speaker = speaker_name(config, settings, paragraph);
                 for item in &paragraph.items {
                     match item {
                         Item::Pause { ms } => {

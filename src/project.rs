@@ -68,10 +68,12 @@ pub struct EpisodeFile {
 pub fn episode_files(
     config: &Config,
     root: &Path,
+    confinement: &crate::confinement::Confinement,
 ) -> Result<(Vec<EpisodeFile>, Vec<Diagnostic>), Diagnostic> {
     let mut paths = Vec::new();
     let mut warnings = Vec::new();
     for pattern in &config.episodes {
+        confinement.check_pattern(root, pattern)?;
         let full = root.join(&pattern.value);
         let matches = glob::glob(&full.to_string_lossy())
             .map_err(|e| pattern.error(format!("invalid glob pattern `{}`: {e}", pattern.value)))?;
@@ -80,6 +82,7 @@ pub fn episode_files(
             let path =
                 entry.map_err(|e| pattern.error(format!("reading `{}`: {e}", pattern.value)))?;
             if path.is_file() {
+                confinement.check_episode(pattern, &path)?;
                 paths.push(path);
             }
         }

@@ -29,6 +29,8 @@ pub struct Reporter {
     verbosity: Verbosity,
     progress: Mutex<Option<ProgressBar>>,
     stdout: Mutex<()>,
+    /// Run just before a build prints its final message (see `on_build_finished`).
+    finishing: Mutex<Option<Box<dyn Fn() + Send>>>,
 }
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -43,6 +45,21 @@ impl Reporter {
             verbosity,
             progress: Mutex::new(None),
             stdout: Mutex::new(()),
+            finishing: Mutex::new(None),
+        }
+    }
+
+    /// Registers `hook` to run when a build has done all its work and is
+    /// about to print its final message. `pod watch` uses it so that a
+    /// Ctrl-C arriving once that message is out counts as between builds.
+    pub fn on_build_finished(&self, hook: impl Fn() + Send + 'static) {
+        *self.finishing.lock().expect("hook lock") = Some(Box::new(hook));
+    }
+
+    /// Called by a build right before its final message.
+    pub fn build_finished(&self) {
+        if let Some(hook) = self.finishing.lock().expect("hook lock").as_ref() {
+            hook();
         }
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use salsa::Setter;
 
 use crate::config::Config;
+use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
@@ -65,7 +66,8 @@ impl Workspace {
             // Planning reports the config error; keep the scripts we had.
             return Ok(false);
         };
-        let (files, warnings) = project::episode_files(config, &self.root)?;
+        let confinement = Confinement::new(&self.root, config)?;
+        let (files, warnings) = project::episode_files(config, &self.root, &confinement)?;
         self.glob_warnings = warnings;
         let mut changed = files.len() != self.scripts.len();
         let mut scripts = BTreeMap::new();
@@ -138,7 +140,8 @@ impl Workspace {
 
     /// Plans the episodes named in `selected` (all when empty).
     pub fn plan(&self, selected: &[String]) -> Result<Planned, Vec<Diagnostic>> {
-        self.config().map_err(|e| vec![e])?;
+        let config = self.config().map_err(|e| vec![e])?;
+        let confinement = Confinement::new(&self.root, config).map_err(|e| vec![e])?;
         let ids = self.episode_ids();
         if ids.is_empty() {
             // Every pattern matched nothing: say so at each of them.
@@ -182,6 +185,12 @@ impl Workspace {
             }
             match plan::episode_plan(&self.db, *script) {
                 Ok(plan) => {
+                    // Episodes sharing a file outside the project: say it once.
+                    for error in confinement.check_media(plan) {
+                        if !errors.contains(&error) {
+                            errors.push(error);
+                        }
+                    }
                     warnings.extend(plan.warnings.iter().cloned());
                     episodes.push(plan.clone());
                 }

@@ -36,10 +36,10 @@ pub struct Config {
     pub pauses: PausesLayer,
     pub output: Output,
     pub target_dir: Option<Sourced<String>>,
+    /// `[build] allow_paths`: directories outside the project pod may read.
+    pub allow_paths: Vec<Sourced<String>>,
     /// `[cache]`: garbage collection after each build.
     pub cache: crate::cache::gc::Policy,
-    /// Lower-cased voice name -> the name as written (for transcripts).
-    pub speaker_names: BTreeMap<String, String>,
     pub cover: Option<Sourced<PathBuf>>,
     pub music: MusicLayer,
     pub intro: LayerConfig,
@@ -66,11 +66,6 @@ impl Config {
             .at(source.location(episodes_span)));
         }
         let voice = VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?;
-        let speaker_names = raw
-            .voices
-            .keys()
-            .map(|k| (k.get_ref().to_lowercase(), k.get_ref().clone()))
-            .collect();
         let voices = voice_layers(raw.voices, source)?;
         let cover = raw.podcast.cover.map(|c| {
             let c = source.sourced(c);
@@ -83,6 +78,7 @@ impl Config {
                 location: c.location,
             }
         });
+        let build = raw.build.unwrap_or_default();
         let config = Config {
             title: raw.podcast.title.into_inner(),
             author: raw.podcast.author,
@@ -91,12 +87,13 @@ impl Config {
             episodes,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,
             output: Output::from_raw(raw.output.unwrap_or_default(), source)?,
-            target_dir: raw
-                .build
-                .and_then(|b| b.target_dir)
-                .map(|t| source.sourced(t)),
+            target_dir: build.target_dir.map(|t| source.sourced(t)),
+            allow_paths: build
+                .allow_paths
+                .into_iter()
+                .map(|p| source.sourced(p))
+                .collect(),
             cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
-            speaker_names,
             cover,
             music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,
             intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
@@ -234,6 +231,10 @@ pub struct EpisodeSettings {
     pub default_voice: Voice,
     /// Lower-cased speaker name -> voice.
     pub voices: BTreeMap<String, Voice>,
+    /// Display names set with `name` (see `VoiceLayer::display_name`): the
+    /// default voice's, and each named voice's by lower-cased key.
+    pub default_name: Option<Option<String>>,
+    pub names: BTreeMap<String, Option<String>>,
     pub pauses: Pauses,
     pub music: Option<Music>,
     pub intro: Option<Layer>,
@@ -247,17 +248,23 @@ impl EpisodeSettings {
         let default_layer = front.voice.over(&config.voice);
         let default_voice = default_layer.resolve()?;
         let mut voices = BTreeMap::new();
-        let names = config.voices.keys().chain(front.voices.keys());
-        for name in names {
+        let mut names = BTreeMap::new();
+        for name in config.voices.keys().chain(front.voices.keys()) {
             let empty = VoiceLayer::default();
             let show = config.voices.get(name).unwrap_or(&empty);
             let episode = front.voices.get(name).unwrap_or(&empty);
-            let layer = episode.over(show).over(&default_layer);
-            voices.insert(name.clone(), layer.resolve()?);
+            let own = episode.over(show);
+            // A speaker's name is its own, never inherited from `[voice]`.
+            if let Some(display) = own.display_name() {
+                names.insert(name.clone(), display);
+            }
+            voices.insert(name.clone(), own.over(&default_layer).resolve()?);
         }
         Ok(EpisodeSettings {
             default_voice,
             voices,
+            default_name: default_layer.display_name(),
+            names,
             pauses: front.pauses.over(&config.pauses).resolve(),
             music: front.music.over(&config.music).resolve(),
             intro: front.intro.over(&config.intro).resolve(),

@@ -43,6 +43,8 @@ pub struct RawVoice {
     pub rate: Option<Spanned<u32>>,
     pub pitch: Option<Spanned<u32>>,
     pub volume: Option<Spanned<u32>>,
+    /// The speaker's name in transcripts (not part of the voice's sound).
+    pub name: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +107,9 @@ pub struct RawLoudness {
 pub struct RawBuild {
     /// Relative to the directory of podcast.toml.
     pub target_dir: Option<Spanned<String>>,
+    /// Directories outside the project pod may read inputs from.
+    #[serde(default)]
+    pub allow_paths: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

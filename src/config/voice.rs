@@ -1,5 +1,7 @@
-//! Voice settings: a layer as written (show, named voice, front matter) and
-//! the resolved voice a sentence is spoken with.
+//! Voice settings: a layer as written (show, named voice, front matter), the
+//! resolved voice a sentence is spoken with, and the name transcripts give
+//! the speaker (kept out of the resolved voice, so renaming a speaker
+//! re-synthesises nothing).
 
 use serde::Serialize;
 
@@ -16,6 +18,8 @@ pub struct VoiceLayer {
     pub rate: Option<Sourced<u32>>,
     pub pitch: Option<Sourced<u32>>,
     pub volume: Option<Sourced<u32>>,
+    /// The speaker's name in transcripts; `""` leaves its lines unlabelled.
+    pub name: Option<Sourced<String>>,
 }
 
 pub const RATE_RANGE: std::ops::RangeInclusive<u32> = 80..=450;
@@ -30,7 +34,16 @@ impl VoiceLayer {
             rate: raw.rate.map(|v| source.sourced(v)),
             pitch: raw.pitch.map(|v| source.sourced(v)),
             volume: raw.volume.map(|v| source.sourced(v)),
+            name: raw.name.map(|v| source.sourced(v)),
         };
+        if let Some(name) = &layer.name
+            && (name.value.chars().any(char::is_control) || name.value.trim() != name.value)
+        {
+            // A line break would end a WebVTT or SRT cue early.
+            return Err(
+                name.error("voice name must be one line without leading or trailing spaces")
+            );
+        }
         check_range("rate", "words per minute", &layer.rate, RATE_RANGE)?;
         check_range("pitch", "", &layer.pitch, PITCH_RANGE)?;
         check_range("volume", "", &layer.volume, VOLUME_RANGE)?;
@@ -58,7 +71,15 @@ impl VoiceLayer {
             rate: self.rate.clone().or_else(|| base.rate.clone()),
             pitch: self.pitch.clone().or_else(|| base.pitch.clone()),
             volume: self.volume.clone().or_else(|| base.volume.clone()),
+            name: self.name.clone().or_else(|| base.name.clone()),
         }
+    }
+
+    /// The display name this layer sets: `Some(None)` for `name = ""`.
+    pub fn display_name(&self) -> Option<Option<String>> {
+        self.name
+            .as_ref()
+            .map(|n| Some(n.value.clone()).filter(|n| !n.is_empty()))
     }
 
     /// Fills every unset key with the built-in default and checks the voice

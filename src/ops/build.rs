@@ -43,6 +43,7 @@ pub fn build(args: &BuildArgs) -> Exit {
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,
+        loudness_lines: LoudnessLines::Every,
     };
     run(&workspace, &options, &reporter)
 }
@@ -52,6 +53,16 @@ pub struct BuildOptions {
     pub jobs: Option<u16>,
     pub target_dir: Option<PathBuf>,
     pub explain: bool,
+    pub loudness_lines: LoudnessLines,
+}
+
+/// Which audio outputs get a human `Loudness` line (JSON has every one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoudnessLines {
+    Every,
+    /// Only outputs measured anew in this build: `pod watch`'s rebuilds,
+    /// where repeating the unchanged ones would bury what changed.
+    Rebuilt,
 }
 
 /// One build of a loaded workspace (shared by `build` and `watch`).
@@ -141,7 +152,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         }
         reporter.json(message);
     }
-    report_loudness(reporter, &outcome);
+    report_loudness(reporter, &outcome, options.loudness_lines);
     report_stale_outputs(workspace, &planned.episodes, &layout, reporter);
     if let Err(e) = Index::record_build(store.root(), &outcome.usage, now()) {
         reporter.diagnostic(&Diagnostic::warning(format!(
@@ -172,8 +183,13 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
 
 /// Integrated loudness and true peak of every audio output, and an error
 /// for each that misses its target by more than 1 LU or tops its ceiling.
-fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
+fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome, lines: LoudnessLines) {
     for report in &outcome.loudness {
+        let measure = format!("{}/measure/{}", report.episode, report.format.name());
+        let rebuilt = outcome
+            .steps
+            .iter()
+            .any(|s| s.place == measure && s.status == Status::Executed);
         let l = &report.measurement.loudness;
         let name = format!("{}.{}", report.episode, report.format.extension());
         reporter.json(json!({
@@ -195,7 +211,9 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome) {
             show(l.true_peak_db, "dBTP")
         );
         if report.ok {
-            reporter.status("Loudness", &format!("{name}: {summary}"));
+            if lines == LoudnessLines::Every || rebuilt {
+                reporter.status("Loudness", &format!("{name}: {summary}"));
+            }
         } else {
             reporter.diagnostic(&Diagnostic::error(format!(
                 "{name} misses its loudness target: {summary} (target {:.1} LUFS within 1 LU, ceiling {:.1} dBTP)",
@@ -366,6 +384,7 @@ fn finished(
     started: Instant,
     success: bool,
 ) {
+    reporter.build_finished();
     let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
     let mut outputs = Vec::new();
     if let Some((outcome, _)) = outcome {

@@ -3,14 +3,13 @@
 //! save touched are re-parsed and re-planned.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use super::build::{self, BuildOptions};
+use super::build::{self, BuildOptions, LoudnessLines};
 use super::{Exit, verbosity};
 use crate::cli::WatchArgs;
 use crate::diagnostic::Diagnostic;
@@ -22,6 +21,17 @@ enum Event {
     Interrupt,
 }
 
+/// Where the loop is, as Ctrl-C sees it. One lock orders the handler's
+/// decision against the build's end, so a Ctrl-C right after the
+/// `build-finished` message is a clean stop, never an interrupted build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Building,
+    /// Ctrl-C came between builds: start no other.
+    Stopping,
+}
+
 pub fn watch(args: &WatchArgs) -> Exit {
     let reporter = Reporter::new(args.message_format, verbosity(&args.output));
     let mut workspace = match Workspace::load(args.project.manifest_path.as_deref()) {
@@ -31,24 +41,36 @@ pub fn watch(args: &WatchArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let options = BuildOptions {
+    let mut options = BuildOptions {
         episodes: args.episodes.clone(),
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,
+        loudness_lines: LoudnessLines::Every,
     };
 
     let (tx, rx) = mpsc::channel();
-    let building = Arc::new(AtomicBool::new(false));
+    let phase = Arc::new(Mutex::new(Phase::Idle));
     {
-        let (tx, building) = (tx.clone(), building.clone());
+        let phase = phase.clone();
+        reporter.on_build_finished(move || {
+            let mut phase = phase.lock().expect("phase lock");
+            if *phase == Phase::Building {
+                *phase = Phase::Idle;
+            }
+        });
+    }
+    {
+        let (tx, phase) = (tx.clone(), phase.clone());
         // Every write is atomic, so stopping mid-build leaves nothing
         // half-written; the next build resumes from the cache.
         let installed = ctrlc::set_handler(move || {
-            if building.load(Ordering::SeqCst) {
+            let mut phase = phase.lock().expect("phase lock");
+            if *phase == Phase::Building {
                 eprintln!("\nInterrupted; outputs and cache are intact.");
                 std::process::exit(130);
             }
+            *phase = Phase::Stopping;
             let _ = tx.send(Event::Interrupt);
         });
         if let Err(e) = installed {
@@ -81,9 +103,25 @@ pub fn watch(args: &WatchArgs) -> Exit {
     let mut needs_build = true;
     loop {
         if needs_build {
-            building.store(true, Ordering::SeqCst);
+            {
+                let mut phase = phase.lock().expect("phase lock");
+                if *phase == Phase::Stopping {
+                    break;
+                }
+                *phase = Phase::Building;
+            }
             build::run(&workspace, &options, &reporter);
-            building.store(false, Ordering::SeqCst);
+            // The build ends its phase just before its last message; this
+            // covers a build that returned without one.
+            {
+                let mut phase = phase.lock().expect("phase lock");
+                if *phase == Phase::Building {
+                    *phase = Phase::Idle;
+                }
+            }
+            // The first build shows every output's loudness; later ones
+            // only what they rebuilt.
+            options.loudness_lines = LoudnessLines::Rebuilt;
             reporter.status("Watching", "for changes (Ctrl-C to stop)");
         }
         // Wait for a relevant change, then for the burst of saves to settle.

@@ -31,6 +31,8 @@ pub struct Chapter {
 pub struct Paragraph {
     /// Lower-cased name of the `[voices]` entry speaking it; `None` for the default voice.
     pub speaker: Option<String>,
+    /// The speaker prefix as the script writes it (`Guest`), for transcripts.
+    pub speaker_as_written: Option<String>,
     pub items: Vec<Item>,
 }
 

@@ -149,12 +149,14 @@ impl Parser<'_> {
         let raw = &body[range.clone()];
         let mut content_start = range.start;
         let mut speaker = None;
+        let mut speaker_as_written = None;
         if let Some((name, after)) = speaker_prefix(raw) {
             let key = name.to_lowercase();
             let prefix_start = range.start + (raw.len() - raw.trim_start().len());
             let prefix = self.at(prefix_start..prefix_start + name.len() + 1);
             if self.voices.contains(&key) {
                 speaker = Some(key);
+                speaker_as_written = Some(name.to_string());
                 content_start = range.start + after;
             } else if let Some(best) = did_you_mean(name, self.voices.iter().map(String::as_str)) {
                 self.script.warnings.push(
@@ -230,7 +232,11 @@ impl Parser<'_> {
                 .chapters
                 .last_mut()
                 .expect("there is always a chapter");
-            chapter.paragraphs.push(Paragraph { speaker, items });
+            chapter.paragraphs.push(Paragraph {
+                speaker,
+                speaker_as_written,
+                items,
+            });
         }
         Ok(())
     }

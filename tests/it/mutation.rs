@@ -69,6 +69,9 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("voices.guest.voice", TOML, "voice = \"en-gb\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
     m("voices.guest.pitch", TOML, "pitch = 40", "pitch = 45", &[W, G], 2, 2),
     m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[G], 1, 1),
+    // A display name is for transcripts only: nothing is spoken again.
+    m("voices.guest.name", TOML, "pitch = 40", "pitch = 40\nname = \"Grace\"", &[], 0, 0),
+    m("voice.name", TOML, "volume = 100", "volume = 100\nname = \"Host\"", &[], 0, 0),
     // Explicit sentence_ms and comma_ms stay; colon and semicolon pauses change.
     m("pauses.preset", TOML, "preset = \"natural\"", "preset = \"slow\"", &[N, W], 2, 2),
     // b.md sets its own sentence_ms.
@@ -82,6 +85,7 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("output.channels", TOML, "channels = 1", "channels = 2", &[], 2, 2),
     // Garbage collection settings never change what is built.
     m("cache.retention_days", TOML, "[output]", "[cache]\nretention_days = 30\n\n[output]", &[], 0, 0),
+    m("build.allow_paths", TOML, "[output]", "[build]\nallow_paths = [\"episodes\"]\n\n[output]", &[], 0, 0),
     m("cache.max_size", TOML, "[output]", "[cache]\nmax_size = \"1 GiB\"\n\n[output]", &[], 0, 0),
 ];
 
@@ -92,6 +96,7 @@ const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("date", A, "date = 2026-01-01", "date = 2026-02-02", &[], 0, 1),
     m("description", A, "The first episode.", "The opening episode.", &[], 0, 1),
     m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
+    m("voices.guest.name", A, "rate = 170", "rate = 170\nname = \"Grace\"", &[], 0, 0),
     // a.md's default voice only: b.md keeps its cached "Hello there, friend."
     m("voice.pitch", A, "[voices.guest]", "[voice]\npitch = 60\n\n[voices.guest]", &[H, S, N, P], 1, 1),
     m("pauses.sentence_ms", B, "sentence_ms = 500", "sentence_ms = 600", &[], 1, 1),

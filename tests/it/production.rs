@@ -150,7 +150,7 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
     assert_eq!(vtt.matches(" --> ").count(), 5, "a cue per sentence");
     assert!(vtt.contains("<v Tester>Hello there, friend."), "{vtt}");
     assert!(
-        vtt.contains("<v guest>Welcome back; good to see you."),
+        vtt.contains("<v Guest>Welcome back; good to see you."),
         "{vtt}"
     );
     let srt = fs::read_to_string(out("srt")).unwrap();

@@ -11,17 +11,31 @@ use serde_json::Value;
 struct Watch {
     child: Child,
     messages: mpsc::Receiver<Value>,
+    /// Human output (stderr), when started with `start_human`.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Watch {
     fn start(project: &Project) -> Watch {
+        Watch::spawn(project, "json")
+    }
+
+    fn start_human(project: &Project) -> Watch {
+        Watch::spawn(project, "human")
+    }
+
+    fn spawn(project: &Project, format: &str) -> Watch {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("pod"))
             .current_dir(project.root())
-            .args(["watch", "--message-format", "json", "--debounce-ms", "100"])
+            .args(["watch", "--message-format", format, "--debounce-ms", "100"])
             .env("CI", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if format == "human" {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -33,7 +47,48 @@ impl Watch {
                 }
             }
         });
-        Watch { child, messages }
+        let (tx, lines) = mpsc::channel();
+        if let Some(stderr) = child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        Watch {
+            child,
+            messages,
+            lines,
+        }
+    }
+
+    /// Human lines up to and including the next one containing `needle`.
+    fn until_line(&self, needle: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    panic!("no line with `{needle}` within a minute; saw {seen:?}")
+                });
+            let done = line.contains(needle);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Sends Ctrl-C (SIGINT) and returns the exit code.
+    fn interrupt(self) -> Option<i32> {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut child = self.child;
+        child.wait().unwrap().code()
     }
 
     /// Messages up to and including the next one with `reason`.
@@ -129,4 +184,46 @@ fn watch_rebuilds_when_a_media_file_changes() {
         .status();
     let mut child = watch.child;
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn ctrl_c_right_after_a_build_exits_cleanly() {
+    // A built project: each watch's first build is all cache hits, so
+    // Ctrl-C lands right after `build-finished`, where the race was.
+    let project = Project::fixture();
+    project.build();
+    for round in 0..20 {
+        let watch = Watch::start(&project);
+        let finished = watch.until("build-finished");
+        assert_eq!(finished.last().unwrap()["success"], true);
+        assert_eq!(watch.interrupt(), Some(0), "round {round}");
+    }
+}
+
+#[test]
+fn a_rebuild_prints_the_loudness_of_what_it_rebuilt_only() {
+    let project = Project::fixture();
+    let watch = Watch::start_human(&project);
+    let first = watch.until_line("Finished");
+    let loudness = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|l| l.trim_start().strip_prefix("Loudness "))
+            .map(|l| l.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(loudness(&first), ["a.wav", "b.wav"]);
+    watch.until_line("Watching");
+    std::thread::sleep(Duration::from_millis(300));
+
+    project.edit("episodes/a.md", "Short one.", "Short two.");
+    let second = watch.until_line("Finished");
+    assert!(
+        second
+            .iter()
+            .any(|l| l.contains("Writing") && l.contains("a.wav")),
+        "a was rebuilt: {second:?}"
+    );
+    assert_eq!(loudness(&second), ["a.wav"], "{second:?}");
+    assert_eq!(watch.interrupt(), Some(0));
 }
