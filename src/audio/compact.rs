@@ -3,10 +3,9 @@
 //! read packet by packet with symphonia, so the cache holds each episode in
 //! a fraction of the space of raw samples and memory stays one frame.
 //!
-//! Samples are quantised to a fixed bit depth on the way in (24 bits for the
-//! normalised mix, -144 dB; 16 for speech that is 16-bit already) and come
-//! back exactly as quantised, so whoever measures what it writes (loudness)
-//! measures what readers will see.
+//! Samples are quantised to a fixed bit depth on the way in (16 or 24 bits)
+//! and come back exactly as quantised, so whoever measures what it writes
+//! (loudness) measures what readers will see.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};

@@ -2,7 +2,7 @@
 //! gain that reaches the target, then a true-peak limiter under the ceiling.
 //! Two streaming passes or more over the mix (mixed as it is read, from its
 //! recipe); memory does not depend on the episode's length. The result is
-//! stored as 24-bit FLAC, measured as stored.
+//! stored as 16-bit FLAC, measured as stored.
 
 use std::fs::File;
 
@@ -32,9 +32,12 @@ pub struct LoudnessInput {
 
 pub struct Normalize;
 
-/// Bits per sample of the normalised mix: far below anything audible, and
-/// more than every output format keeps.
-pub const BITS: u32 = 24;
+/// Bits per sample of the normalised mix: what every output keeps (WAV and
+/// FLAC are 16-bit and round exactly as this does, so their samples are the
+/// same as from a float mix; MP3 and AAC add noise far above -96 dBFS). 24
+/// bits would double the size of the cache's largest entry and change no
+/// output. Change this, and the step's version, with a deeper output format.
+pub const BITS: u32 = 16;
 
 /// Writes one pass of gain and limiting to `out` (from its start), and
 /// measures what it wrote.
@@ -81,7 +84,7 @@ fn write_pass(
 
 impl Step for Normalize {
     const KIND: &'static str = "loudness";
-    const VERSION: u32 = 4;
+    const VERSION: u32 = 5;
     type Input = LoudnessInput;
 
     fn run(input: &LoudnessInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {

@@ -125,7 +125,7 @@ fn the_cache_stays_under_three_times_outputs_plus_speech() {
 }
 
 #[test]
-fn the_normalised_mix_is_24_bit_flac_holding_what_the_wav_holds() {
+fn the_normalised_mix_is_flac_holding_exactly_what_the_wav_holds() {
     let project = Project::fixture_with_media();
     project.build();
     let (spec, wav) = wav_samples(&fs::read(project.path("target/out/a.wav")).unwrap());
@@ -139,7 +139,7 @@ fn the_normalised_mix_is_24_bit_flac_holding_what_the_wav_holds() {
         let probe = ffprobe(path);
         let stream = &probe["streams"][0];
         assert_eq!(stream["codec_name"], "flac");
-        assert_eq!(stream["bits_per_raw_sample"], "24");
+        assert_eq!(stream["bits_per_raw_sample"], "16");
         assert_eq!(stream["sample_rate"], spec.sample_rate.to_string());
         let samples = ffmpeg_samples(path);
         if samples.len() == wav.len() {
