@@ -7,9 +7,12 @@
    bed (asplit + sidechaincompress for ducking, amix, two-pass loudnorm,
    libmp3lame), in the same run. Reported as a ratio; target: pod faster.
 2. Peak memory (max RSS) of a cold build of a 3-minute and a 3-hour episode.
+3. Cache size after each cold build (issue 7, item 22), against the published
+   outputs plus the synthesised speech. Target: under 3x.
 
     python3 bench/production.py [--skip-memory]
-Needs ffmpeg on PATH.
+    python3 bench/production.py --cache-size MINUTES   # item 3 alone, one cold build
+Needs ffmpeg on PATH. POD=path/to/pod uses that binary (and skips cargo build).
 """
 import json
 import os
@@ -22,7 +25,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POD = os.path.join(REPO, "target", "release", "pod")
+POD = os.environ.get("POD") or os.path.join(REPO, "target", "release", "pod")
 BED = os.path.join(REPO, "examples", "demo", "media", "bed.wav")
 WORDS = ("build cache voice sentence episode podcast script audio chapter pause engine listener "
          "morning river signal quiet bright window garden number system careful simple rapid").split()
@@ -57,8 +60,28 @@ def pod(root, *args):
     return time.monotonic() - started, [json.loads(l) for l in out.stdout.splitlines()]
 
 
+def tree_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def cache_report(root):
+    """The cache's size (`du -sb`), by kind, against outputs plus speech."""
+    cache = tree_bytes(os.path.join(root, "target", "cache"))
+    published = tree_bytes(os.path.join(root, "target", "out"))
+    stats = json.loads(subprocess.run([POD, "cache", "stats", "--json"], cwd=root, capture_output=True,
+                                      text=True, check=True).stdout)
+    kinds = {k: v["bytes"] for k, v in stats["kinds"].items()}
+    speech = kinds.get("tts", 0)
+    mb = lambda b: f"{b / 1e6:.1f} MB"
+    by_kind = ", ".join(f"{k} {mb(b)}" for k, b in sorted(kinds.items(), key=lambda kv: -kv[1]) if b >= 1e5)
+    ratio = cache / (published + speech)
+    return (f"  cache {mb(cache)} ({by_kind})\n"
+            f"  published outputs {mb(published)} + speech {mb(speech)}: cache is {ratio:.2f}x "
+            f"(target under 3x: {'met' if ratio < 3 else 'MISSED'})")
+
+
 def speech_track(root, messages):
-    """The assembled speech (raw s16le) from pod's cache, for ffmpeg."""
+    """The assembled speech (a FLAC blob) from pod's cache, for ffmpeg."""
     key = next(m["key"] for m in messages if m.get("kind") == "assemble")
     record = json.load(open(os.path.join(root, "target", "cache", "ac", key[:2], key + ".json")))
     blob = record["output"]["hash"]
@@ -69,7 +92,7 @@ def ffmpeg_same_work(speech, workdir):
     graph = ("[0:a]asplit=2[voice][key];[1:a]aresample=44100,volume=-20dB[bed];"
              "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=80:release=400[ducked];"
              "[voice][ducked]amix=inputs=2:duration=first:normalize=0,")
-    inputs = ["-f", "s16le", "-ar", "44100", "-ac", "1", "-i", speech, "-stream_loop", "-1", "-i", BED]
+    inputs = ["-i", speech, "-stream_loop", "-1", "-i", BED]
     started = time.monotonic()
     first = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", *inputs, "-filter_complex",
                             graph + "loudnorm=I=-16:TP=-1:LRA=11:print_format=json", "-f", "null", "-"],
@@ -87,17 +110,18 @@ def ffmpeg_same_work(speech, workdir):
 def max_rss_of_cold_build(minutes):
     with tempfile.TemporaryDirectory() as root:
         project(root, minutes)
-        usage_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         seconds, _ = pod(root)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        return seconds, usage, usage_before
+        return seconds, usage, cache_report(root)
 
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    if "POD" not in os.environ:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
     with tempfile.TemporaryDirectory() as root:
         project(root, 30)
         cold, messages = pod(root)
+        cold_cache = cache_report(root)
         toml = os.path.join(root, "podcast.toml")
         text = open(toml).read()
         open(toml, "w").write(text.replace("volume_db = -20", "volume_db = -22"))
@@ -105,6 +129,7 @@ def main():
         ran = sorted({m["kind"] for m in messages if m.get("status") == "executed"})
         ff_time = ffmpeg_same_work(speech_track(root, messages), root)
         print(f"30-minute episode (cold build with synthesis: {cold:.1f} s)")
+        print(cold_cache)
         print(f"  pod  mix + loudness + mp3 (+ its own loudness check): {pod_time:6.2f} s  steps run: {', '.join(ran)}")
         print(f"  ffmpeg sidechaincompress + amix + 2-pass loudnorm + libmp3lame: {ff_time:6.2f} s")
         print(f"  ratio pod / ffmpeg: {pod_time / ff_time:.2f} ({'faster' if pod_time < ff_time else 'SLOWER'} than ffmpeg)")
@@ -119,7 +144,13 @@ def main():
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--memory":
         minutes = float(sys.argv[2])
-        seconds, rss, _ = max_rss_of_cold_build(minutes)
+        seconds, rss, cache = max_rss_of_cold_build(minutes)
         print(f"cold build of a {minutes:g}-minute episode: {seconds:.1f} s, peak memory {rss / 1024:.0f} MiB")
+        print(cache)
+    elif len(sys.argv) == 3 and sys.argv[1] == "--cache-size":
+        minutes = float(sys.argv[2])
+        seconds, _, cache = max_rss_of_cold_build(minutes)
+        print(f"cold build of a {minutes:g}-minute episode: {seconds:.1f} s")
+        print(cache)
     else:
         main()

@@ -1,13 +1,18 @@
-//! Streaming access to PCM blobs: interleaved little-endian `i16` (the
-//! speech track) or `f32` (everything after the mix), read and written in
-//! fixed blocks so memory does not grow with the episode's length.
+//! Streaming access to PCM blobs, read and written in fixed blocks so memory
+//! does not grow with the episode's length. A blob is either compact (FLAC,
+//! see `compact`: the speech track and the normalised mix) or raw interleaved
+//! little-endian `f32` (decoded media files); readers tell them apart by the
+//! FLAC signature, so one reader serves both.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
+use super::compact::{self, FlacReader};
+
 /// Frames per block read or written at a time.
 pub const BLOCK_FRAMES: usize = 4096;
 
+/// How a raw (not FLAC) blob stores its samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SampleFormat {
     I16,
@@ -23,18 +28,30 @@ impl SampleFormat {
     }
 }
 
+enum Source {
+    /// Not looked at yet (opening cannot fail; the first read can).
+    Unknown(Option<File>),
+    Raw(BufReader<File>),
+    Flac {
+        reader: FlacReader,
+        pending: Vec<f32>,
+        at: usize,
+    },
+}
+
 /// Reads a PCM blob as f32 frames, block by block.
 pub struct BlockReader {
-    reader: BufReader<File>,
+    source: Source,
     format: SampleFormat,
     channels: usize,
     bytes: Vec<u8>,
 }
 
 impl BlockReader {
+    /// `format` describes a raw blob; a FLAC blob describes itself.
     pub fn new(file: File, format: SampleFormat, channels: u16) -> BlockReader {
         BlockReader {
-            reader: BufReader::with_capacity(1 << 16, file),
+            source: Source::Unknown(Some(file)),
             format,
             channels: usize::from(channels),
             bytes: Vec::new(),
@@ -43,30 +60,67 @@ impl BlockReader {
 
     /// Fills `out` with up to `BLOCK_FRAMES` frames; returns the frame count (0 at the end).
     pub fn next_block(&mut self, out: &mut Vec<f32>) -> io::Result<usize> {
-        let frame_bytes = self.format.bytes() * self.channels;
-        self.bytes.resize(BLOCK_FRAMES * frame_bytes, 0);
-        let mut filled = 0;
-        while filled < self.bytes.len() {
-            let n = self.reader.read(&mut self.bytes[filled..])?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
+        if let Source::Unknown(file) = &mut self.source {
+            let mut file = file.take().expect("a file to read");
+            self.source = if compact::sniff(&mut file)? {
+                Source::Flac {
+                    reader: FlacReader::new(file)?,
+                    pending: Vec::new(),
+                    at: 0,
+                }
+            } else {
+                Source::Raw(BufReader::with_capacity(1 << 16, file))
+            };
         }
-        let frames = filled / frame_bytes;
-        let data = &self.bytes[..frames * frame_bytes];
         out.clear();
-        match self.format {
-            SampleFormat::I16 => out.extend(
-                data.chunks_exact(2)
-                    .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
-            ),
-            SampleFormat::F32 => out.extend(
-                data.chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            ),
+        match &mut self.source {
+            Source::Unknown(_) => unreachable!("resolved above"),
+            Source::Flac {
+                reader,
+                pending,
+                at,
+            } => {
+                let wanted = BLOCK_FRAMES * self.channels;
+                while out.len() < wanted {
+                    if *at == pending.len() {
+                        pending.clear();
+                        *at = 0;
+                        if !reader.next_packet(pending)? {
+                            break;
+                        }
+                    }
+                    let take = (wanted - out.len()).min(pending.len() - *at);
+                    out.extend_from_slice(&pending[*at..*at + take]);
+                    *at += take;
+                }
+                Ok(out.len() / self.channels)
+            }
+            Source::Raw(reader) => {
+                let frame_bytes = self.format.bytes() * self.channels;
+                self.bytes.resize(BLOCK_FRAMES * frame_bytes, 0);
+                let mut filled = 0;
+                while filled < self.bytes.len() {
+                    let n = reader.read(&mut self.bytes[filled..])?;
+                    if n == 0 {
+                        break;
+                    }
+                    filled += n;
+                }
+                let frames = filled / frame_bytes;
+                let data = &self.bytes[..frames * frame_bytes];
+                match self.format {
+                    SampleFormat::I16 => out.extend(
+                        data.chunks_exact(2)
+                            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
+                    ),
+                    SampleFormat::F32 => out.extend(
+                        data.chunks_exact(4)
+                            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    ),
+                }
+                Ok(frames)
+            }
         }
-        Ok(frames)
     }
 }
 
@@ -101,7 +155,7 @@ impl<W: Write> F32Writer<W> {
     }
 }
 
-/// Frames in a PCM blob of `bytes` bytes.
+/// Frames in a raw PCM blob of `bytes` bytes.
 pub fn frames_in(bytes: u64, format: SampleFormat, channels: u16) -> u64 {
     bytes / (format.bytes() as u64 * u64::from(channels))
 }

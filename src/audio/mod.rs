@@ -1,9 +1,12 @@
 //! Audio plumbing: the clip format synthesised speech is cached in, PCM
-//! blocks, decoding, resampling, loudness and limiting.
+//! blocks (compact FLAC or raw), fades at the ends of speech, decoding,
+//! resampling, loudness and limiting.
 
 pub mod blocks;
 pub mod clip;
+pub mod compact;
 pub mod decode;
+pub mod fade;
 pub mod limiter;
 pub mod measure;
 pub mod mp4;

@@ -1,6 +1,8 @@
 //! Sample arithmetic shared by the steps: exact durations and conversions.
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
+
+use super::compact::FlacWriter;
 
 /// Frames in `ms` milliseconds at `rate`, rounded to the nearest frame.
 pub fn ms_to_frames(ms: u32, rate: u32) -> u64 {
@@ -12,51 +14,47 @@ pub fn to_i16(sample: f32) -> i16 {
     (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
 }
 
-/// Writes mono samples as interleaved little-endian 16-bit frames,
-/// repeating each sample on every channel.
-pub struct PcmWriter<W: Write> {
-    out: W,
+/// Writes 16-bit samples to a compact (FLAC) blob, repeating mono samples
+/// on every channel.
+pub struct PcmWriter<W: Write + Seek> {
+    out: FlacWriter<W>,
     channels: u16,
-    frames: u64,
-    buffer: Vec<u8>,
+    buffer: Vec<i32>,
 }
 
-impl<W: Write> PcmWriter<W> {
-    pub fn new(out: W, channels: u16) -> PcmWriter<W> {
+impl<W: Write + Seek> PcmWriter<W> {
+    /// `out` must be a 16-bit writer.
+    pub fn new(out: FlacWriter<W>, channels: u16) -> PcmWriter<W> {
         PcmWriter {
             out,
             channels,
-            frames: 0,
-            buffer: Vec::with_capacity(1 << 16),
+            buffer: Vec::with_capacity(1 << 14),
         }
+    }
+
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.buffer.len() >= 1 << 14 {
+            self.out.write_int(self.buffer.drain(..))?;
+        }
+        Ok(())
     }
 
     pub fn samples(&mut self, samples: impl IntoIterator<Item = i16>) -> io::Result<()> {
         for sample in samples {
             for _ in 0..self.channels {
-                self.buffer.extend_from_slice(&sample.to_le_bytes());
+                self.buffer.push(i32::from(sample));
             }
-            self.frames += 1;
-            if self.buffer.len() >= 1 << 16 {
-                self.out.write_all(&self.buffer)?;
-                self.buffer.clear();
-            }
+            self.flush_if_full()?;
         }
         Ok(())
     }
 
     /// Samples already interleaved for every channel.
     pub fn interleaved(&mut self, samples: impl IntoIterator<Item = i16>) -> io::Result<()> {
-        let mut count = 0u64;
         for sample in samples {
-            self.buffer.extend_from_slice(&sample.to_le_bytes());
-            count += 1;
-            if self.buffer.len() >= 1 << 16 {
-                self.out.write_all(&self.buffer)?;
-                self.buffer.clear();
-            }
+            self.buffer.push(i32::from(sample));
+            self.flush_if_full()?;
         }
-        self.frames += count / u64::from(self.channels);
         Ok(())
     }
 
@@ -64,10 +62,10 @@ impl<W: Write> PcmWriter<W> {
         self.samples(std::iter::repeat_n(0i16, frames as usize))
     }
 
+    /// Returns the frames written.
     pub fn finish(mut self) -> io::Result<u64> {
-        self.out.write_all(&self.buffer)?;
-        self.out.flush()?;
-        Ok(self.frames)
+        self.out.write_int(self.buffer.drain(..))?;
+        self.out.finish()
     }
 }
 
@@ -84,11 +82,22 @@ mod tests {
 
     #[test]
     fn writer_interleaves_channels() {
-        let mut bytes = Vec::new();
-        let mut w = PcmWriter::new(&mut bytes, 2);
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("pcm");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let mut w = PcmWriter::new(FlacWriter::new(&mut file, 8000, 2, 16).unwrap(), 2);
         w.samples([1i16, -1]).unwrap();
         w.silence(1).unwrap();
-        assert_eq!(w.finish().unwrap(), 3);
-        assert_eq!(bytes, vec![1, 0, 1, 0, 255, 255, 255, 255, 0, 0, 0, 0]);
+        w.interleaved([5i16, 6]).unwrap();
+        assert_eq!(w.finish().unwrap(), 4);
+        let mut reader = super::super::blocks::BlockReader::new(
+            std::fs::File::open(&path).unwrap(),
+            super::super::blocks::SampleFormat::I16,
+            2,
+        );
+        let mut block = Vec::new();
+        assert_eq!(reader.next_block(&mut block).unwrap(), 4);
+        let back: Vec<i16> = block.iter().map(|&s| to_i16(s)).collect();
+        assert_eq!(back, vec![1, 1, -1, -1, 0, 0, 5, 6]);
     }
 }

@@ -1,15 +1,18 @@
 //! `assemble`: one episode's speech track. Streams each sentence's clip from
-//! the cache, resamples it to the output rate, and puts exact silences
-//! between, so memory does not grow with the episode's length.
+//! the cache, fades each run of speech in and out over a few milliseconds
+//! (engines stop mid-waveform: without it, every pause would start with a
+//! click), resamples it to the output rate, and puts exact silences between,
+//! so memory does not grow with the episode's length. Stored as 16-bit FLAC.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::BufWriter;
 
 use serde::{Deserialize, Serialize};
 
 use crate::audio::blocks::{BlockReader, SampleFormat};
 use crate::audio::clip::{Clip, ClipPart};
+use crate::audio::compact::FlacWriter;
+use crate::audio::fade::{FADE_IN_MS, FADE_OUT_MS, fade, fade_speech};
 use crate::audio::pcm::{PcmWriter, ms_to_frames, to_i16};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
@@ -65,11 +68,16 @@ pub struct Assemble;
 
 impl Step for Assemble {
     const KIND: &'static str = "assemble";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Input = AssembleInput;
 
     fn run(input: &AssembleInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let mut writer = PcmWriter::new(BufWriter::new(out), input.channels);
+        let flac = FlacWriter::new(out, input.sample_rate, input.channels, 16)?;
+        let mut writer = PcmWriter::new(flac, input.channels);
+        let fades = (
+            ms_to_frames(FADE_IN_MS, input.sample_rate) as usize,
+            ms_to_frames(FADE_OUT_MS, input.sample_rate) as usize,
+        );
         let mut resamplers: HashMap<u32, Resampler> = HashMap::new();
         for item in &input.items {
             match item {
@@ -103,8 +111,13 @@ impl Step for Assemble {
                                             .map_err(StepError::Failed)?,
                                     ),
                                 };
-                                writer
-                                    .samples(resampler.clip(samples).map_err(StepError::Failed)?)?;
+                                let mut faded = samples.clone();
+                                fade_speech(&mut faded, clip.sample_rate);
+                                let mut speech =
+                                    resampler.clip(&faded).map_err(StepError::Failed)?;
+                                // Resampling rings a little: the ends exactly silent again.
+                                fade(&mut speech, fades.0, fades.1);
+                                writer.samples(speech)?;
                             }
                             ClipPart::Silence { ms } => {
                                 writer.silence(ms_to_frames(*ms, input.sample_rate))?

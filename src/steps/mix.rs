@@ -1,22 +1,24 @@
 //! `mix`: intro, speech, outro and a music bed ducked under the speech,
 //! streamed block by block. Ducking follows the timeline the build already
-//! knows; nothing is detected.
+//! knows; nothing is detected. The cached result is the recipe, not the
+//! audio: `loudness` mixes as it reads (see `Mix::run`).
 
 use std::fs::File;
+use std::io::BufWriter;
 
 use serde::{Deserialize, Serialize};
 
 use super::timeline::Timeline;
-use crate::audio::blocks::{BLOCK_FRAMES, BlockReader, F32Writer, SampleFormat, frames_in};
+use crate::audio::blocks::{BLOCK_FRAMES, BlockReader, SampleFormat};
 use crate::audio::pcm::ms_to_frames;
-use crate::cache::ContentHash;
+use crate::cache::{ContentHash, Store};
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MixInput {
     pub sample_rate: u32,
     pub channels: u16,
-    /// The assembled speech track (16-bit).
+    /// The assembled speech track.
     pub speech: ContentHash,
     /// Where the speech is, for ducking.
     pub timeline: ContentHash,
@@ -96,37 +98,65 @@ pub struct Mix;
 
 impl Step for Mix {
     const KIND: &'static str = "mix";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     type Input = MixInput;
 
+    /// Mixing is a few additions per sample, cheaper than storing a
+    /// full-length track and reading it back: the blob is the recipe (this
+    /// input), and `loudness` streams the mix from it. Opening it here checks
+    /// that every layer it names is there and intact.
     fn run(input: &MixInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let channels = usize::from(input.channels);
-        let rate = input.sample_rate;
-        let open = |hash: &ContentHash, format| -> Result<BlockReader, StepError> {
-            let file = tools
-                .store
-                .open_verified(hash)
-                .map_err(StepError::CorruptInput)?;
-            Ok(BlockReader::new(file, format, input.channels))
-        };
-        let speech_size = std::fs::metadata(tools.store.blob_path(&input.speech))
-            .map_err(|_| StepError::CorruptInput(input.speech))?
-            .len();
-        let speech_frames = frames_in(speech_size, SampleFormat::I16, input.channels);
-        let layout = Layout::new(
-            rate,
-            speech_frames,
-            input.intro.as_ref(),
-            input.outro.as_ref(),
-            input.music.as_ref(),
-        );
+        Mixdown::open(input, tools.store)?;
+        serde_json::to_writer(BufWriter::new(out), input)
+            .map_err(|e| StepError::Failed(e.to_string()))?;
+        Ok(())
+    }
+}
 
-        let timeline_bytes = tools
-            .store
+/// The mix, streamed block by block from its recipe.
+pub struct Mixdown {
+    channels: usize,
+    rate: u32,
+    layout: Layout,
+    speech: Stream,
+    intro: Option<Stream>,
+    outro: Option<Stream>,
+    music: Option<(MusicMix, Vec<f32>)>,
+    ducking: Ducking,
+    intro_fade: u64,
+    outro_fade: u64,
+    t: u64,
+}
+
+impl Mixdown {
+    /// The mix a `mix` blob (its recipe) describes.
+    pub fn from_recipe(store: &Store, recipe: &ContentHash) -> Result<Mixdown, StepError> {
+        let bytes = store
+            .read_verified(recipe)
+            .map_err(StepError::CorruptInput)?;
+        let input: MixInput =
+            serde_json::from_slice(&bytes).map_err(|_| StepError::CorruptInput(*recipe))?;
+        Mixdown::open(&input, store)
+    }
+
+    pub fn open(input: &MixInput, store: &Store) -> Result<Mixdown, StepError> {
+        let rate = input.sample_rate;
+        let open = |hash: &ContentHash| -> Result<BlockReader, StepError> {
+            let file = store.open_verified(hash).map_err(StepError::CorruptInput)?;
+            Ok(BlockReader::new(file, SampleFormat::F32, input.channels))
+        };
+        let timeline_bytes = store
             .read_verified(&input.timeline)
             .map_err(StepError::CorruptInput)?;
         let timeline =
             Timeline::read(&timeline_bytes).map_err(|_| StepError::CorruptInput(input.timeline))?;
+        let layout = Layout::new(
+            rate,
+            timeline.frames,
+            input.intro.as_ref(),
+            input.outro.as_ref(),
+            input.music.as_ref(),
+        );
         let regions: Vec<(u64, u64)> = timeline
             .items
             .iter()
@@ -139,22 +169,14 @@ impl Step for Mix {
             })
             .collect();
 
-        let mut speech = Stream::new(
-            open(&input.speech, SampleFormat::I16)?,
-            layout.speech_start,
-            layout.speech_end,
-        );
-        let mut intro = match &input.intro {
-            Some(l) => Some(Stream::new(
-                open(&l.pcm, SampleFormat::F32)?,
-                0,
-                layout.intro_end,
-            )),
+        let speech = Stream::new(open(&input.speech)?, layout.speech_start, layout.speech_end);
+        let intro = match &input.intro {
+            Some(l) => Some(Stream::new(open(&l.pcm)?, 0, layout.intro_end)),
             None => None,
         };
-        let mut outro = match &input.outro {
+        let outro = match &input.outro {
             Some(l) => Some(Stream::new(
-                open(&l.pcm, SampleFormat::F32)?,
+                open(&l.pcm)?,
                 layout.outro_start,
                 layout.outro_end,
             )),
@@ -163,20 +185,19 @@ impl Step for Mix {
         // The bed is read whole: its size is the file's, not the episode's.
         let music = match &input.music {
             Some(m) => {
-                let bytes = tools
-                    .store
+                let bytes = store
                     .read_verified(&m.pcm)
                     .map_err(StepError::CorruptInput)?;
                 let samples: Vec<f32> = bytes
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                     .collect();
-                Some((m, samples))
+                Some((m.clone(), samples))
             }
             None => None,
         };
-        let mut ducking = Ducking::new(
-            &regions,
+        let ducking = Ducking::new(
+            regions,
             input.music.as_ref().map_or((0, 0), |m| {
                 (
                     ms_to_frames(m.attack_ms, rate),
@@ -189,35 +210,61 @@ impl Step for Mix {
             .as_ref()
             .map_or(0, |l| layout.intro_end - layout.speech_start.min(l.frames));
         let outro_fade = layout.speech_end.saturating_sub(layout.outro_start);
+        Ok(Mixdown {
+            channels: usize::from(input.channels),
+            rate,
+            layout,
+            speech,
+            intro,
+            outro,
+            music,
+            ducking,
+            intro_fade,
+            outro_fade,
+            t: 0,
+        })
+    }
 
-        let mut writer = F32Writer::new(out, input.channels);
-        let mut block = vec![0.0f32; BLOCK_FRAMES * channels];
-        let mut t = 0u64;
-        while t < layout.total {
-            let frames = (layout.total - t).min(BLOCK_FRAMES as u64) as usize;
-            let block = &mut block[..frames * channels];
-            block.fill(0.0);
-            speech.add(t, block, channels, |_| 1.0)?;
-            if let Some(intro) = intro.as_mut() {
-                // The intro fades out across its overlap with the speech.
-                let fade_start = layout.intro_end - intro_fade;
-                intro.add(t, block, channels, |at| {
-                    ramp_down(at, fade_start, intro_fade)
-                })?;
-            }
-            if let Some(outro) = outro.as_mut() {
-                // The outro fades in across its overlap with the speech.
-                let start = layout.outro_start;
-                outro.add(t, block, channels, |at| ramp_up(at, start, outro_fade))?;
-            }
-            if let Some((m, samples)) = &music {
-                mix_music(m, samples, &layout, &mut ducking, t, block, channels, rate);
-            }
-            writer.write(block)?;
-            t += frames as u64;
+    /// Frames in the whole mix.
+    pub fn frames(&self) -> u64 {
+        self.layout.total
+    }
+
+    /// Fills `block` with up to `BLOCK_FRAMES` frames; returns the frame count (0 at the end).
+    pub fn next_block(&mut self, block: &mut Vec<f32>) -> Result<usize, StepError> {
+        let (channels, layout) = (self.channels, self.layout);
+        let t = self.t;
+        let frames = (layout.total - t).min(BLOCK_FRAMES as u64) as usize;
+        block.clear();
+        block.resize(frames * channels, 0.0);
+        if frames == 0 {
+            return Ok(0);
         }
-        writer.finish()?;
-        Ok(())
+        self.speech.add(t, block, channels, |_| 1.0)?;
+        if let Some(intro) = self.intro.as_mut() {
+            // The intro fades out across its overlap with the speech.
+            let (fade, fade_start) = (self.intro_fade, layout.intro_end - self.intro_fade);
+            intro.add(t, block, channels, |at| ramp_down(at, fade_start, fade))?;
+        }
+        if let Some(outro) = self.outro.as_mut() {
+            // The outro fades in across its overlap with the speech.
+            let (start, fade) = (layout.outro_start, self.outro_fade);
+            outro.add(t, block, channels, |at| ramp_up(at, start, fade))?;
+        }
+        if let Some((m, samples)) = &self.music {
+            mix_music(
+                m,
+                samples,
+                &layout,
+                &mut self.ducking,
+                t,
+                block,
+                channels,
+                self.rate,
+            );
+        }
+        self.t += frames as u64;
+        Ok(frames)
     }
 }
 
@@ -290,15 +337,15 @@ impl Stream {
 
 /// How far the bed is ducked at a frame: 0 (not) to 1 (fully), ramping in
 /// over `attack` before speech and out over `release` after it.
-struct Ducking<'a> {
-    regions: &'a [(u64, u64)],
+struct Ducking {
+    regions: Vec<(u64, u64)>,
     attack: u64,
     release: u64,
     cursor: usize,
 }
 
-impl<'a> Ducking<'a> {
-    fn new(regions: &'a [(u64, u64)], (attack, release): (u64, u64)) -> Ducking<'a> {
+impl Ducking {
+    fn new(regions: Vec<(u64, u64)>, (attack, release): (u64, u64)) -> Ducking {
         Ducking {
             regions,
             attack,
@@ -399,7 +446,7 @@ mod tests {
     #[test]
     fn ducking_ramps_around_speech() {
         let regions = [(100, 200)];
-        let mut d = Ducking::new(&regions, (10, 20));
+        let mut d = Ducking::new(regions.to_vec(), (10, 20));
         assert_eq!(d.at(50), 0.0);
         assert!((d.at(95) - 0.5).abs() < 1e-6);
         assert_eq!(d.at(150), 1.0);
