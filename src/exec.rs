@@ -279,7 +279,7 @@ impl<'a> Executor<'a> {
             .graph
             .tts
             .iter()
-            .map(|n| (n.key, (n.input.voice.engine.as_str(), n.input.characters())))
+            .map(|n| (n.key, (n.input.engine.name.as_str(), n.input.characters())))
             .collect();
         for step in steps {
             let hit = step.status == Status::Cached;
@@ -519,7 +519,6 @@ impl<'a> Executor<'a> {
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
-        let engine = S::engine(input);
         let was_corrupt = damaged
             || self.store.read_record(&key).is_some_and(|r| {
                 self.corrupt
@@ -536,7 +535,6 @@ impl<'a> Executor<'a> {
                 place,
                 &key,
                 S::VERSION,
-                engine.as_ref(),
                 &input_json,
             )
         };
@@ -561,7 +559,6 @@ impl<'a> Executor<'a> {
         let record = ActionRecord {
             kind: S::KIND.to_string(),
             version: S::VERSION,
-            engine,
             input: input_json,
             output,
         };

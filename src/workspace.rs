@@ -37,7 +37,12 @@ impl Workspace {
         let text = project::read_manifest(&manifest)?;
         let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
         let db = PlanDb::default();
-        let project = ProjectInput::new(&db, project::display(&manifest).into(), text);
+        let project = ProjectInput::new(
+            &db,
+            project::display(&manifest).into(),
+            text,
+            crate::engines::probe_versions(),
+        );
         let mut workspace = Workspace {
             manifest,
             root,
@@ -56,6 +61,13 @@ impl Workspace {
         let mut changed = false;
         if **self.project.text(&self.db) != *text {
             self.project.set_text(&mut self.db).to(text);
+            changed = true;
+        }
+        // Engines are probed again for every build: an upgraded program
+        // re-keys its voices' sentences without a restart of `pod watch`.
+        let versions = crate::engines::probe_versions();
+        if *self.project.engine_versions(&self.db) != versions {
+            self.project.set_engine_versions(&mut self.db).to(versions);
             changed = true;
         }
         Ok(self.reload_scripts()? || changed)

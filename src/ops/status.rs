@@ -80,7 +80,7 @@ pub fn report(
             Some(_) => None,
             None => {
                 *characters
-                    .entry(node.input.voice.engine.clone())
+                    .entry(node.input.engine.name.clone())
                     .or_default() += node.input.characters() as u64;
                 let dirty = explain::step_dirty::<Tts>(
                     &store,
