@@ -6,6 +6,7 @@
 //! holds it because the input does (DESIGN.md, invariants 1 and 2).
 
 mod embedded;
+mod espeak_ng;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use settings::{Setting, SettingValue, VoiceSettings, Written};
 
 /// Every engine pod has, in the order messages list them.
-pub const ENGINES: &[&dyn Engine] = &[&embedded::EMBEDDED];
+pub const ENGINES: &[&dyn Engine] = &[&embedded::EMBEDDED, &espeak_ng::ESPEAK_NG];
 pub const DEFAULT: &str = "embedded";
 
 /// The engine a config names, if pod has it.
