@@ -7,6 +7,8 @@
 
 mod embedded;
 mod espeak_ng;
+mod limit;
+mod retry;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -14,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+use limit::Limit;
 
 pub use settings::{Setting, SettingValue, VoiceSettings, Written};
 
@@ -78,6 +82,12 @@ pub trait Engine: Sync {
     /// a placeholder when it is missing (the build then fails when it needs it,
     /// while planning, `status` and `clean` still work).
     fn version(&self) -> String;
+    /// How many requests the engine takes at once; `None` for as many as
+    /// the build runs in parallel (`-j`). A cloud API's concurrency limit
+    /// goes here.
+    fn parallel(&self) -> Option<usize> {
+        None
+    }
     /// Sets the engine up for this process; `data_root` is where it may
     /// unpack data (under the cache).
     fn start(&self, data_root: &Path) -> Result<Box<dyn Speaker>, EngineError>;
@@ -115,6 +125,7 @@ pub fn text<'a>(voice: &'a VoiceSettings, key: &str) -> Result<&'a str, EngineEr
 pub struct Engines {
     data_root: PathBuf,
     started: Vec<OnceLock<Result<Box<dyn Speaker>, EngineError>>>,
+    limits: Vec<Option<Limit>>,
 }
 
 impl Engines {
@@ -122,17 +133,33 @@ impl Engines {
         Engines {
             data_root,
             started: ENGINES.iter().map(|_| OnceLock::new()).collect(),
+            limits: ENGINES
+                .iter()
+                .map(|e| e.parallel().map(Limit::new))
+                .collect(),
         }
     }
 
-    pub fn get(&self, name: &str) -> Result<&dyn Speaker, EngineError> {
+    /// Speaks `text` with engine `name`: started on first use, within its
+    /// limit of requests at once, retrying what is worth retrying.
+    pub fn speak(
+        &self,
+        name: &str,
+        voice: &VoiceSettings,
+        text: &str,
+    ) -> Result<Speech, EngineError> {
         let Some(index) = ENGINES.iter().position(|e| e.name() == name) else {
             return Err(EngineError::Unavailable(format!("unknown engine `{name}`")));
         };
-        match self.started[index].get_or_init(|| ENGINES[index].start(&self.data_root)) {
-            Ok(speaker) => Ok(speaker.as_ref()),
-            Err(e) => Err(e.clone()),
-        }
+        let speaker =
+            match self.started[index].get_or_init(|| ENGINES[index].start(&self.data_root)) {
+                Ok(speaker) => speaker.as_ref(),
+                Err(e) => return Err(e.clone()),
+            };
+        retry::with_retries(retry::ATTEMPTS, retry::FIRST_WAIT, || {
+            let _permit = self.limits[index].as_ref().map(Limit::acquire);
+            speaker.speak(voice, text)
+        })
     }
 }
 

@@ -84,10 +84,6 @@ impl Step for Tts {
     type Input = TtsInput;
 
     fn run(input: &TtsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let engine = tools
-            .engines
-            .get(&input.engine.name)
-            .map_err(|e| StepError::Engine(unavailable(input, &e)))?;
         let mut clip = Clip {
             sample_rate: 0,
             parts: Vec::new(),
@@ -95,12 +91,17 @@ impl Step for Tts {
         for part in &input.parts {
             match part {
                 TtsPart::Text(text) => {
-                    let speech = engine.speak(&input.voice, text).map_err(|e| match e {
-                        EngineError::Unavailable(_) => StepError::Engine(unavailable(input, &e)),
-                        EngineError::Retryable(message) | EngineError::Failed(message) => {
-                            StepError::Failed(message)
-                        }
-                    })?;
+                    let speech = tools
+                        .engines
+                        .speak(&input.engine.name, &input.voice, text)
+                        .map_err(|e| match e {
+                            EngineError::Unavailable(_) => {
+                                StepError::Engine(unavailable(input, &e))
+                            }
+                            EngineError::Retryable(message) | EngineError::Failed(message) => {
+                                StepError::Failed(message)
+                            }
+                        })?;
                     clip.sample_rate = speech.sample_rate;
                     clip.parts
                         .push(ClipPart::Audio(trim_digital_silence(speech.samples)));
