@@ -11,7 +11,7 @@ mod limit;
 mod retry;
 pub mod settings;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -41,11 +41,12 @@ pub struct EngineId {
     pub version: String,
 }
 
-/// The version of every engine, probed now: done once per build and handed
-/// to planning as an input, so planning itself stays pure.
-pub fn probe_versions() -> BTreeMap<String, String> {
+/// The versions of the engines named in `used`, probed now: done once per
+/// build and handed to planning as an input, so planning itself stays pure.
+pub fn probe_versions(used: &BTreeSet<String>) -> BTreeMap<String, String> {
     ENGINES
         .iter()
+        .filter(|e| used.contains(e.name()))
         .map(|e| (e.name().to_string(), e.version()))
         .collect()
 }

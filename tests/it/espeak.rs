@@ -175,3 +175,75 @@ fn without_the_program_a_build_fails_clearly_and_status_and_clean_work() {
     assert_eq!(clean.status.code(), Some(0), "{clean:?}");
     assert!(!project.path("target").exists());
 }
+
+/// A stand-in `espeak-ng` on PATH: says `version` when asked and records
+/// each call in `calls`; otherwise it is the real program.
+fn fake_program(dir: &std::path::Path, version: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v espeak-ng"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> '{calls}'\nif [ \"$1\" = --version ]; then\n  \
+         echo 'eSpeak NG text-to-speech: {version}  Data at: /nowhere'\n  exit 0\nfi\n\
+         exec '{real}' \"$@\"\n",
+        calls = dir.join("calls").display(),
+        real = real.trim(),
+    );
+    let program = dir.join("espeak-ng");
+    std::fs::write(&program, script).unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_new_program_version_respeaks_exactly_its_voices_sentences() {
+    require_program();
+    let project = Project::fixture();
+    project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
+    project.build();
+    let fake = tempfile::TempDir::new().unwrap();
+    fake_program(fake.path(), "9.99");
+    let path = format!(
+        "{}:{}",
+        fake.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let build = project
+        .pod()
+        .env("PATH", &path)
+        .args(["build", "--message-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(build.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&build.stdout);
+    let dirty: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"tts\"") && l.contains("\"executed\""))
+        .collect();
+    assert_eq!(dirty.len(), 2, "exactly the guest's sentences: {dirty:?}");
+    for line in dirty {
+        assert!(line.contains("-> espeak-ng 9.99"), "{line}");
+    }
+    // Asked once for the whole build.
+    let calls = std::fs::read_to_string(fake.path().join("calls")).unwrap();
+    assert_eq!(calls.matches("--version").count(), 1, "{calls}");
+}
+
+#[test]
+fn a_project_that_does_not_use_the_program_never_runs_it() {
+    let project = Project::fixture();
+    let fake = tempfile::TempDir::new().unwrap();
+    fake_program(fake.path(), "1.0");
+    project
+        .pod()
+        .env("PATH", fake.path())
+        .args(["build", "-q"])
+        .assert()
+        .success();
+    assert!(!fake.path().join("calls").exists());
+}
