@@ -30,14 +30,24 @@ def pod_phonemes(lines):
     return [json.loads(l) for l in out.splitlines()]
 
 
+def guarded(g2p):
+    """Upstream raises on some inputs (numbers past decillions): report, don't stop."""
+    def read(text):
+        try:
+            return g2p(text)
+        except Exception as e:  # noqa: BLE001 - any upstream failure is a data point
+            return f"<upstream error: {type(e).__name__}: {e}>"
+    return read
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "sentences.txt")
     with open(path, encoding="utf-8") as f:
         lines = [l.strip() for l in f if l.strip()]
     ours = pod_phonemes(lines)
     assert len(ours) == len(lines), "pod printed a different number of lines"
-    with_net = G2P()
-    without_net = G2P(oov=lambda word: None)
+    with_net = guarded(G2P())
+    without_net = guarded(G2P(oov=lambda word: None))
 
     known = [(l, o) for l, o in zip(lines, ours) if not o["oov"]]
     same_known = [(l, o) for l, o in known if with_net(l) == o["phonemes"]]

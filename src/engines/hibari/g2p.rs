@@ -384,7 +384,7 @@ impl FrontEnd {
         for m in self.fallback_piece.find_iter(&tk.text).flatten() {
             let piece = m.as_str();
             let first = piece.chars().next().expect("pieces are not empty");
-            let ps = if super::pystr::is_digit_char(first) || first.is_numeric() {
+            let ps = if super::pystr::is_digit_char(first) {
                 self.lexicon.number(piece, None, false)
             } else if first.is_alphabetic() {
                 oov(piece)
@@ -498,7 +498,10 @@ mod tests {
     fn years_read_in_pairs() {
         reads("1969", "nˌIntˈin sˈɪksti nˈIn");
         reads("2024", "twˈɛnti twˈɛnti fˈɔɹ");
-        reads("January 5th, 1987", "ʤˈænjəwˌɛɹi fˈɪfθ, nˌIntˈin ˈATi sˈɛvən");
+        reads(
+            "January 5th, 1987",
+            "ʤˈænjəwˌɛɹi fˈɪfθ, nˌIntˈin ˈATi sˈɛvən",
+        );
     }
 
     #[test]
@@ -532,7 +535,10 @@ mod tests {
 
     #[test]
     fn abbreviations_and_context() {
-        reads("Dr. Smith lives on Elm St.", "dˈɑktəɹ smˈɪθ lˈɪvz ˌɔn ˈɛlm stɹˈit.");
+        reads(
+            "Dr. Smith lives on Elm St.",
+            "dˈɑktəɹ smˈɪθ lˈɪvz ˌɔn ˈɛlm stɹˈit.",
+        );
         reads("the apple", "ði ˈæpᵊl");
         reads("the pear", "ðə pˈɛɹ");
         reads("The FBI.", "ði ˌɛfbˌiˈI.");

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use unicode_normalization::UnicodeNormalization;
 
 use super::numbers;
 use super::pystr::{
-    capitalize, char_len, drop_last_chars, is_alpha, is_digit, is_digit_char, last_char, lower,
-    skip_chars, upper,
+    capitalize, char_len, drop_last_chars, is_alpha, is_digit, last_char, lower, skip_chars, upper,
 };
 use super::stress::{self, PRIMARY, SECONDARY};
 use super::token::Token;
@@ -100,6 +100,8 @@ const CURRENCIES: [(&str, &str, &str); 3] = [
     ("£", "pound", "pence"),
     ("€", "euro", "cent"),
 ];
+/// The longest number the scale words can name (999 decillion).
+const MAX_NAMED_DIGITS: usize = 36;
 const ORDINAL_SUFFIXES: [&str; 4] = ["st", "nd", "rd", "th"];
 
 pub fn currency_units(symbol: &str) -> Option<(&'static str, &'static str)> {
@@ -540,6 +542,14 @@ impl Lexicon {
             None => (word, None),
         };
         let mut out: Vec<String> = Vec::new();
+        // Past the decillions there are no scale words (upstream raises):
+        // read the digits one by one.
+        if word.chars().filter(char::is_ascii_digit).count() > MAX_NAMED_DIGITS {
+            for d in word.chars().filter(char::is_ascii_digit) {
+                self.read_cardinal(&d.to_string(), &mut out);
+            }
+            return Some(out.join(" "));
+        }
         if let Some(rest) = word.strip_prefix('-') {
             out.push(self.lookup("minus", None, None, None).unwrap_or_default());
             word = rest;
@@ -683,17 +693,9 @@ impl Lexicon {
             .as_deref()
             .unwrap_or(&tk.text)
             .replace(['‘', '’'], "'");
-        // Unicode digits read as the ASCII digit of the same value.
-        let word: String = word
-            .chars()
-            .map(|c| {
-                if is_digit_char(c) && !c.is_ascii_digit() {
-                    superscript_value(c)
-                } else {
-                    c
-                }
-            })
-            .collect();
+        // Compatibility forms (ligatures, full-width letters, superscript
+        // digits) read as their plain letters and digits, as upstream.
+        let word: String = word.nfkc().collect();
         let stress = if word == lower(&word) {
             None
         } else if word == upper(&word) {
@@ -708,17 +710,6 @@ impl Lexicon {
             return self.number(&word, tk.currency.as_deref(), tk.is_head);
         }
         None
-    }
-}
-
-fn superscript_value(c: char) -> char {
-    match c {
-        '⁰' => '0',
-        '¹' => '1',
-        '²' => '2',
-        '³' => '3',
-        '⁴'..='⁹' => char::from_digit(c as u32 - '⁴' as u32 + 4, 10).unwrap_or(c),
-        _ => c,
     }
 }
 
@@ -755,5 +746,17 @@ mod tests {
             ["twenty", "one", "two"]
         );
         assert_eq!(regex_split_non_letters("-a"), ["", "a"]);
+    }
+
+    #[test]
+    fn numbers_too_long_to_name_read_as_digits() {
+        let lexicon = Lexicon::new(
+            Dictionary::from_json(&super::super::data::lexicon_gold()),
+            Dictionary::from_json(&super::super::data::lexicon_silver()),
+        );
+        let long = "9".repeat(40);
+        let ps = lexicon.number(&long, None, true).expect("a reading");
+        assert_eq!(ps.split(' ').count(), 40);
+        assert!(ps.starts_with("nˈIn"));
     }
 }
