@@ -11,6 +11,7 @@ const LEXICON_SILVER_GZ: &[u8] = include_bytes!("../../../voices/hibari/lexicon_
 const TAGGER_GZ: &[u8] = include_bytes!("../../../voices/hibari/tagger.json.gz");
 const TOKENIZER_EXCEPTIONS: &str = include_str!("../../../voices/hibari/tokenizer_exceptions.json");
 const NORMALIZE_TABLES: &str = include_str!("../../../voices/hibari/normalize.json");
+const VOCAB: &str = include_str!("../../../voices/hibari/vocab.json");
 
 fn gunzip_json(bytes: &[u8], name: &str) -> Value {
     let mut text = String::new();
@@ -45,4 +46,8 @@ pub fn tokenizer_exceptions() -> Value {
 
 pub fn normalize_tables() -> Value {
     json(NORMALIZE_TABLES, "normalize.json")
+}
+
+pub fn vocab() -> Value {
+    json(VOCAB, "vocab.json")
 }

@@ -9,7 +9,7 @@
 //! homographs) -> `lexicon` (gold/silver dictionaries, number words, stems,
 //! stress) -> `g2p` (subword grouping, context, stress resolution). Words the
 //! lexicon cannot read are handed to a caller-supplied out-of-vocabulary
-//! reader, or reported.
+//! reader, or reported. `vocab` maps the phonemes to the model's input ids.
 
 pub mod data;
 pub mod g2p;
@@ -21,3 +21,4 @@ pub mod stress;
 pub mod tagger;
 pub mod token;
 pub mod tokenize;
+pub mod vocab;
