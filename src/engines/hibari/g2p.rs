@@ -547,6 +547,37 @@ mod tests {
     }
 
     #[test]
+    fn titles_questions_and_contractions() {
+        reads(
+            "Mr. and Mrs. Johnson arrived.",
+            "mˈɪstəɹ ænd mˈɪsɪz ʤˈɑnsᵊn əɹˈIvd.",
+        );
+        reads("St. Louis is a city.", "sˈAnt lˈui ɪz ɐ sˈɪTi.");
+        reads("Is this the way?", "ˌɪz ðɪs ðə wˈA?");
+        reads("I'm sure you'll love it.", "ˌIm ʃˈʊɹ jul lˈʌv ɪt.");
+        reads("Chapter IV begins.", "ʧˈæptəɹ fˈɔɹ bəɡˈɪnz.");
+        reads("It weighs 5 lbs.", "ˌɪt wˈAz fˈIv pˈWndz.");
+    }
+
+    #[test]
+    fn more_numbers() {
+        reads("The 1990s were fun.", "ðə nˌIntˈin nˈIndiz wɜɹ fˈʌn.");
+        reads("Only $0.99!", "ˈOnli nˈIndi nˈIn sˈɛnts!");
+        reads("The book cost £20.", "ðə bˈʊk kˈɔst twˈɛnti pˈWndz.");
+        reads("It was -5 outside.", "ˌɪt wʌz mˈInəs fˈIv ˌWtsˈId.");
+        reads("She finished 21st.", "ʃˌi fˈɪnəʃt twˈɛnti fˈɜɹst.");
+        // Upstream quirk kept: "am." becomes the token "A.M.", which takes
+        // the sentence's full stop with it.
+        reads("Half past 9:05 am.", "hˈæf pˈæst nˈIn ˈO fˈIv ˌAˈɛm");
+    }
+
+    #[test]
+    fn noun_and_verb_readings_of_one_spelling() {
+        reads("They record the record.", "ðˌA ɹəkˈɔɹd ðə ɹˈɛkəɹd.");
+        reads("The wind was strong.", "ðə wˈɪnd wʌz stɹˈɔŋ.");
+    }
+
+    #[test]
     fn unknown_words_are_reported_not_guessed() {
         let ps = phonemize("McAllister signed it.");
         assert_eq!(ps.oov, ["McAllister"]);

@@ -66,6 +66,9 @@ const NUM: &str = r"\d+(?:,\d{3})*(?:\.\d+)?";
 const ROMAN_NUMERAL: &str =
     r"((?=[IVXLC])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))";
 
+/// Tables keep the JSON file's order (serde_json's `preserve_order`): it
+/// decides which of two equally long alternatives wins and the order symbols
+/// are replaced in, as in upstream's dicts.
 pub struct Normalizer {
     months: HashMap<String, String>,
     month_names: Vec<String>,
