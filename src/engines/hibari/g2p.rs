@@ -117,9 +117,7 @@ pub fn phonemize(text: &str) -> Phonemes {
     Phonemes { text, oov }
 }
 
-fn regex(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("front-end pattern {pattern:?}: {e}"))
-}
+use super::pyregex::compile as regex;
 
 impl FrontEnd {
     pub fn new() -> FrontEnd {
@@ -229,6 +227,7 @@ impl FrontEnd {
                 });
                 let tk = &mut tks[j];
                 if tk.alias.is_some() || tk.phonemes.is_some() {
+                    // Given inline ([word](/phonemes/)): nothing to decide.
                 } else if tk.tag == "$" && currency_units(&tk.text).is_some() {
                     currency = Some(tk.text.clone());
                     tk.phonemes = Some(String::new());
@@ -384,7 +383,7 @@ impl FrontEnd {
         for m in self.fallback_piece.find_iter(&tk.text).flatten() {
             let piece = m.as_str();
             let first = piece.chars().next().expect("pieces are not empty");
-            let ps = if super::pystr::is_digit_char(first) {
+            let ps = if first.is_ascii_digit() {
                 self.lexicon.number(piece, None, false)
             } else if first.is_alphabetic() {
                 oov(piece)

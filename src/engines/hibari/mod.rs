@@ -16,6 +16,7 @@ pub mod g2p;
 pub mod lexicon;
 pub mod normalize;
 pub mod numbers;
+pub mod pyregex;
 pub mod pystr;
 pub mod stress;
 pub mod tagger;

@@ -13,9 +13,7 @@ use serde_json::Value;
 use super::data;
 use super::numbers;
 
-fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("normaliser pattern {pattern:?}: {e}"))
-}
+use super::pyregex::compile;
 
 /// An alternation of literal words, longest first (stable for equal lengths).
 fn alternation<'a>(words: impl IntoIterator<Item = &'a str>) -> String {

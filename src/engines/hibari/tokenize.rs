@@ -26,9 +26,7 @@ fn each_escaped(chars: &str) -> Vec<String> {
     chars.chars().map(|c| escape(&c.to_string())).collect()
 }
 
-fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).unwrap_or_else(|e| panic!("tokenizer pattern {pattern:?}: {e}"))
-}
+use super::pyregex::compile;
 
 pub struct Tokenizer {
     special: HashMap<String, Vec<String>>,
