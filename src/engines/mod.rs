@@ -4,6 +4,7 @@
 
 #[cfg(feature = "embedded-voice")]
 mod embedded;
+pub mod hibari;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
