@@ -23,7 +23,9 @@ use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::explain::{self, Dirty};
 use crate::media::{import, location_of};
+use crate::pipeline::probe::{known_output, probe};
 use crate::pipeline::{self, Origin, Produced, Runner, Stop};
+use crate::place::sentence_place;
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::published;
@@ -63,16 +65,6 @@ pub struct EpisodeNode {
     pub tts: Vec<usize>,
 }
 
-/// The logical place of an episode's `n`th sentence.
-pub fn sentence_place(episode: &str, n: usize) -> String {
-    format!("{episode}/tts/{n}")
-}
-
-/// The logical place of an episode's step of `kind`.
-pub fn episode_place(episode: &str, kind: &str) -> String {
-    format!("{episode}/{kind}")
-}
-
 impl BuildGraph {
     pub fn new(plans: &[Arc<EpisodePlan>]) -> BuildGraph {
         let mut tts = Vec::new();
@@ -106,14 +98,29 @@ impl BuildGraph {
         BuildGraph { tts, episodes }
     }
 
-    /// Steps whose count is known before running (for the progress bar).
-    pub fn known_steps(&self) -> usize {
-        self.tts.len()
-            + self
-                .episodes
-                .iter()
-                .map(|e| pipeline::later_steps(&e.plan).len())
-                .sum::<usize>()
+    /// How many steps the build reports: the distinct sentences, and each
+    /// episode's steps as the probe (`pod status`'s walk) finds them.
+    pub fn step_count(&self, store: &Store) -> usize {
+        let speech: Vec<Option<ContentHash>> = self
+            .tts
+            .iter()
+            .map(|node| known_output(store, &node.key))
+            .collect();
+        let episodes: usize = self
+            .episodes
+            .iter()
+            .map(|e| {
+                let speech: Vec<_> = e
+                    .tts
+                    .iter()
+                    .map(|&i| (self.tts[i].key, speech[i]))
+                    .collect();
+                // An episode that will fail to walk (a bad media file) counts
+                // none: the build reports it as an error, not as steps.
+                probe(store, &e.plan, &speech).map_or(0, |p| p.steps.len())
+            })
+            .sum();
+        self.tts.len() + episodes
     }
 }
 
@@ -217,7 +224,7 @@ impl<'a> Executor<'a> {
 
     pub fn run(&self) -> BuildOutcome {
         self.reporter
-            .start_progress(self.graph.known_steps() as u64, "Building");
+            .start_progress(self.graph.step_count(self.store) as u64, "Building");
         let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = self
             .graph
             .episodes
@@ -716,6 +723,15 @@ impl Runner for ExecRunner<'_, '_> {
             .store
             .read_verified(&blob.hash)
             .map_err(Stop::Corrupt)
+    }
+
+    fn size(&self, blob: &BlobRef) -> u64 {
+        blob.size
+    }
+
+    /// Never asked: `read` here makes what is missing or says it is corrupt.
+    fn unknown(&self, blob: &BlobRef) -> Result<(), Stop> {
+        Err(Stop::Corrupt(blob.hash))
     }
 }
 

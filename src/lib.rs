@@ -12,6 +12,7 @@ pub mod explain;
 pub mod media;
 pub mod ops;
 pub mod pipeline;
+pub mod place;
 pub mod plan;
 pub mod project;
 pub mod published;

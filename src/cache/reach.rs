@@ -55,6 +55,15 @@ impl Runner for ReachRunner<'_> {
             .read_verified(&blob.hash)
             .map_err(|_| Stop::Pending)
     }
+
+    fn size(&self, blob: &BlobRef) -> u64 {
+        blob.size
+    }
+
+    /// Reachability follows only what exists: an unreadable timeline ends the walk.
+    fn unknown(&self, _blob: &BlobRef) -> Result<(), Stop> {
+        Err(Stop::Pending)
+    }
 }
 
 impl Reach {
