@@ -30,7 +30,7 @@ use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::published;
 use crate::report::Reporter;
-use crate::step::{Step, StepError, Tools, action_key};
+use crate::step::{Announce, Step, StepError, Tools, action_key};
 use crate::steps::measure::Measurement;
 use crate::steps::{Tts, TtsInput};
 
@@ -676,14 +676,13 @@ impl Runner for ExecRunner<'_, '_> {
     fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let episode = self.episode;
-        let announce = || match S::KIND {
-            "assemble" => self.exec.reporter.status("Assembling", episode),
-            "mix" => self.exec.reporter.status("Mixing", episode),
-            "decode" => self.exec.reporter.verbose_status("Decoding", place),
-            kind => self
+        let announce = || match S::ANNOUNCE {
+            Announce::Status(verb) => self.exec.reporter.status(verb, episode),
+            Announce::VerbosePlace(verb) => self.exec.reporter.verbose_status(verb, place),
+            Announce::Verbose => self
                 .exec
                 .reporter
-                .verbose_status("Running", &format!("{kind} {place}")),
+                .verbose_status("Running", &format!("{} {place}", S::KIND)),
         };
         match self.exec.execute::<S>(key, input, place, announce) {
             Ok(resolved) => {
@@ -704,7 +703,7 @@ impl Runner for ExecRunner<'_, '_> {
                 Ok(resolved.output)
             }
             Err(StepError::CorruptInput(hash)) => Err(Stop::Corrupt(hash)),
-            Err(StepError::Failed(why)) if S::KIND == "decode" => {
+            Err(StepError::Failed(why)) if S::FAILS_ON_USER_FILE => {
                 Err(Stop::Failed(Diagnostic::error(why)))
             }
             Err(e) => Err(Stop::Failed(Diagnostic::error(format!(

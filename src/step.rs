@@ -19,6 +19,11 @@ pub trait Step {
     const KIND: &'static str;
     /// Bump when `run` changes what it produces for the same input.
     const VERSION: u32;
+    /// How the build announces that it runs this step.
+    const ANNOUNCE: Announce = Announce::Verbose;
+    /// A failure is the fault of a file the user named (a sound that will
+    /// not decode), so its message stands alone, for the walk to place.
+    const FAILS_ON_USER_FILE: bool = false;
     type Input: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync;
 
     /// The engine this input runs on, whose name and version join the key.
@@ -28,6 +33,17 @@ pub trait Step {
 
     /// Writes the step's one output blob to `out`.
     fn run(input: &Self::Input, tools: &Tools, out: &mut File) -> Result<(), StepError>;
+}
+
+/// How the build announces a step it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// `{verb} {episode}` on the normal output (`Assembling ep1`).
+    Status(&'static str),
+    /// `Running {kind} {place}`, only with `-v`: most steps are too many to list.
+    Verbose,
+    /// `{verb} {place}`, only with `-v`.
+    VerbosePlace(&'static str),
 }
 
 pub struct Tools<'a> {

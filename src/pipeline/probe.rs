@@ -86,7 +86,7 @@ pub fn probe(
                 runner
                     .stand_ins
                     .borrow_mut()
-                    .insert(hash.hex(), "tts".to_string());
+                    .insert(hash.hex(), crate::steps::Tts::KIND.to_string());
                 hash
             })
         })

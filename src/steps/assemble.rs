@@ -17,7 +17,7 @@ use crate::audio::pcm::{PcmWriter, ms_to_frames, to_i16};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
 use crate::plan::{EpisodePlan, TimelineItem};
-use crate::step::{Step, StepError, Tools};
+use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AssembleInput {
@@ -69,6 +69,7 @@ pub struct Assemble;
 impl Step for Assemble {
     const KIND: &'static str = "assemble";
     const VERSION: u32 = 2;
+    const ANNOUNCE: Announce = Announce::Status("Assembling");
     type Input = AssembleInput;
 
     fn run(input: &AssembleInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {

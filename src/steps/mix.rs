@@ -12,7 +12,7 @@ use super::timeline::Timeline;
 use crate::audio::blocks::{BLOCK_FRAMES, BlockReader, SampleFormat};
 use crate::audio::pcm::ms_to_frames;
 use crate::cache::{ContentHash, Store};
-use crate::step::{Step, StepError, Tools};
+use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MixInput {
@@ -99,6 +99,7 @@ pub struct Mix;
 impl Step for Mix {
     const KIND: &'static str = "mix";
     const VERSION: u32 = 2;
+    const ANNOUNCE: Announce = Announce::Status("Mixing");
     type Input = MixInput;
 
     /// Mixing is a few additions per sample, cheaper than storing a
