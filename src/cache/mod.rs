@@ -5,7 +5,6 @@ pub mod gc;
 mod index;
 mod key;
 mod lock;
-pub mod reach;
 mod store;
 
 pub use index::{BuildUsage, CharacterCounts, Counters, EntryUsage, Index, StepCounts};

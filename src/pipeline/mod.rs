@@ -8,13 +8,15 @@
 //! disagree about keys, nor about which steps a build has.
 
 pub mod probe;
+pub mod reach;
 
 use std::path::PathBuf;
 
 use crate::audio::blocks::{SampleFormat, frames_in};
 use crate::cache::{BlobRef, ContentHash};
 use crate::config::Format;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
+use crate::media::Origin;
 use crate::plan::{EpisodePlan, TimelineItem};
 use crate::step::Step;
 use crate::steps::aac::{Aac, AacInput};
@@ -34,7 +36,7 @@ use crate::steps::timeline::{Timeline, TimelineStep};
 use crate::steps::transcript::Transcript;
 use crate::steps::vtt::Vtt;
 use crate::steps::wav::TaggedWavInput;
-use crate::steps::{Assemble, AssembleInput, Wav, WavInput};
+use crate::steps::{Assemble, AssembleInput, AssembleItem, Wav, WavInput};
 
 /// Why the walk stopped.
 #[derive(Debug)]
@@ -45,17 +47,6 @@ pub enum Stop {
     /// A blob did not match its hash.
     Corrupt(ContentHash),
     Failed(Diagnostic),
-}
-
-/// Where a media file was named, for errors.
-#[derive(Debug, Clone)]
-pub enum Origin {
-    Config(Option<Location>),
-    Script {
-        file: PathBuf,
-        line: u32,
-        column: u32,
-    },
 }
 
 pub trait Runner {
@@ -109,7 +100,7 @@ pub fn episode<R: Runner>(
             sounds.push(decode(&path, origin, &format!("sound-{}", sounds.len() + 1))?.hash);
         }
     }
-    let assemble_input = AssembleInput::for_episode(plan, speech, &sounds);
+    let assemble_input = assemble_input(plan, speech, &sounds);
     let speech_track = r.step::<Assemble>(&place("assemble"), &assemble_input)?;
     let timeline_blob = r.step::<TimelineStep>(&place("timeline"), &assemble_input)?;
 
@@ -390,6 +381,40 @@ pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
     files.extend(plan.music.iter().map(|m| config(&m.file)));
     files.extend(plan.cover.iter().map(config));
     files
+}
+
+/// The `assemble` input for an episode, given the content hash of each of
+/// its sentences and of each decoded `[sound]`, in timeline order.
+fn assemble_input(
+    plan: &EpisodePlan,
+    speech: &[ContentHash],
+    sounds: &[ContentHash],
+) -> AssembleInput {
+    let mut sounds = sounds.iter();
+    AssembleInput {
+        sample_rate: plan.output.sample_rate,
+        channels: plan.output.channels,
+        items: plan
+            .timeline
+            .iter()
+            .map(|item| match item {
+                TimelineItem::Speech(i) => AssembleItem::Speech(speech[*i]),
+                TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(*ms),
+                TimelineItem::Sound { .. } => {
+                    AssembleItem::Sound(*sounds.next().expect("a decoded sound per [sound]"))
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The audio files an episode plays (everything it names but the cover art).
+pub fn audio_files(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
+    let cover = plan.cover.as_ref().map(|c| &c.value);
+    media(plan)
+        .into_iter()
+        .filter(|(path, _)| Some(path) != cover)
+        .collect()
 }
 
 /// The `[sound]` files of an episode, in timeline order, with their places.

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Origin, Produced, Runner, Stop, episode};
+use super::{Produced, Runner, Stop, episode};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::engines::EngineId;
-use crate::media::media_hash;
+use crate::media::{Origin, media_hash};
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};
 

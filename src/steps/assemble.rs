@@ -16,7 +16,6 @@ use crate::audio::fade::{FADE_IN_MS, FADE_OUT_MS, fade, fade_speech};
 use crate::audio::pcm::{PcmWriter, ms_to_frames, to_i16};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
-use crate::plan::{EpisodePlan, TimelineItem};
 use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,33 +34,6 @@ pub enum AssembleItem {
     SilenceMs(u32),
     /// A decoded `[sound]`: f32 PCM already at the output rate and channels.
     Sound(ContentHash),
-}
-
-impl AssembleInput {
-    /// The input for an episode, given the content hash of each of its
-    /// sentences and of each decoded `[sound]`, in timeline order.
-    pub fn for_episode(
-        plan: &EpisodePlan,
-        speech: &[ContentHash],
-        sounds: &[ContentHash],
-    ) -> AssembleInput {
-        let mut sounds = sounds.iter();
-        AssembleInput {
-            sample_rate: plan.output.sample_rate,
-            channels: plan.output.channels,
-            items: plan
-                .timeline
-                .iter()
-                .map(|item| match item {
-                    TimelineItem::Speech(i) => AssembleItem::Speech(speech[*i]),
-                    TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(*ms),
-                    TimelineItem::Sound { .. } => {
-                        AssembleItem::Sound(*sounds.next().expect("a decoded sound per [sound]"))
-                    }
-                })
-                .collect(),
-        }
-    }
 }
 
 pub struct Assemble;

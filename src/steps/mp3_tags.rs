@@ -9,8 +9,8 @@ use id3::{Frame, Tag, TagLike, Version};
 use serde::{Deserialize, Serialize};
 
 use super::cues::ChapterTime;
+use crate::audio::tags::Tags;
 use crate::cache::ContentHash;
-use crate::plan::Tags;
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

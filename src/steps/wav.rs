@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::audio::blocks::{BlockReader, SampleFormat};
 use crate::audio::pcm::to_i16;
 use crate::audio::riff_info::info_chunk;
+use crate::audio::tags::Tags;
 use crate::cache::ContentHash;
-use crate::plan::Tags;
 use crate::step::{Step, StepError, Tools};
 
 /// The input of every encoder: the normalised mix (f32) and its format.

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::key::{ActionKey, ContentHash};
-use super::store::{BlobRef, Store};
-use crate::media::media_hash;
-use crate::pipeline::{self, Origin, Runner, Stop};
+use super::{Runner, Stop};
+use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
+use crate::media::{Origin, media_hash};
+use crate::pipeline;
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};
 use crate::steps::TtsPart;
