@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cache::{
-    ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Damage, Lookup, RecordHead, Store,
+    ActionKey, ActionRecord, BlobRef, Blobs, BuildUsage, ContentHash, Damage, Lookup, RecordHead,
+    Store,
 };
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
@@ -553,7 +554,7 @@ impl<'a> Executor<'a> {
         }
         let tools = Tools {
             engines: self.engines,
-            store: self.store,
+            blobs: Blobs::of(self.store),
         };
         let started = std::time::Instant::now();
         let output = self.store.put_blob(|file| S::run(input, &tools, file))?;

@@ -4,14 +4,15 @@
 //! `run` receives its typed input and nothing else that could change its
 //! result: no config, no environment, no clock. It also gets `Tools`, which
 //! are capabilities without settings: the engines (identified in the key by
-//! name and version) and the blob store (addressed only by content hash).
+//! name and version) and a read-only view of blobs (addressed only by
+//! content hash).
 
 use std::fs::File;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cache::{ActionKey, ContentHash, Store};
+use crate::cache::{ActionKey, Blobs, ContentHash};
 use crate::engines::{EngineId, Engines};
 
 pub trait Step {
@@ -48,7 +49,7 @@ pub enum Announce {
 
 pub struct Tools<'a> {
     pub engines: &'a Engines,
-    pub store: &'a Store,
+    pub blobs: Blobs<'a>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,6 @@
 //! The on-disk cache: action records (`ac/`) and content-addressed blobs (`cas/`).
 
+mod blobs;
 pub mod entries;
 pub mod gc;
 mod index;
@@ -7,6 +8,7 @@ mod key;
 mod lock;
 mod store;
 
+pub use blobs::Blobs;
 pub use index::{BuildUsage, CharacterCounts, Counters, EntryUsage, Index, StepCounts};
 pub use key::{ActionKey, ContentHash};
 pub use lock::{FileLock, LockKind};

@@ -58,10 +58,7 @@ impl Step for Assemble {
                     writer.silence(ms_to_frames(*ms, input.sample_rate))?
                 }
                 AssembleItem::Sound(hash) => {
-                    let file = tools
-                        .store
-                        .open_verified(hash)
-                        .map_err(StepError::CorruptInput)?;
+                    let file = tools.blobs.open(hash).map_err(StepError::CorruptInput)?;
                     let mut reader = BlockReader::new(file, SampleFormat::F32, input.channels);
                     let mut block = Vec::new();
                     while reader.next_block(&mut block)? > 0 {
@@ -69,10 +66,7 @@ impl Step for Assemble {
                     }
                 }
                 AssembleItem::Speech(hash) => {
-                    let bytes = tools
-                        .store
-                        .read_verified(hash)
-                        .map_err(StepError::CorruptInput)?;
+                    let bytes = tools.blobs.read(hash).map_err(StepError::CorruptInput)?;
                     let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
                     for part in &clip.parts {
                         match part {

@@ -29,8 +29,8 @@ impl Step for Decode {
 
     fn run(input: &DecodeInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let bytes = tools
-            .store
-            .read_verified(&input.source)
+            .blobs
+            .read(&input.source)
             .map_err(StepError::CorruptInput)?;
         let decoded = decode(bytes).map_err(StepError::Failed)?;
         let mapped = map_channels(&decoded.samples, decoded.channels, input.channels);

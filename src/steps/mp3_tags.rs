@@ -58,8 +58,8 @@ impl Step for Mp3Tags {
         }
         if let Some(cover) = &input.cover {
             let data = tools
-                .store
-                .read_verified(&cover.image)
+                .blobs
+                .read(&cover.image)
                 .map_err(StepError::CorruptInput)?;
             tag.add_frame(Picture {
                 mime_type: cover.mime.clone(),
@@ -94,8 +94,8 @@ impl Step for Mp3Tags {
         tag.write_to(&mut writer, Version::Id3v24)
             .map_err(|e| StepError::Failed(format!("writing ID3 tags: {e}")))?;
         let audio = tools
-            .store
-            .open_verified(&input.audio)
+            .blobs
+            .open(&input.audio)
             .map_err(StepError::CorruptInput)?;
         std::io::copy(&mut BufReader::new(audio), &mut writer)?;
         writer.flush()?;

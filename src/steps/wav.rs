@@ -40,8 +40,8 @@ impl Step for Wav {
     fn run(tagged: &TaggedWavInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let input = &tagged.audio;
         let pcm = tools
-            .store
-            .open_verified(&input.pcm)
+            .blobs
+            .open(&input.pcm)
             .map_err(StepError::CorruptInput)?;
         let spec = hound::WavSpec {
             channels: input.channels,
