@@ -26,7 +26,7 @@ use crate::explain::{self, Dirty};
 use crate::media::{Origin, import, location_of};
 use crate::pipeline::probe::{known_output, probe};
 use crate::pipeline::{self, Produced, Runner, Stop};
-use crate::place::sentence_place;
+use crate::place::Place;
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::published;
@@ -52,7 +52,7 @@ pub struct TtsNode {
     pub key: ActionKey,
     pub input: Arc<TtsInput>,
     /// Logical place of its first occurrence, for `--explain`.
-    pub logical: String,
+    pub logical: Place,
     /// The first episode that speaks this sentence, and where.
     pub episode: String,
     pub source: PathBuf,
@@ -81,7 +81,7 @@ impl BuildGraph {
                         tts.push(TtsNode {
                             key: sentence.key,
                             input: sentence.input.clone(),
-                            logical: sentence_place(&plan.id, n),
+                            logical: Place::sentence(&plan.id, n),
                             episode: plan.id.clone(),
                             source: plan.source.clone(),
                             line: sentence.line,
@@ -143,7 +143,7 @@ pub struct StepOutcome {
     pub kind: &'static str,
     pub episode: String,
     /// Its logical place (`a/mix`, `a/measure/mp3`), for `--explain` next time.
-    pub place: String,
+    pub place: Place,
     pub key: ActionKey,
     pub status: Status,
     pub dirty: Option<String>,
@@ -307,7 +307,7 @@ impl<'a> Executor<'a> {
                 counts.executed += 1;
             }
             if step.kind != Tts::KIND {
-                usage.logical.insert(step.place.clone(), step.key.hex());
+                usage.logical.insert(step.place.to_string(), step.key.hex());
             }
             if let Some((engine, chars)) = characters.get(&step.key) {
                 let counts = usage
@@ -324,9 +324,10 @@ impl<'a> Executor<'a> {
         }
         for episode in &self.graph.episodes {
             for (n, sentence) in episode.plan.sentences.iter().enumerate() {
-                usage
-                    .logical
-                    .insert(sentence_place(&episode.plan.id, n), sentence.key.hex());
+                usage.logical.insert(
+                    Place::sentence(&episode.plan.id, n).to_string(),
+                    sentence.key.hex(),
+                );
             }
         }
         usage
@@ -501,7 +502,7 @@ impl<'a> Executor<'a> {
         &self,
         key: ActionKey,
         input: &S::Input,
-        place: &str,
+        place: &Place,
         announce: impl FnOnce(),
     ) -> Result<Resolved, StepError> {
         if let Some(record) = self.store.lookup(&key) {
@@ -541,7 +542,7 @@ impl<'a> Executor<'a> {
             explain::explain(
                 self.store,
                 self.previous,
-                place,
+                place.as_str(),
                 &key,
                 S::VERSION,
                 engine.as_ref(),
@@ -674,12 +675,12 @@ struct ExecRunner<'e, 'a> {
 }
 
 impl Runner for ExecRunner<'_, '_> {
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let episode = self.episode;
         let announce = || match S::ANNOUNCE {
             Announce::Status(verb) => self.exec.reporter.status(verb, episode),
-            Announce::VerbosePlace(verb) => self.exec.reporter.verbose_status(verb, place),
+            Announce::VerbosePlace(verb) => self.exec.reporter.verbose_status(verb, place.as_str()),
             Announce::Verbose => self
                 .exec
                 .reporter
@@ -696,7 +697,7 @@ impl Runner for ExecRunner<'_, '_> {
                 self.steps.borrow_mut().push(StepOutcome {
                     kind: S::KIND,
                     episode: episode.to_string(),
-                    place: place.to_string(),
+                    place: place.clone(),
                     key,
                     status: resolved.status,
                     dirty: resolved.dirty,

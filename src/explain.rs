@@ -63,7 +63,7 @@ pub fn forget_moved(
     for plan in plans {
         for (n, sentence) in plan.sentences.iter().enumerate() {
             current.insert(
-                crate::place::sentence_place(&plan.id, n),
+                crate::place::Place::sentence(&plan.id, n).to_string(),
                 sentence.key.hex(),
             );
         }

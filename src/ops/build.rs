@@ -15,6 +15,7 @@ use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
 use crate::pipeline::reach::Reach;
+use crate::place::Place;
 use crate::project::{self, TargetLayout};
 use crate::published;
 use crate::report::{MessageFormat, Reporter};
@@ -185,7 +186,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
 /// for each that misses its target by more than 1 LU or tops its ceiling.
 fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome, lines: LoudnessLines) {
     for report in &outcome.loudness {
-        let measure = format!("{}/measure/{}", report.episode, report.format.name());
+        let measure = Place::measure(&report.episode, report.format.name());
         let rebuilt = outcome
             .steps
             .iter()

@@ -84,7 +84,7 @@ pub fn report(
                 let dirty = explain::step_dirty::<Tts>(
                     &store,
                     &previous,
-                    &node.logical,
+                    node.logical.as_str(),
                     &node.key,
                     &node.input,
                 );
@@ -94,7 +94,7 @@ pub fn report(
         lines.push(Line {
             kind: Tts::KIND.to_string(),
             episode: node.episode.clone(),
-            place: node.logical.clone(),
+            place: node.logical.to_string(),
             key: Some(node.key.hex()),
             dirty,
         });
@@ -131,7 +131,7 @@ pub fn report(
                     let why = explain::explain(
                         &store,
                         &previous,
-                        &step.place,
+                        step.place.as_str(),
                         &key,
                         *version,
                         engine.as_ref(),
@@ -146,7 +146,7 @@ pub fn report(
             lines.push(Line {
                 kind: step.kind.to_string(),
                 episode: plan.id.clone(),
-                place: step.place,
+                place: step.place.to_string(),
                 key: step.key.map(|k| k.hex()),
                 dirty,
             });

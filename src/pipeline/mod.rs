@@ -17,6 +17,7 @@ use crate::cache::{BlobRef, ContentHash};
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::media::Origin;
+use crate::place::Place;
 use crate::plan::{EpisodePlan, TimelineItem};
 use crate::step::Step;
 use crate::steps::aac::{Aac, AacInput};
@@ -51,7 +52,7 @@ pub enum Stop {
 
 pub trait Runner {
     /// The result of a step: cached, or made now.
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop>;
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop>;
     /// A media file's content hash (the executor also imports it into the cache).
     fn import(&self, file: &std::path::Path, origin: &Origin) -> Result<ContentHash, Stop>;
     /// A small blob's bytes (timeline, measurements).
@@ -75,7 +76,7 @@ pub fn episode<R: Runner>(
     speech: &[ContentHash],
 ) -> Result<Produced, Stop> {
     let id = &plan.id;
-    let place = |what: &str| format!("{id}/{what}");
+    let place = |what: &str| Place::step(id, what);
     let (sample_rate, channels) = (plan.output.sample_rate, plan.output.channels);
     let decode = |file: &std::path::Path, origin: Origin, what: &str| -> Result<BlobRef, Stop> {
         let source = r.import(file, &origin)?;
@@ -289,7 +290,7 @@ pub fn episode<R: Runner>(
         };
         if format.is_audio() {
             let measured = r.step::<Measure>(
-                &place(&format!("measure/{}", format.name())),
+                &Place::measure(id, format.name()),
                 &MeasureInput { file: output.hash },
             )?;
             match r.read(&measured) {

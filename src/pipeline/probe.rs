@@ -13,13 +13,14 @@ use super::{Produced, Runner, Stop, episode};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::engines::EngineId;
 use crate::media::{Origin, media_hash};
+use crate::place::Place;
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};
 
 /// One step the build would reach.
 pub struct Probed {
     pub kind: &'static str,
-    pub place: String,
+    pub place: Place,
     /// `None` when its input depends on a step not run yet.
     pub key: Option<ActionKey>,
     pub state: State,
@@ -123,7 +124,7 @@ impl ProbeRunner<'_> {
 }
 
 impl Runner for ProbeRunner<'_> {
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let stand_in = BlobRef {
             hash: stand_in(&key),
@@ -145,7 +146,7 @@ impl Runner for ProbeRunner<'_> {
             if first {
                 self.steps.borrow_mut().push(Probed {
                     kind: S::KIND,
-                    place: place.to_string(),
+                    place: place.clone(),
                     key: None,
                     state: State::After(kind.clone()),
                 });
@@ -167,7 +168,7 @@ impl Runner for ProbeRunner<'_> {
             };
             self.steps.borrow_mut().push(Probed {
                 kind: S::KIND,
-                place: place.to_string(),
+                place: place.clone(),
                 key: Some(key),
                 state,
             });

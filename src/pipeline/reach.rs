@@ -10,6 +10,7 @@ use super::{Runner, Stop};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::media::{Origin, media_hash};
 use crate::pipeline;
+use crate::place::Place;
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};
 use crate::steps::TtsPart;
@@ -34,15 +35,12 @@ struct ReachRunner<'a> {
 }
 
 impl Runner for ReachRunner<'_> {
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let record = self.store.read_record(&key).ok_or(Stop::Pending)?;
-        let what = place
-            .strip_prefix(&format!("{}/", self.episode))
-            .unwrap_or(place);
         self.reach
             .borrow_mut()
-            .add(key, self.episode, what.to_string());
+            .add(key, self.episode, place.within_episode().to_string());
         Ok(record.output)
     }
 
