@@ -17,4 +17,5 @@ mod mutation;
 mod production;
 mod safety;
 mod speakers;
+mod status;
 mod watch;
