@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::config::{Config, Sourced};
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::Origin;
+use crate::media::Origin;
 use crate::plan::EpisodePlan;
 use crate::project::display;
 

@@ -16,19 +16,22 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cache::{
-    ActionKey, ActionRecord, BlobRef, BuildUsage, ContentHash, Damage, Lookup, RecordHead, Store,
+    ActionKey, ActionRecord, BlobRef, Blobs, BuildUsage, ContentHash, Damage, Lookup, RecordHead,
+    Store,
 };
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::explain::{self, Dirty};
-use crate::media::{import, location_of};
-use crate::pipeline::{self, Origin, Produced, Runner, Stop};
+use crate::media::{Origin, import, location_of};
+use crate::pipeline::probe::{known_output, probe};
+use crate::pipeline::{self, Produced, Runner, Stop};
+use crate::place::Place;
 use crate::plan::EpisodePlan;
 use crate::project::{TargetLayout, display};
 use crate::published;
 use crate::report::Reporter;
-use crate::step::{Step, StepError, Tools, action_key};
+use crate::step::{Announce, Step, StepError, Tools, action_key};
 use crate::steps::measure::Measurement;
 use crate::steps::{Tts, TtsInput};
 
@@ -49,7 +52,7 @@ pub struct TtsNode {
     pub key: ActionKey,
     pub input: Arc<TtsInput>,
     /// Logical place of its first occurrence, for `--explain`.
-    pub logical: String,
+    pub logical: Place,
     /// The first episode that speaks this sentence, and where.
     pub episode: String,
     pub source: PathBuf,
@@ -61,16 +64,6 @@ pub struct EpisodeNode {
     pub plan: Arc<EpisodePlan>,
     /// For each of the plan's sentences, its node in `BuildGraph::tts`.
     pub tts: Vec<usize>,
-}
-
-/// The logical place of an episode's `n`th sentence.
-pub fn sentence_place(episode: &str, n: usize) -> String {
-    format!("{episode}/tts/{n}")
-}
-
-/// The logical place of an episode's step of `kind`.
-pub fn episode_place(episode: &str, kind: &str) -> String {
-    format!("{episode}/{kind}")
 }
 
 impl BuildGraph {
@@ -88,7 +81,7 @@ impl BuildGraph {
                         tts.push(TtsNode {
                             key: sentence.key,
                             input: sentence.input.clone(),
-                            logical: sentence_place(&plan.id, n),
+                            logical: Place::sentence(&plan.id, n),
                             episode: plan.id.clone(),
                             source: plan.source.clone(),
                             line: sentence.line,
@@ -106,14 +99,29 @@ impl BuildGraph {
         BuildGraph { tts, episodes }
     }
 
-    /// Steps whose count is known before running (for the progress bar).
-    pub fn known_steps(&self) -> usize {
-        self.tts.len()
-            + self
-                .episodes
-                .iter()
-                .map(|e| pipeline::later_steps(&e.plan).len())
-                .sum::<usize>()
+    /// How many steps the build reports: the distinct sentences, and each
+    /// episode's steps as the probe (`pod status`'s walk) finds them.
+    pub fn step_count(&self, store: &Store) -> usize {
+        let speech: Vec<Option<ContentHash>> = self
+            .tts
+            .iter()
+            .map(|node| known_output(store, &node.key))
+            .collect();
+        let episodes: usize = self
+            .episodes
+            .iter()
+            .map(|e| {
+                let speech: Vec<_> = e
+                    .tts
+                    .iter()
+                    .map(|&i| (self.tts[i].key, speech[i]))
+                    .collect();
+                // An episode that will fail to walk (a bad media file) counts
+                // none: the build reports it as an error, not as steps.
+                probe(store, &e.plan, &speech).map_or(0, |p| p.steps.len())
+            })
+            .sum();
+        self.tts.len() + episodes
     }
 }
 
@@ -135,7 +143,7 @@ pub struct StepOutcome {
     pub kind: &'static str,
     pub episode: String,
     /// Its logical place (`a/mix`, `a/measure/mp3`), for `--explain` next time.
-    pub place: String,
+    pub place: Place,
     pub key: ActionKey,
     pub status: Status,
     pub dirty: Option<String>,
@@ -217,7 +225,7 @@ impl<'a> Executor<'a> {
 
     pub fn run(&self) -> BuildOutcome {
         self.reporter
-            .start_progress(self.graph.known_steps() as u64, "Building");
+            .start_progress(self.graph.step_count(self.store) as u64, "Building");
         let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = self
             .graph
             .episodes
@@ -299,7 +307,7 @@ impl<'a> Executor<'a> {
                 counts.executed += 1;
             }
             if step.kind != Tts::KIND {
-                usage.logical.insert(step.place.clone(), step.key.hex());
+                usage.logical.insert(step.place.to_string(), step.key.hex());
             }
             if let Some((engine, chars)) = characters.get(&step.key) {
                 let counts = usage
@@ -316,9 +324,10 @@ impl<'a> Executor<'a> {
         }
         for episode in &self.graph.episodes {
             for (n, sentence) in episode.plan.sentences.iter().enumerate() {
-                usage
-                    .logical
-                    .insert(sentence_place(&episode.plan.id, n), sentence.key.hex());
+                usage.logical.insert(
+                    Place::sentence(&episode.plan.id, n).to_string(),
+                    sentence.key.hex(),
+                );
             }
         }
         usage
@@ -493,7 +502,7 @@ impl<'a> Executor<'a> {
         &self,
         key: ActionKey,
         input: &S::Input,
-        place: &str,
+        place: &Place,
         announce: impl FnOnce(),
     ) -> Result<Resolved, StepError> {
         if let Some(record) = self.store.lookup(&key) {
@@ -532,7 +541,7 @@ impl<'a> Executor<'a> {
             explain::explain(
                 self.store,
                 self.previous,
-                place,
+                place.as_str(),
                 &key,
                 S::VERSION,
                 &input_json,
@@ -544,7 +553,7 @@ impl<'a> Executor<'a> {
         }
         let tools = Tools {
             engines: self.engines,
-            store: self.store,
+            blobs: Blobs::of(self.store),
         };
         let started = std::time::Instant::now();
         let output = self.store.put_blob(|file| S::run(input, &tools, file))?;
@@ -663,17 +672,16 @@ struct ExecRunner<'e, 'a> {
 }
 
 impl Runner for ExecRunner<'_, '_> {
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let episode = self.episode;
-        let announce = || match S::KIND {
-            "assemble" => self.exec.reporter.status("Assembling", episode),
-            "mix" => self.exec.reporter.status("Mixing", episode),
-            "decode" => self.exec.reporter.verbose_status("Decoding", place),
-            kind => self
+        let announce = || match S::ANNOUNCE {
+            Announce::Status(verb) => self.exec.reporter.status(verb, episode),
+            Announce::VerbosePlace(verb) => self.exec.reporter.verbose_status(verb, place.as_str()),
+            Announce::Verbose => self
                 .exec
                 .reporter
-                .verbose_status("Running", &format!("{kind} {place}")),
+                .verbose_status("Running", &format!("{} {place}", S::KIND)),
         };
         match self.exec.execute::<S>(key, input, place, announce) {
             Ok(resolved) => {
@@ -686,7 +694,7 @@ impl Runner for ExecRunner<'_, '_> {
                 self.steps.borrow_mut().push(StepOutcome {
                     kind: S::KIND,
                     episode: episode.to_string(),
-                    place: place.to_string(),
+                    place: place.clone(),
                     key,
                     status: resolved.status,
                     dirty: resolved.dirty,
@@ -694,7 +702,7 @@ impl Runner for ExecRunner<'_, '_> {
                 Ok(resolved.output)
             }
             Err(StepError::CorruptInput(hash)) => Err(Stop::Corrupt(hash)),
-            Err(StepError::Failed(why)) if S::KIND == "decode" => {
+            Err(StepError::Failed(why)) if S::FAILS_ON_USER_FILE => {
                 Err(Stop::Failed(Diagnostic::error(why)))
             }
             Err(e) => Err(Stop::Failed(Diagnostic::error(format!(
@@ -713,6 +721,15 @@ impl Runner for ExecRunner<'_, '_> {
             .store
             .read_verified(&blob.hash)
             .map_err(Stop::Corrupt)
+    }
+
+    fn size(&self, blob: &BlobRef) -> u64 {
+        blob.size
+    }
+
+    /// Never asked: `read` here makes what is missing or says it is corrupt.
+    fn unknown(&self, blob: &BlobRef) -> Result<(), Stop> {
+        Err(Stop::Corrupt(blob.hash))
     }
 }
 

@@ -61,7 +61,10 @@ pub fn forget_moved(
     let mut current: BTreeMap<String, String> = BTreeMap::new();
     for plan in plans {
         for (n, sentence) in plan.sentences.iter().enumerate() {
-            current.insert(crate::exec::sentence_place(&plan.id, n), sentence.key.hex());
+            current.insert(
+                crate::place::Place::sentence(&plan.id, n).to_string(),
+                sentence.key.hex(),
+            );
         }
     }
     let still_used: std::collections::HashSet<&String> = current.values().collect();

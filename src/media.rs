@@ -2,13 +2,23 @@
 //! named: imported into the cache by content, and located for errors.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cache::{ContentHash, Store};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::pipeline::Origin;
 use crate::project::display;
+
+/// Where a media file was named, for errors.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Config(Option<Location>),
+    Script {
+        file: PathBuf,
+        line: u32,
+        column: u32,
+    },
+}
 
 /// Copies a media file into the cache, keyed by its content.
 pub fn import(store: &Store, file: &Path, origin: &Origin) -> Result<ContentHash, Diagnostic> {
@@ -71,15 +81,6 @@ pub fn check_audio(file: &Path, origin: &Origin) -> Result<(), Diagnostic> {
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|_| problem("holds audio in a codec pod cannot decode"))?;
     Ok(())
-}
-
-/// The audio files an episode plays (everything it names but the cover art).
-pub fn audio_files(plan: &crate::plan::EpisodePlan) -> Vec<(std::path::PathBuf, Origin)> {
-    let cover = plan.cover.as_ref().map(|c| &c.value);
-    crate::pipeline::media(plan)
-        .into_iter()
-        .filter(|(path, _)| Some(path) != cover)
-        .collect()
 }
 
 /// Hashes a media file without copying it (for `pod status` and reachability).

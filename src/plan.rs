@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use crate::audio::tags::Tags;
 use crate::cache::ActionKey;
 use crate::config::{Config, EpisodeSettings, Layer, Loudness, Music, Output, SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
@@ -114,17 +115,6 @@ pub struct EpisodePlan {
     pub loudness: Loudness,
     pub cover: Option<Sourced<PathBuf>>,
     pub tags: Tags,
-}
-
-/// What the packaged files say about themselves.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct Tags {
-    pub title: String,
-    pub show: String,
-    pub author: Option<String>,
-    pub number: Option<u32>,
-    pub date: Option<String>,
-    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -68,8 +68,10 @@ impl Reporter {
     }
 
     /// A progress bar, only for a person watching a terminal (never in CI,
-    /// never with `-q`).
+    /// never with `-q`). Its total is also a `build-plan` JSON message, so
+    /// a test can check it against the steps the build then reports.
     pub fn start_progress(&self, total: u64, label: &str) {
+        self.json(json!({"reason": "build-plan", "steps": total}));
         let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         if !interactive || self.verbosity == Verbosity::Quiet || total == 0 {
             return;

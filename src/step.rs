@@ -4,15 +4,15 @@
 //! `run` receives its typed input and nothing else that could change its
 //! result: no config, no environment, no clock. It also gets `Tools`, which
 //! are capabilities without settings: the engines (whose identity is part of
-//! the input of the steps that use them) and the blob store (addressed only
-//! by content hash).
+//! the input of the steps that use them) and a read-only view of blobs
+//! (addressed only by content hash).
 
 use std::fs::File;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cache::{ActionKey, ContentHash, Store};
+use crate::cache::{ActionKey, Blobs, ContentHash};
 use crate::engines::Engines;
 
 pub trait Step {
@@ -20,15 +20,31 @@ pub trait Step {
     const KIND: &'static str;
     /// Bump when `run` changes what it produces for the same input.
     const VERSION: u32;
+    /// How the build announces that it runs this step.
+    const ANNOUNCE: Announce = Announce::Verbose;
+    /// A failure is the fault of a file the user named (a sound that will
+    /// not decode), so its message stands alone, for the walk to place.
+    const FAILS_ON_USER_FILE: bool = false;
     type Input: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync;
 
     /// Writes the step's one output blob to `out`.
     fn run(input: &Self::Input, tools: &Tools, out: &mut File) -> Result<(), StepError>;
 }
 
+/// How the build announces a step it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// `{verb} {episode}` on the normal output (`Assembling ep1`).
+    Status(&'static str),
+    /// `Running {kind} {place}`, only with `-v`: most steps are too many to list.
+    Verbose,
+    /// `{verb} {place}`, only with `-v`.
+    VerbosePlace(&'static str),
+}
+
 pub struct Tools<'a> {
     pub engines: &'a Engines,
-    pub store: &'a Store,
+    pub blobs: Blobs<'a>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,3 +13,4 @@ pub mod mp4;
 pub mod pcm;
 pub mod resample;
 pub mod riff_info;
+pub mod tags;

@@ -1,6 +1,6 @@
 //! A RIFF `LIST`/`INFO` chunk: the tags WAV players and ffmpeg read.
 
-use crate::plan::Tags;
+use crate::audio::tags::Tags;
 
 /// The chunk (`LIST`, size, `INFO`, then one sub-chunk per tag), ready to
 /// append after a WAV's `data` chunk. Text is UTF-8 (as ffmpeg writes it),

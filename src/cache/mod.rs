@@ -1,13 +1,14 @@
 //! The on-disk cache: action records (`ac/`) and content-addressed blobs (`cas/`).
 
+mod blobs;
 pub mod entries;
 pub mod gc;
 mod index;
 mod key;
 mod lock;
-pub mod reach;
 mod store;
 
+pub use blobs::Blobs;
 pub use index::{BuildUsage, CharacterCounts, Counters, EntryUsage, Index, StepCounts};
 pub use key::{ActionKey, ContentHash};
 pub use lock::{FileLock, LockKind};

@@ -7,6 +7,7 @@
 
 mod embedded;
 mod espeak_ng;
+pub mod hibari;
 mod limit;
 mod retry;
 pub mod settings;

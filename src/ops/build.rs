@@ -3,18 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use serde_json::json;
 
+use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
-use crate::cache::reach::Reach;
 use crate::cache::{ActionKey, FileLock, Index, LockKind, Store, gc};
 use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
-use crate::ops::clean::human_bytes;
+use crate::pipeline::reach::Reach;
+use crate::place::Place;
 use crate::project::{self, TargetLayout};
 use crate::published;
 use crate::report::{MessageFormat, Reporter};
@@ -185,7 +186,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
 /// for each that misses its target by more than 1 LU or tops its ceiling.
 fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome, lines: LoudnessLines) {
     for report in &outcome.loudness {
-        let measure = format!("{}/measure/{}", report.episode, report.format.name());
+        let measure = Place::measure(&report.episode, report.format.name());
         let rebuilt = outcome
             .steps
             .iter()
@@ -289,7 +290,7 @@ fn report_stale_outputs(
 fn check_media(plans: &[std::sync::Arc<crate::plan::EpisodePlan>]) -> Result<(), Vec<Diagnostic>> {
     let mut errors: Vec<Diagnostic> = Vec::new();
     for plan in plans {
-        let audio = crate::media::audio_files(plan);
+        let audio = crate::pipeline::audio_files(plan);
         for (file, origin) in crate::pipeline::media(plan) {
             let checked = if audio.iter().any(|(path, _)| *path == file) {
                 crate::media::check_audio(&file, &origin)
@@ -310,12 +311,6 @@ fn check_media(plans: &[std::sync::Arc<crate::plan::EpisodePlan>]) -> Result<(),
     } else {
         Err(errors)
     }
-}
-
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// `[cache] retention_days` / `max_size`: after a successful build, under an

@@ -5,14 +5,13 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::build::now;
-use super::clean::human_bytes;
+use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
 use crate::cache::entries::{self, Entry};
-use crate::cache::reach::Reach;
 use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::reach::Reach;
 use crate::project::{self, MARKER, TargetLayout};
 use crate::report::{MessageFormat, Reporter, Verbosity};
 use crate::workspace::Workspace;

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::build::now;
+use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
 use crate::cache::entries::{self, Entry};
-use crate::cache::reach::Reach;
 use crate::cache::{FileLock, Index, LockKind, Store};
 use crate::cli::CleanArgs;
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::reach::Reach;
 use crate::project::{self, MARKER, TargetLayout};
 use crate::published::{self, PublishedFile};
 use crate::report::{MessageFormat, Reporter};
@@ -492,30 +492,9 @@ fn io_error(path: &Path, e: std::io::Error) -> (Exit, Diagnostic) {
     )
 }
 
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bytes_read_like_cargo() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(3 * 1024 * 1024 + 100 * 1024), "3.1 MiB");
-    }
 
     #[test]
     fn refuses_roots_and_ancestors() {

@@ -3,6 +3,7 @@
 mod build;
 mod cache;
 mod clean;
+mod human;
 mod status;
 mod watch;
 

@@ -142,8 +142,8 @@ fn encode_pass(
     writer.write_all(&header)?;
 
     let pcm = tools
-        .store
-        .open_verified(&input.pcm)
+        .blobs
+        .open(&input.pcm)
         .map_err(StepError::CorruptInput)?;
     let mut reader = BlockReader::new(pcm, SampleFormat::F32, input.channels);
     let mut limiter = limit.map(|db| {

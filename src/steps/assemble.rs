@@ -16,8 +16,7 @@ use crate::audio::fade::{FADE_IN_MS, FADE_OUT_MS, fade, fade_speech};
 use crate::audio::pcm::{PcmWriter, ms_to_frames, to_i16};
 use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
-use crate::plan::{EpisodePlan, TimelineItem};
-use crate::step::{Step, StepError, Tools};
+use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AssembleInput {
@@ -37,38 +36,12 @@ pub enum AssembleItem {
     Sound(ContentHash),
 }
 
-impl AssembleInput {
-    /// The input for an episode, given the content hash of each of its
-    /// sentences and of each decoded `[sound]`, in timeline order.
-    pub fn for_episode(
-        plan: &EpisodePlan,
-        speech: &[ContentHash],
-        sounds: &[ContentHash],
-    ) -> AssembleInput {
-        let mut sounds = sounds.iter();
-        AssembleInput {
-            sample_rate: plan.output.sample_rate,
-            channels: plan.output.channels,
-            items: plan
-                .timeline
-                .iter()
-                .map(|item| match item {
-                    TimelineItem::Speech(i) => AssembleItem::Speech(speech[*i]),
-                    TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(*ms),
-                    TimelineItem::Sound { .. } => {
-                        AssembleItem::Sound(*sounds.next().expect("a decoded sound per [sound]"))
-                    }
-                })
-                .collect(),
-        }
-    }
-}
-
 pub struct Assemble;
 
 impl Step for Assemble {
     const KIND: &'static str = "assemble";
     const VERSION: u32 = 2;
+    const ANNOUNCE: Announce = Announce::Status("Assembling");
     type Input = AssembleInput;
 
     fn run(input: &AssembleInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -85,10 +58,7 @@ impl Step for Assemble {
                     writer.silence(ms_to_frames(*ms, input.sample_rate))?
                 }
                 AssembleItem::Sound(hash) => {
-                    let file = tools
-                        .store
-                        .open_verified(hash)
-                        .map_err(StepError::CorruptInput)?;
+                    let file = tools.blobs.open(hash).map_err(StepError::CorruptInput)?;
                     let mut reader = BlockReader::new(file, SampleFormat::F32, input.channels);
                     let mut block = Vec::new();
                     while reader.next_block(&mut block)? > 0 {
@@ -96,10 +66,7 @@ impl Step for Assemble {
                     }
                 }
                 AssembleItem::Speech(hash) => {
-                    let bytes = tools
-                        .store
-                        .read_verified(hash)
-                        .map_err(StepError::CorruptInput)?;
+                    let bytes = tools.blobs.read(hash).map_err(StepError::CorruptInput)?;
                     let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
                     for part in &clip.parts {
                         match part {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::audio::blocks::F32Writer;
 use crate::audio::decode::{decode, map_channels, resample};
 use crate::cache::ContentHash;
-use crate::step::{Step, StepError, Tools};
+use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DecodeInput {
@@ -23,12 +23,14 @@ pub struct Decode;
 impl Step for Decode {
     const KIND: &'static str = "decode";
     const VERSION: u32 = 1;
+    const ANNOUNCE: Announce = Announce::VerbosePlace("Decoding");
+    const FAILS_ON_USER_FILE: bool = true;
     type Input = DecodeInput;
 
     fn run(input: &DecodeInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let bytes = tools
-            .store
-            .read_verified(&input.source)
+            .blobs
+            .read(&input.source)
             .map_err(StepError::CorruptInput)?;
         let decoded = decode(bytes).map_err(StepError::Failed)?;
         let mapped = map_channels(&decoded.samples, decoded.channels, input.channels);

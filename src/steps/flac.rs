@@ -90,8 +90,8 @@ impl Step for Flac {
         let failed =
             |what: &str, e: &dyn std::fmt::Debug| StepError::Failed(format!("FLAC {what}: {e:?}"));
         let pcm = tools
-            .store
-            .open_verified(&input.pcm)
+            .blobs
+            .open(&input.pcm)
             .map_err(StepError::CorruptInput)?;
         let channels = usize::from(input.channels);
         let mut source = BlobSource {

@@ -101,8 +101,8 @@ impl Step for FlacTags {
 
     fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let audio = tools
-            .store
-            .open_verified(&input.audio)
+            .blobs
+            .open(&input.audio)
             .map_err(StepError::CorruptInput)?;
         let mut audio = BufReader::new(audio);
         let bad = || StepError::Failed("the encoded FLAC has no valid metadata".into());
@@ -136,8 +136,8 @@ impl Step for FlacTags {
         blocks.push((VORBIS_COMMENT, vorbis_comment(input)?));
         if let Some(cover) = &input.cover {
             let data = tools
-                .store
-                .read_verified(&cover.image)
+                .blobs
+                .read(&cover.image)
                 .map_err(StepError::CorruptInput)?;
             blocks.push((PICTURE, picture(&cover.mime, &data)?));
         }

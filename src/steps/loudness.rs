@@ -88,7 +88,7 @@ impl Step for Normalize {
     type Input = LoudnessInput;
 
     fn run(input: &LoudnessInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let open = || Mixdown::from_recipe(tools.store, &input.pcm);
+        let open = || Mixdown::from_recipe(tools.blobs, &input.pcm);
         let target = f64::from(input.target_mlufs) / 1000.0;
         let mut meter =
             Meter::new(input.sample_rate, input.channels, false).map_err(StepError::Failed)?;

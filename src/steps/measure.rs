@@ -32,8 +32,8 @@ impl Step for Measure {
 
     fn run(input: &MeasureInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let file = tools
-            .store
-            .open_verified(&input.file)
+            .blobs
+            .open(&input.file)
             .map_err(StepError::CorruptInput)?;
         let mut meter: Option<Result<Meter, String>> = None;
         let (mut sample_rate, mut frames) = (0u32, 0u64);

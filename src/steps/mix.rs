@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::timeline::Timeline;
 use crate::audio::blocks::{BLOCK_FRAMES, BlockReader, SampleFormat};
 use crate::audio::pcm::ms_to_frames;
-use crate::cache::{ContentHash, Store};
-use crate::step::{Step, StepError, Tools};
+use crate::cache::{Blobs, ContentHash};
+use crate::step::{Announce, Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MixInput {
@@ -99,6 +99,7 @@ pub struct Mix;
 impl Step for Mix {
     const KIND: &'static str = "mix";
     const VERSION: u32 = 2;
+    const ANNOUNCE: Announce = Announce::Status("Mixing");
     type Input = MixInput;
 
     /// Mixing is a few additions per sample, cheaper than storing a
@@ -106,7 +107,7 @@ impl Step for Mix {
     /// input), and `loudness` streams the mix from it. Opening it here checks
     /// that every layer it names is there and intact.
     fn run(input: &MixInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        Mixdown::open(input, tools.store)?;
+        Mixdown::open(input, tools.blobs)?;
         serde_json::to_writer(BufWriter::new(out), input)
             .map_err(|e| StepError::Failed(e.to_string()))?;
         Ok(())
@@ -130,23 +131,21 @@ pub struct Mixdown {
 
 impl Mixdown {
     /// The mix a `mix` blob (its recipe) describes.
-    pub fn from_recipe(store: &Store, recipe: &ContentHash) -> Result<Mixdown, StepError> {
-        let bytes = store
-            .read_verified(recipe)
-            .map_err(StepError::CorruptInput)?;
+    pub fn from_recipe(blobs: Blobs, recipe: &ContentHash) -> Result<Mixdown, StepError> {
+        let bytes = blobs.read(recipe).map_err(StepError::CorruptInput)?;
         let input: MixInput =
             serde_json::from_slice(&bytes).map_err(|_| StepError::CorruptInput(*recipe))?;
-        Mixdown::open(&input, store)
+        Mixdown::open(&input, blobs)
     }
 
-    pub fn open(input: &MixInput, store: &Store) -> Result<Mixdown, StepError> {
+    pub fn open(input: &MixInput, blobs: Blobs) -> Result<Mixdown, StepError> {
         let rate = input.sample_rate;
         let open = |hash: &ContentHash| -> Result<BlockReader, StepError> {
-            let file = store.open_verified(hash).map_err(StepError::CorruptInput)?;
+            let file = blobs.open(hash).map_err(StepError::CorruptInput)?;
             Ok(BlockReader::new(file, SampleFormat::F32, input.channels))
         };
-        let timeline_bytes = store
-            .read_verified(&input.timeline)
+        let timeline_bytes = blobs
+            .read(&input.timeline)
             .map_err(StepError::CorruptInput)?;
         let timeline =
             Timeline::read(&timeline_bytes).map_err(|_| StepError::CorruptInput(input.timeline))?;
@@ -185,9 +184,7 @@ impl Mixdown {
         // The bed is read whole: its size is the file's, not the episode's.
         let music = match &input.music {
             Some(m) => {
-                let bytes = store
-                    .read_verified(&m.pcm)
-                    .map_err(StepError::CorruptInput)?;
+                let bytes = blobs.read(&m.pcm).map_err(StepError::CorruptInput)?;
                 let samples: Vec<f32> = bytes
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))

@@ -97,8 +97,8 @@ impl Step for Mp3 {
         let mut encoder = builder.build().map_err(|e| lame(&e))?;
 
         let pcm = tools
-            .store
-            .open_verified(&input.pcm)
+            .blobs
+            .open(&input.pcm)
             .map_err(StepError::CorruptInput)?;
         let mut reader = BlockReader::new(pcm, SampleFormat::F32, input.channels);
         let (mut block, mut encoded) = (Vec::new(), Vec::new());

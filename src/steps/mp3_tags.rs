@@ -9,8 +9,8 @@ use id3::{Frame, Tag, TagLike, Version};
 use serde::{Deserialize, Serialize};
 
 use super::cues::ChapterTime;
+use crate::audio::tags::Tags;
 use crate::cache::ContentHash;
-use crate::plan::Tags;
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,8 +58,8 @@ impl Step for Mp3Tags {
         }
         if let Some(cover) = &input.cover {
             let data = tools
-                .store
-                .read_verified(&cover.image)
+                .blobs
+                .read(&cover.image)
                 .map_err(StepError::CorruptInput)?;
             tag.add_frame(Picture {
                 mime_type: cover.mime.clone(),
@@ -94,8 +94,8 @@ impl Step for Mp3Tags {
         tag.write_to(&mut writer, Version::Id3v24)
             .map_err(|e| StepError::Failed(format!("writing ID3 tags: {e}")))?;
         let audio = tools
-            .store
-            .open_verified(&input.audio)
+            .blobs
+            .open(&input.audio)
             .map_err(StepError::CorruptInput)?;
         std::io::copy(&mut BufReader::new(audio), &mut writer)?;
         writer.flush()?;

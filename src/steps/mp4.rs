@@ -17,8 +17,8 @@ fn package(
 ) -> Result<(), StepError> {
     // Streamed: an index of frame sizes first, then the frames copied through.
     let file = tools
-        .store
-        .open_verified(&input.audio)
+        .blobs
+        .open(&input.audio)
         .map_err(StepError::CorruptInput)?;
     let mut reader = std::io::BufReader::new(file);
     let stream = AacStream::index(&mut reader).map_err(|_| StepError::CorruptInput(input.audio))?;
@@ -27,8 +27,8 @@ fn package(
     let cover = match &input.cover {
         Some(cover) => Some((
             tools
-                .store
-                .read_verified(&cover.image)
+                .blobs
+                .read(&cover.image)
                 .map_err(StepError::CorruptInput)?,
             cover.mime == "image/png",
         )),

@@ -54,16 +54,11 @@ impl Step for TimelineStep {
             let (frames, speech) = match item {
                 AssembleItem::SilenceMs(ms) => (ms_to_frames(*ms, input.sample_rate), false),
                 AssembleItem::Sound(hash) => {
-                    let size = std::fs::metadata(tools.store.blob_path(hash))
-                        .map_err(|_| StepError::CorruptInput(*hash))?
-                        .len();
+                    let size = tools.blobs.size(hash).map_err(StepError::CorruptInput)?;
                     (frames_in(size, SampleFormat::F32, input.channels), false)
                 }
                 AssembleItem::Speech(hash) => {
-                    let bytes = tools
-                        .store
-                        .read_verified(hash)
-                        .map_err(StepError::CorruptInput)?;
+                    let bytes = tools.blobs.read(hash).map_err(StepError::CorruptInput)?;
                     let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
                     let frames = clip
                         .parts

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::audio::blocks::{BlockReader, SampleFormat};
 use crate::audio::pcm::to_i16;
 use crate::audio::riff_info::info_chunk;
+use crate::audio::tags::Tags;
 use crate::cache::ContentHash;
-use crate::plan::Tags;
 use crate::step::{Step, StepError, Tools};
 
 /// The input of every encoder: the normalised mix (f32) and its format.
@@ -40,8 +40,8 @@ impl Step for Wav {
     fn run(tagged: &TaggedWavInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         let input = &tagged.audio;
         let pcm = tools
-            .store
-            .open_verified(&input.pcm)
+            .blobs
+            .open(&input.pcm)
             .map_err(StepError::CorruptInput)?;
         let spec = hound::WavSpec {
             channels: input.channels,

@@ -18,4 +18,5 @@ mod mutation;
 mod production;
 mod safety;
 mod speakers;
+mod status;
 mod watch;

@@ -2,16 +2,22 @@
 //! once: `[sound]` decoding, assemble, timeline, intro/outro/music decoding,
 //! mix, loudness, and every requested format with its measurement.
 //!
-//! Three interpreters walk it: the executor (runs what is missing), `pod
-//! status` (stops at the first step that would run) and cache reachability
-//! (follows the records that exist). So they can never disagree about keys.
+//! Three interpreters walk it: the executor (runs what is missing), the
+//! probe (`probe.rs`: what would run, for `pod status` and the progress bar)
+//! and cache reachability (follows the records that exist). So they can never
+//! disagree about keys, nor about which steps a build has.
+
+pub mod probe;
+pub mod reach;
 
 use std::path::PathBuf;
 
 use crate::audio::blocks::{SampleFormat, frames_in};
 use crate::cache::{BlobRef, ContentHash};
 use crate::config::Format;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
+use crate::media::Origin;
+use crate::place::Place;
 use crate::plan::{EpisodePlan, TimelineItem};
 use crate::step::Step;
 use crate::steps::aac::{Aac, AacInput};
@@ -31,7 +37,7 @@ use crate::steps::timeline::{Timeline, TimelineStep};
 use crate::steps::transcript::Transcript;
 use crate::steps::vtt::Vtt;
 use crate::steps::wav::TaggedWavInput;
-use crate::steps::{Assemble, AssembleInput, Wav, WavInput};
+use crate::steps::{Assemble, AssembleInput, AssembleItem, Wav, WavInput};
 
 /// Why the walk stopped.
 #[derive(Debug)]
@@ -44,24 +50,18 @@ pub enum Stop {
     Failed(Diagnostic),
 }
 
-/// Where a media file was named, for errors.
-#[derive(Debug, Clone)]
-pub enum Origin {
-    Config(Option<Location>),
-    Script {
-        file: PathBuf,
-        line: u32,
-        column: u32,
-    },
-}
-
 pub trait Runner {
     /// The result of a step: cached, or made now.
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop>;
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop>;
     /// A media file's content hash (the executor also imports it into the cache).
     fn import(&self, file: &std::path::Path, origin: &Origin) -> Result<ContentHash, Stop>;
     /// A small blob's bytes (timeline, measurements).
     fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop>;
+    /// A blob's size in bytes (decoded PCM: how long a layer is).
+    fn size(&self, blob: &BlobRef) -> u64;
+    /// `read` said `Pending`: what follows depends on this blob's content,
+    /// which is not known yet. `Ok` walks on with a placeholder.
+    fn unknown(&self, blob: &BlobRef) -> Result<(), Stop>;
 }
 
 /// The finished files of an episode, and the loudness of each audio one.
@@ -76,7 +76,7 @@ pub fn episode<R: Runner>(
     speech: &[ContentHash],
 ) -> Result<Produced, Stop> {
     let id = &plan.id;
-    let place = |what: &str| format!("{id}/{what}");
+    let place = |what: &str| Place::step(id, what);
     let (sample_rate, channels) = (plan.output.sample_rate, plan.output.channels);
     let decode = |file: &std::path::Path, origin: Origin, what: &str| -> Result<BlobRef, Stop> {
         let source = r.import(file, &origin)?;
@@ -101,47 +101,71 @@ pub fn episode<R: Runner>(
             sounds.push(decode(&path, origin, &format!("sound-{}", sounds.len() + 1))?.hash);
         }
     }
-    let assemble_input = AssembleInput::for_episode(plan, speech, &sounds);
+    let assemble_input = assemble_input(plan, speech, &sounds);
     let speech_track = r.step::<Assemble>(&place("assemble"), &assemble_input)?;
     let timeline_blob = r.step::<TimelineStep>(&place("timeline"), &assemble_input)?;
-    let timeline =
-        Timeline::read(&r.read(&timeline_blob)?).map_err(|_| Stop::Corrupt(timeline_blob.hash))?;
 
-    let layer = |layer: &crate::config::Layer, what: &str| -> Result<LayerMix, Stop> {
-        let pcm = decode(
-            &layer.file.value,
-            Origin::Config(layer.file.location.clone()),
-            what,
-        )?;
-        Ok(LayerMix {
-            pcm: pcm.hash,
-            frames: frames_in(pcm.size, SampleFormat::F32, channels),
-            overlap_ms: layer.overlap_ms,
-        })
+    let layer = |file: &crate::config::Sourced<PathBuf>, what: &str| {
+        decode(&file.value, Origin::Config(file.location.clone()), what)
     };
-    let intro = plan.intro.as_ref().map(|l| layer(l, "intro")).transpose()?;
-    let outro = plan.outro.as_ref().map(|l| layer(l, "outro")).transpose()?;
-    let music = match &plan.music {
-        Some(m) => {
-            let pcm = decode(
-                &m.file.value,
-                Origin::Config(m.file.location.clone()),
-                "music",
-            )?;
-            Some(MusicMix {
-                pcm: pcm.hash,
-                frames: frames_in(pcm.size, SampleFormat::F32, channels),
-                offset_ms: m.offset_ms,
-                volume_mdb: m.volume_mdb,
-                looped: m.looped,
-                fade_in_ms: m.fade_in_ms,
-                fade_out_ms: m.fade_out_ms,
-                duck_mdb: m.duck_mdb,
-                attack_ms: m.attack_ms,
-                release_ms: m.release_ms,
-            })
+    let intro_pcm = plan
+        .intro
+        .as_ref()
+        .map(|l| layer(&l.file, "intro"))
+        .transpose()?;
+    let outro_pcm = plan
+        .outro
+        .as_ref()
+        .map(|l| layer(&l.file, "outro"))
+        .transpose()?;
+    let music_pcm = plan
+        .music
+        .as_ref()
+        .map(|m| layer(&m.file, "music"))
+        .transpose()?;
+    // Every layer is decoded before any length is asked for: a length not
+    // known yet (`pod status`) holds up what follows, and the decodings
+    // themselves do not depend on one another.
+    let frames = |pcm: &BlobRef| frames_in(r.size(pcm), SampleFormat::F32, channels);
+    let placed = |layer: &crate::config::Layer, pcm: BlobRef| LayerMix {
+        pcm: pcm.hash,
+        frames: frames(&pcm),
+        overlap_ms: layer.overlap_ms,
+    };
+    let intro = plan
+        .intro
+        .as_ref()
+        .zip(intro_pcm)
+        .map(|(l, pcm)| placed(l, pcm));
+    let outro = plan
+        .outro
+        .as_ref()
+        .zip(outro_pcm)
+        .map(|(l, pcm)| placed(l, pcm));
+    let music = plan.music.as_ref().zip(music_pcm).map(|(m, pcm)| MusicMix {
+        pcm: pcm.hash,
+        frames: frames(&pcm),
+        offset_ms: m.offset_ms,
+        volume_mdb: m.volume_mdb,
+        looped: m.looped,
+        fade_in_ms: m.fade_in_ms,
+        fade_out_ms: m.fade_out_ms,
+        duck_mdb: m.duck_mdb,
+        attack_ms: m.attack_ms,
+        release_ms: m.release_ms,
+    });
+    // Read after the layers are decoded: those steps do not depend on it.
+    let timeline = match r.read(&timeline_blob) {
+        Ok(bytes) => Timeline::read(&bytes).map_err(|_| Stop::Corrupt(timeline_blob.hash))?,
+        Err(Stop::Pending) => {
+            r.unknown(&timeline_blob)?;
+            Timeline {
+                sample_rate,
+                frames: 0,
+                items: Vec::new(),
+            }
         }
-        None => None,
+        Err(stop) => return Err(stop),
     };
     let layout = Layout::new(
         sample_rate,
@@ -266,7 +290,7 @@ pub fn episode<R: Runner>(
         };
         if format.is_audio() {
             let measured = r.step::<Measure>(
-                &place(&format!("measure/{}", format.name())),
+                &Place::measure(id, format.name()),
                 &MeasureInput { file: output.hash },
             )?;
             match r.read(&measured) {
@@ -346,26 +370,6 @@ fn chapters(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<Cha
         .collect()
 }
 
-/// Every step kind the walk can reach for `plan`, in order (for `pod status`
-/// when an early step is not cached yet).
-pub fn later_steps(plan: &EpisodePlan) -> Vec<String> {
-    let mut kinds = vec!["assemble", "timeline", "mix", "loudness"];
-    for format in &plan.output.formats {
-        kinds.extend(match format {
-            Format::Mp3 => vec!["mp3", "mp3-tags", "measure"],
-            Format::M4a => vec!["aac", "m4a", "measure"],
-            Format::M4b => vec!["aac", "m4b", "measure"],
-            Format::Chapters => vec!["chapters"],
-            Format::Flac => vec!["flac", "flac-tags", "measure"],
-            Format::Wav => vec!["wav", "measure"],
-            other => vec![other.name()],
-        });
-    }
-    let mut seen = std::collections::HashSet::new();
-    kinds.retain(|k| seen.insert(*k));
-    kinds.into_iter().map(str::to_string).collect()
-}
-
 /// Every media file an episode names, with where it was named (checked
 /// before anything runs, so a missing file changes nothing on disk).
 pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
@@ -378,6 +382,40 @@ pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
     files.extend(plan.music.iter().map(|m| config(&m.file)));
     files.extend(plan.cover.iter().map(config));
     files
+}
+
+/// The `assemble` input for an episode, given the content hash of each of
+/// its sentences and of each decoded `[sound]`, in timeline order.
+fn assemble_input(
+    plan: &EpisodePlan,
+    speech: &[ContentHash],
+    sounds: &[ContentHash],
+) -> AssembleInput {
+    let mut sounds = sounds.iter();
+    AssembleInput {
+        sample_rate: plan.output.sample_rate,
+        channels: plan.output.channels,
+        items: plan
+            .timeline
+            .iter()
+            .map(|item| match item {
+                TimelineItem::Speech(i) => AssembleItem::Speech(speech[*i]),
+                TimelineItem::SilenceMs(ms) => AssembleItem::SilenceMs(*ms),
+                TimelineItem::Sound { .. } => {
+                    AssembleItem::Sound(*sounds.next().expect("a decoded sound per [sound]"))
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The audio files an episode plays (everything it names but the cover art).
+pub fn audio_files(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
+    let cover = plan.cover.as_ref().map(|c| &c.value);
+    media(plan)
+        .into_iter()
+        .filter(|(path, _)| Some(path) != cover)
+        .collect()
 }
 
 /// The `[sound]` files of an episode, in timeline order, with their places.

@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::key::{ActionKey, ContentHash};
-use super::store::{BlobRef, Store};
-use crate::media::media_hash;
-use crate::pipeline::{self, Origin, Runner, Stop};
+use super::{Runner, Stop};
+use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
+use crate::media::{Origin, media_hash};
+use crate::pipeline;
+use crate::place::Place;
 use crate::plan::EpisodePlan;
 use crate::step::{Step, action_key};
 use crate::steps::TtsPart;
@@ -34,15 +35,12 @@ struct ReachRunner<'a> {
 }
 
 impl Runner for ReachRunner<'_> {
-    fn step<S: Step>(&self, place: &str, input: &S::Input) -> Result<BlobRef, Stop> {
+    fn step<S: Step>(&self, place: &Place, input: &S::Input) -> Result<BlobRef, Stop> {
         let key = action_key::<S>(input);
         let record = self.store.read_record(&key).ok_or(Stop::Pending)?;
-        let what = place
-            .strip_prefix(&format!("{}/", self.episode))
-            .unwrap_or(place);
         self.reach
             .borrow_mut()
-            .add(key, self.episode, what.to_string());
+            .add(key, self.episode, place.within_episode().to_string());
         Ok(record.output)
     }
 
@@ -54,6 +52,15 @@ impl Runner for ReachRunner<'_> {
         self.store
             .read_verified(&blob.hash)
             .map_err(|_| Stop::Pending)
+    }
+
+    fn size(&self, blob: &BlobRef) -> u64 {
+        blob.size
+    }
+
+    /// Reachability follows only what exists: an unreadable timeline ends the walk.
+    fn unknown(&self, _blob: &BlobRef) -> Result<(), Stop> {
+        Err(Stop::Pending)
     }
 }
 

@@ -1,0 +1,163 @@
+//! `pod status` predicts the build: after each kind of edit, the steps it
+//! says would execute are the steps the build then executes, its fresh count
+//! on a no-op is the build's cached count, and the progress bar's total is
+//! the number of steps the build reports. All three come from one walk of
+//! the pipeline, so these hold for every format at once.
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use crate::common::{Build, Project};
+use serde_json::Value;
+
+/// The fixture with music, intro and outro, every output format, and an
+/// explicit MP3 bitrate to edit (at 44.1 kHz, which AAC needs).
+fn every_format() -> Project {
+    let project = Project::fixture_with_media();
+    project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        "formats = [\"wav\", \"flac\", \"mp3\", \"m4a\", \"m4b\", \"vtt\", \"srt\", \"transcript\", \"chapters\"]\nmp3_bitrate = 128",
+    );
+    project
+}
+
+fn status(project: &Project) -> Vec<Value> {
+    let out = project.run(&["status", "--message-format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+// Counted by kind, not by episode: episodes build in parallel, so which of
+// two episodes sharing a step (the music bed's decoding) runs it varies.
+
+/// Kind -> how many of status's steps are in `state`.
+fn predicted(messages: &[Value], state: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for m in messages
+        .iter()
+        .filter(|m| m["reason"] == "step" && m["status"] == state)
+    {
+        *counts
+            .entry(m["kind"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+/// Kind -> how many of the build's steps are in `state`.
+fn ran(build: &Build, state: &str) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for s in build.steps().iter().filter(|s| s["status"] == state) {
+        *counts
+            .entry(s["kind"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    counts
+}
+
+fn planned_total(build: &Build) -> u64 {
+    let plans: Vec<&Value> = build
+        .messages
+        .iter()
+        .filter(|m| m["reason"] == "build-plan")
+        .collect();
+    assert_eq!(plans.len(), 1, "one build-plan message");
+    plans[0]["steps"].as_u64().unwrap()
+}
+
+/// Status's prediction, then the build, compared step kind by step kind.
+fn assert_predicts(project: &Project, what: &str) {
+    let messages = status(project);
+    let would = predicted(&messages, "dirty");
+    let build = project.build();
+    assert_eq!(would, ran(&build, "executed"), "{what}: status vs build");
+    assert_eq!(
+        predicted(&messages, "fresh"),
+        ran(&build, "cached"),
+        "{what}: fresh vs cached"
+    );
+    // A step status could key is the very step the build runs.
+    for m in messages
+        .iter()
+        .filter(|m| m["reason"] == "step" && m["status"] == "dirty" && m["key"].is_string())
+    {
+        assert!(
+            build
+                .steps()
+                .iter()
+                .any(|s| s["key"] == m["key"] && s["status"] == "executed"),
+            "{what}: {m} did not execute"
+        );
+    }
+    assert_eq!(
+        planned_total(&build),
+        build.steps().len() as u64,
+        "{what}: progress total"
+    );
+}
+
+#[test]
+fn status_predicts_every_kind_of_edit() {
+    let project = every_format();
+    assert_predicts(&project, "first build");
+    assert_predicts(&project, "no-op");
+
+    project.edit("episodes/a.md", "Short one.", "Short two.");
+    assert_predicts(&project, "a word");
+    project.edit("podcast.toml", "sentence_ms = 400", "sentence_ms = 450");
+    assert_predicts(&project, "a pause");
+    project.edit("podcast.toml", "mp3_bitrate = 128", "mp3_bitrate = 160");
+    assert_predicts(&project, "the bitrate");
+    project.edit("podcast.toml", "volume_db = -18", "volume_db = -15");
+    assert_predicts(&project, "a music setting");
+    project.edit("podcast.toml", "overlap = 0.2", "overlap = 0.3");
+    assert_predicts(&project, "the intro's overlap");
+
+    fs::remove_file(project.path("target/out/b.vtt")).unwrap();
+    let messages = status(&project);
+    let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
+    assert_eq!(summary["outputs"].as_array().unwrap().len(), 1, "{summary}");
+    assert_predicts(&project, "a deleted output");
+}
+
+#[test]
+fn status_predicts_a_lost_blob() {
+    let project = every_format();
+    let first = project.build();
+    // The blob of one sentence and of a decoded layer go; their records stay.
+    for kind in ["tts", "decode"] {
+        let key = first.keys(Some(kind), Some("a")).pop_first().unwrap();
+        let record: Value = serde_json::from_slice(
+            &fs::read(project.path(&format!("target/cache/ac/{}/{key}.json", &key[..2]))).unwrap(),
+        )
+        .unwrap();
+        let hash = record["output"]["hash"].as_str().unwrap();
+        fs::remove_file(project.path(&format!("target/cache/cas/{}/{hash}", &hash[..2]))).unwrap();
+        assert_predicts(&project, &format!("a lost {kind} blob"));
+    }
+}
+
+#[test]
+fn a_no_op_status_counts_what_the_build_finds_cached() {
+    // Two episodes share the music bed's decoding: each counts it, as the build does.
+    let project = every_format();
+    project.build();
+    let messages = status(&project);
+    let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
+    let build = project.build();
+    assert_eq!(summary["would_execute"], 0);
+    assert_eq!(
+        summary["fresh"].as_u64().unwrap(),
+        build.steps().len() as u64
+    );
+    assert!(build.steps().iter().all(|s| s["status"] == "cached"));
+}
