@@ -287,7 +287,7 @@ impl<'a> Executor<'a> {
             .graph
             .tts
             .iter()
-            .map(|n| (n.key, (n.input.voice.engine.as_str(), n.input.characters())))
+            .map(|n| (n.key, (n.input.engine.name.as_str(), n.input.characters())))
             .collect();
         for step in steps {
             let hit = step.status == Status::Cached;
@@ -528,7 +528,6 @@ impl<'a> Executor<'a> {
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
-        let engine = S::engine(input);
         let was_corrupt = damaged
             || self.store.read_record(&key).is_some_and(|r| {
                 self.corrupt
@@ -545,7 +544,6 @@ impl<'a> Executor<'a> {
                 place.as_str(),
                 &key,
                 S::VERSION,
-                engine.as_ref(),
                 &input_json,
             )
         };
@@ -570,7 +568,6 @@ impl<'a> Executor<'a> {
         let record = ActionRecord {
             kind: S::KIND.to_string(),
             version: S::VERSION,
-            engine,
             input: input_json,
             output,
         };

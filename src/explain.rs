@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::cache::{ActionKey, ActionRecord, Store};
-use crate::engines::EngineId;
 
 /// The reason a step executes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +72,7 @@ pub fn forget_moved(
 }
 
 /// Why step `S` with this input would run at `logical` (`explain` on its
-/// serialised input and engine).
+/// serialised input, engine identity included).
 pub fn step_dirty<S: crate::step::Step>(
     store: &Store,
     previous: &BTreeMap<String, String>,
@@ -82,15 +81,7 @@ pub fn step_dirty<S: crate::step::Step>(
     input: &S::Input,
 ) -> Dirty {
     let json = serde_json::to_value(input).expect("step inputs serialise");
-    explain(
-        store,
-        previous,
-        logical,
-        key,
-        S::VERSION,
-        S::engine(input).as_ref(),
-        &json,
-    )
+    explain(store, previous, logical, key, S::VERSION, &json)
 }
 
 /// Compares a step about to run with what ran at `logical` last time.
@@ -100,7 +91,6 @@ pub fn explain(
     logical: &str,
     key: &ActionKey,
     version: u32,
-    engine: Option<&EngineId>,
     input: &Value,
 ) -> Dirty {
     let Some(previous_key) = previous.get(logical).and_then(|k| ActionKey::from_hex(k)) else {
@@ -110,32 +100,16 @@ pub fn explain(
         return Dirty::OutputMissing;
     }
     match store.read_record(&previous_key) {
-        Some(record) => Dirty::Changed(changes(&record, version, engine, input)),
+        Some(record) => Dirty::Changed(changes(&record, version, input)),
         None => Dirty::PreviousGone,
     }
 }
 
-fn changes(
-    previous: &ActionRecord,
-    version: u32,
-    engine: Option<&EngineId>,
-    input: &Value,
-) -> Vec<String> {
+/// The engine's identity is a field of the input (`engine.version a -> b`).
+fn changes(previous: &ActionRecord, version: u32, input: &Value) -> Vec<String> {
     let mut fields = Vec::new();
     if previous.version != version {
         fields.push(format!("step version {} -> {version}", previous.version));
-    }
-    match (previous.engine.as_ref(), engine) {
-        (Some(old), Some(new)) => {
-            if old.name != new.name {
-                fields.push(format!("engine.name {} -> {}", old.name, new.name));
-            }
-            if old.version != new.version {
-                fields.push(format!("engine.version {} -> {}", old.version, new.version));
-            }
-        }
-        (None, None) => {}
-        _ => fields.push("engine changed".into()),
     }
     diff("", &previous.input, input, &mut fields);
     if fields.is_empty() {
@@ -180,8 +154,12 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         (Value::Array(a), Value::Array(b)) => {
             out.push(format!("{path} changed ({} -> {} items)", a.len(), b.len()));
         }
+        // Short names are shown; text with spaces is a sentence, said only
+        // to have changed, except an engine's identity (`espeak-ng 1.51`).
         (Value::String(a), Value::String(b))
-            if a.len() <= 24 && b.len() <= 24 && !a.contains(' ') =>
+            if a.len() <= 24
+                && b.len() <= 24
+                && (!a.contains(' ') || path.starts_with("engine.")) =>
         {
             out.push(format!("{path} {a} -> {b}"));
         }
@@ -232,13 +210,11 @@ mod tests {
         use crate::plan::{EpisodePlan, PlannedSentence};
         let key = |n: u8| ActionKey([n; 32]);
         let input = std::sync::Arc::new(crate::steps::TtsInput {
-            voice: crate::config::Voice {
-                engine: "embedded".into(),
-                voice: "en-us".into(),
-                rate: 175,
-                pitch: 50,
-                volume: 100,
+            engine: crate::engines::EngineId {
+                name: "embedded".into(),
+                version: "espeak-ng 0.2.0".into(),
             },
+            voice: crate::engines::VoiceSettings::new(),
             parts: Vec::new(),
         });
         let sentence = |n: u8| PlannedSentence {

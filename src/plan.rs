@@ -1,6 +1,7 @@
 //! Planning: pure salsa queries from the config and script texts to every
 //! step's input and key. Nothing here touches the disk; the executor does.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -28,6 +29,11 @@ pub struct ProjectInput {
     pub manifest: PathBuf,
     #[returns(ref)]
     pub text: Arc<str>,
+    /// Every engine's version, probed once per build (a program is asked;
+    /// see `engines::probe_versions`): an input, so planning stays pure and
+    /// a new version re-plans exactly the sentences of its voices.
+    #[returns(ref)]
+    pub engine_versions: BTreeMap<String, String>,
 }
 
 /// One episode script, as read.
@@ -81,7 +87,8 @@ pub fn episode_plan(
         .as_ref()
         .map_err(Clone::clone)?;
     let script = parsed_script(db, input).as_ref().map_err(Clone::clone)?;
-    let settings = EpisodeSettings::resolve(config, &script.front)?;
+    let settings =
+        EpisodeSettings::resolve(config, &script.front, input.project(db).engine_versions(db))?;
     Ok(Arc::new(EpisodePlan::new(
         input.id(db).clone(),
         input.path(db).clone(),

@@ -3,9 +3,9 @@
 //!
 //! `run` receives its typed input and nothing else that could change its
 //! result: no config, no environment, no clock. It also gets `Tools`, which
-//! are capabilities without settings: the engines (identified in the key by
-//! name and version) and a read-only view of blobs (addressed only by
-//! content hash).
+//! are capabilities without settings: the engines (whose identity is part of
+//! the input of the steps that use them) and a read-only view of blobs
+//! (addressed only by content hash).
 
 use std::fs::File;
 
@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cache::{ActionKey, Blobs, ContentHash};
-use crate::engines::{EngineId, Engines};
+use crate::engines::Engines;
 
 pub trait Step {
     /// Stable name, used in keys, messages and `ac/` records.
@@ -26,11 +26,6 @@ pub trait Step {
     /// not decode), so its message stands alone, for the walk to place.
     const FAILS_ON_USER_FILE: bool = false;
     type Input: Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync;
-
-    /// The engine this input runs on, whose name and version join the key.
-    fn engine(_input: &Self::Input) -> Option<EngineId> {
-        None
-    }
 
     /// Writes the step's one output blob to `out`.
     fn run(input: &Self::Input, tools: &Tools, out: &mut File) -> Result<(), StepError>;
@@ -72,7 +67,6 @@ pub enum StepError {
 struct KeyMaterial<'a, I> {
     kind: &'a str,
     version: u32,
-    engine: Option<EngineId>,
     input: &'a I,
 }
 
@@ -80,7 +74,6 @@ pub fn action_key<S: Step>(input: &S::Input) -> ActionKey {
     let material = KeyMaterial {
         kind: S::KIND,
         version: S::VERSION,
-        engine: S::engine(input),
         input,
     };
     let bytes = serde_json::to_vec(&material).expect("step inputs serialise");

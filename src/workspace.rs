@@ -2,13 +2,13 @@
 //! `reload` re-reads the files and touches only the inputs whose bytes
 //! changed, so salsa re-plans only what an edit reached.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use salsa::Setter;
 
-use crate::config::Config;
+use crate::config::{Config, VoiceLayer};
 use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
@@ -37,7 +37,13 @@ impl Workspace {
         let text = project::read_manifest(&manifest)?;
         let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
         let db = PlanDb::default();
-        let project = ProjectInput::new(&db, project::display(&manifest).into(), text);
+        // Engine versions are probed once the scripts are read, below.
+        let project = ProjectInput::new(
+            &db,
+            project::display(&manifest).into(),
+            text,
+            BTreeMap::new(),
+        );
         let mut workspace = Workspace {
             manifest,
             root,
@@ -47,6 +53,7 @@ impl Workspace {
             glob_warnings: Vec::new(),
         };
         workspace.reload_scripts()?;
+        workspace.probe_engines();
         Ok(workspace)
     }
 
@@ -58,7 +65,41 @@ impl Workspace {
             self.project.set_text(&mut self.db).to(text);
             changed = true;
         }
-        Ok(self.reload_scripts()? || changed)
+        let scripts_changed = self.reload_scripts()?;
+        // Probed again for every build: an upgraded program re-keys its
+        // voices' sentences without a restart of `pod watch`.
+        let versions_changed = self.probe_engines();
+        Ok(scripts_changed || versions_changed || changed)
+    }
+
+    /// Sets the planning input of engine versions: the default engine's and
+    /// that of every engine a voice of the project names (podcast.toml or
+    /// front matter), so every voice planning resolves has its version, and
+    /// no program runs for an engine the project does not use. Returns
+    /// whether a version changed.
+    fn probe_engines(&mut self) -> bool {
+        let mut used = BTreeSet::from([crate::engines::DEFAULT.to_string()]);
+        let mut add = |voice: &VoiceLayer, voices: &BTreeMap<String, VoiceLayer>| {
+            for layer in std::iter::once(voice).chain(voices.values()) {
+                if let Some(engine) = &layer.engine {
+                    used.insert(engine.value.clone());
+                }
+            }
+        };
+        if let Ok(config) = plan::config(&self.db, self.project) {
+            add(&config.voice, &config.voices);
+        }
+        for script in self.scripts.values() {
+            if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
+                add(&parsed.front.voice, &parsed.front.voices);
+            }
+        }
+        let versions = crate::engines::probe_versions(&used);
+        if *self.project.engine_versions(&self.db) == versions {
+            return false;
+        }
+        self.project.set_engine_versions(&mut self.db).to(versions);
+        true
     }
 
     fn reload_scripts(&mut self) -> Result<bool, Diagnostic> {

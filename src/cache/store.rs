@@ -1,5 +1,5 @@
 //! The local store under `target/cache/`:
-//! - `ac/<key>.json`: what a step was (kind, version, engine, full input) and the blob it made;
+//! - `ac/<key>.json`: what a step was (kind, version, full input) and the blob it made;
 //! - `cas/<hash>`: blobs, named by the blake3 of their bytes, checked on read;
 //! - `tmp/`: where everything is written before it is renamed into place;
 //! - `locks/`: lock files taken while a key is built, so concurrent builds share work.
@@ -13,7 +13,6 @@ use tempfile::NamedTempFile;
 
 use super::key::{ActionKey, ContentHash};
 use super::lock::{FileLock, LockKind};
-use crate::engines::EngineId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobRef {
@@ -25,7 +24,6 @@ pub struct BlobRef {
 pub struct ActionRecord {
     pub kind: String,
     pub version: u32,
-    pub engine: Option<EngineId>,
     pub input: serde_json::Value,
     pub output: BlobRef,
 }

@@ -4,7 +4,6 @@
 
 use super::output::{MP3_BITRATES, SAMPLE_RATES};
 use super::pauses::MAX_PAUSE_MS;
-use super::voice::{PITCH_RANGE, RATE_RANGE, VOLUME_RANGE};
 
 /// Rewrites serde's `invalid type: string "fast", expected u32` for the
 /// setting `key`; `None` when the message is not a numeric type error.
@@ -36,9 +35,6 @@ fn range(key: &str) -> Option<String> {
         format!("from {} to {}{unit}", r.start(), r.end())
     };
     Some(match key {
-        "rate" => between(RATE_RANGE, " (words per minute)"),
-        "pitch" => between(PITCH_RANGE, ""),
-        "volume" => between(VOLUME_RANGE, ""),
         "sentence_ms" | "paragraph_ms" | "chapter_ms" | "comma_ms" | "colon_ms"
         | "semicolon_ms" => between(0..=MAX_PAUSE_MS, " (milliseconds)"),
         "attack_ms" | "release_ms" => between(0..=10_000, " (milliseconds)"),
@@ -80,15 +76,16 @@ mod tests {
     #[test]
     fn type_errors_in_user_words() {
         assert_eq!(
-            rewrite(r#"invalid type: string "fast", expected u32"#, "rate").as_deref(),
+            rewrite(r#"invalid type: string "fast", expected u32"#, "attack_ms").as_deref(),
             Some(
-                r#"rate: expected a whole number from 80 to 450 (words per minute), found string "fast""#
+                r#"attack_ms: expected a whole number from 0 to 10000 (milliseconds), found string "fast""#
             )
         );
         assert_eq!(
-            rewrite("invalid value: integer `-5`, expected u32", "pitch").as_deref(),
-            Some("pitch: expected a whole number from 0 to 100, found integer `-5`")
+            rewrite("invalid value: integer `-5`, expected u32", "mp3_quality").as_deref(),
+            Some("mp3_quality: expected a whole number from 0 to 9, found integer `-5`")
         );
+        // Voice settings are the engines' to check (engines::settings).
         assert_eq!(rewrite("unknown field `x`", "rate"), None);
     }
 

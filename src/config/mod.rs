@@ -104,9 +104,11 @@ impl Config {
         };
         // Resolve once here so a bad show-wide voice is reported against
         // podcast.toml even before any episode is planned.
-        config.voice.resolve()?;
+        // Checked here so a bad voice is refused even with no episode; the
+        // engines' versions do not matter for that.
+        config.voice.resolve(&BTreeMap::new())?;
         for layer in config.voices.values() {
-            layer.over(&config.voice).resolve()?;
+            layer.over(&config.voice).resolve(&BTreeMap::new())?;
         }
         Ok(config)
     }
@@ -244,9 +246,14 @@ pub struct EpisodeSettings {
 impl EpisodeSettings {
     /// Front matter over the show: episode keys win; a named voice inherits
     /// every key it leaves unset from the episode's resolved `[voice]`.
-    pub fn resolve(config: &Config, front: &FrontMatter) -> Result<EpisodeSettings, Diagnostic> {
+    /// `versions` are the engines' versions, probed for this build.
+    pub fn resolve(
+        config: &Config,
+        front: &FrontMatter,
+        versions: &BTreeMap<String, String>,
+    ) -> Result<EpisodeSettings, Diagnostic> {
         let default_layer = front.voice.over(&config.voice);
-        let default_voice = default_layer.resolve()?;
+        let default_voice = default_layer.resolve(versions)?;
         let mut voices = BTreeMap::new();
         let mut names = BTreeMap::new();
         for name in config.voices.keys().chain(front.voices.keys()) {
@@ -258,7 +265,7 @@ impl EpisodeSettings {
             if let Some(display) = own.display_name() {
                 names.insert(name.clone(), display);
             }
-            voices.insert(name.clone(), own.over(&default_layer).resolve()?);
+            voices.insert(name.clone(), own.over(&default_layer).resolve(versions)?);
         }
         Ok(EpisodeSettings {
             default_voice,

@@ -35,17 +35,12 @@ pub struct RawPodcast {
     pub cover: Option<Spanned<String>>,
 }
 
+/// One `[voice]` or `[voices.NAME]` table: `engine`, `name`, and the
+/// engine's own settings, which only the engine can check (see
+/// `config::voice`), so every key and value keeps its span.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawVoice {
-    pub engine: Option<Spanned<String>>,
-    pub voice: Option<Spanned<String>>,
-    pub rate: Option<Spanned<u32>>,
-    pub pitch: Option<Spanned<u32>>,
-    pub volume: Option<Spanned<u32>>,
-    /// The speaker's name in transcripts (not part of the voice's sound).
-    pub name: Option<Spanned<String>>,
-}
+#[serde(transparent)]
+pub struct RawVoice(pub BTreeMap<Spanned<String>, Spanned<toml::Value>>);
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,40 +2,59 @@
 //! resolved voice a sentence is spoken with, and the name transcripts give
 //! the speaker (kept out of the resolved voice, so renaming a speaker
 //! re-synthesises nothing).
+//!
+//! `engine` and `name` are the config's; every other key belongs to the
+//! engine, which declares, checks and defaults it (`engines::settings`).
+//! Layers merge key by key before the engine looks, so a named voice that
+//! switches engine is checked against its own engine's keys.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
 use super::schema::RawVoice;
 use super::source::{SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
-use crate::engines;
+use crate::engines::{self, EngineId, VoiceSettings, Written};
+
+/// Keys of a voice table that are not the engine's.
+const CONFIG_KEYS: &[&str] = &["engine", "name"];
 
 /// One `[voice]` or `[voices.NAME]` table; unset keys inherit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct VoiceLayer {
     pub engine: Option<Sourced<String>>,
-    pub voice: Option<Sourced<String>>,
-    pub rate: Option<Sourced<u32>>,
-    pub pitch: Option<Sourced<u32>>,
-    pub volume: Option<Sourced<u32>>,
     /// The speaker's name in transcripts; `""` leaves its lines unlabelled.
     pub name: Option<Sourced<String>>,
+    /// The engine's settings as written, by key.
+    pub settings: BTreeMap<String, WrittenSetting>,
 }
 
-pub const RATE_RANGE: std::ops::RangeInclusive<u32> = 80..=450;
-pub const PITCH_RANGE: std::ops::RangeInclusive<u32> = 0..=100;
-pub const VOLUME_RANGE: std::ops::RangeInclusive<u32> = 0..=200;
+/// An engine setting as written: where its key and its value are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WrittenSetting {
+    pub key: Sourced<String>,
+    pub value: Sourced<Written>,
+}
 
 impl VoiceLayer {
     pub fn from_raw(raw: RawVoice, source: &SourceText) -> Result<VoiceLayer, Diagnostic> {
-        let layer = VoiceLayer {
-            engine: raw.engine.map(|v| source.sourced(v)),
-            voice: raw.voice.map(|v| source.sourced(v)),
-            rate: raw.rate.map(|v| source.sourced(v)),
-            pitch: raw.pitch.map(|v| source.sourced(v)),
-            volume: raw.volume.map(|v| source.sourced(v)),
-            name: raw.name.map(|v| source.sourced(v)),
-        };
+        let mut layer = VoiceLayer::default();
+        for (key, value) in raw.0 {
+            let key = source.sourced(key);
+            let value = source.sourced(value);
+            match key.value.as_str() {
+                "engine" => layer.engine = Some(string(&key.value, value)?),
+                "name" => layer.name = Some(string(&key.value, value)?),
+                _ => {
+                    let value = Sourced {
+                        value: Written::from_toml(&value.value),
+                        location: value.location,
+                    };
+                    layer
+                        .settings
+                        .insert(key.value.clone(), WrittenSetting { key, value });
+                }
+            }
+        }
         if let Some(name) = &layer.name
             && (name.value.chars().any(char::is_control) || name.value.trim() != name.value)
         {
@@ -44,19 +63,16 @@ impl VoiceLayer {
                 name.error("voice name must be one line without leading or trailing spaces")
             );
         }
-        check_range("rate", "words per minute", &layer.rate, RATE_RANGE)?;
-        check_range("pitch", "", &layer.pitch, PITCH_RANGE)?;
-        check_range("volume", "", &layer.volume, VOLUME_RANGE)?;
         if let Some(engine) = &layer.engine
-            && !engines::NAMES.contains(&engine.value.as_str())
+            && engines::find(&engine.value).is_none()
         {
             let mut diag = engine.error(format!("unknown engine `{}`", engine.value));
-            diag = match crate::diagnostic::did_you_mean(
-                &engine.value,
-                engines::NAMES.iter().copied(),
-            ) {
+            diag = match crate::diagnostic::did_you_mean(&engine.value, engines::names()) {
                 Some(best) => diag.with_help(format!("did you mean `{best}`?")),
-                None => diag.with_help(format!("available engines: {}", engines::NAMES.join(", "))),
+                None => diag.with_help(format!(
+                    "available engines: {}",
+                    engines::names().collect::<Vec<_>>().join(", ")
+                )),
             };
             return Err(diag);
         }
@@ -65,13 +81,12 @@ impl VoiceLayer {
 
     /// `self` over `base`: keys set here win.
     pub fn over(&self, base: &VoiceLayer) -> VoiceLayer {
+        let mut settings = base.settings.clone();
+        settings.extend(self.settings.clone());
         VoiceLayer {
             engine: self.engine.clone().or_else(|| base.engine.clone()),
-            voice: self.voice.clone().or_else(|| base.voice.clone()),
-            rate: self.rate.clone().or_else(|| base.rate.clone()),
-            pitch: self.pitch.clone().or_else(|| base.pitch.clone()),
-            volume: self.volume.clone().or_else(|| base.volume.clone()),
             name: self.name.clone().or_else(|| base.name.clone()),
+            settings,
         }
     }
 
@@ -82,59 +97,70 @@ impl VoiceLayer {
             .map(|n| Some(n.value.clone()).filter(|n| !n.is_empty()))
     }
 
-    /// Fills every unset key with the built-in default and checks the voice
-    /// exists in its engine.
-    pub fn resolve(&self) -> Result<Voice, Diagnostic> {
-        let engine = self
+    /// Has the engine check every setting and fill in its defaults; the
+    /// engine's version comes from `versions` (probed once per build).
+    pub fn resolve(&self, versions: &BTreeMap<String, String>) -> Result<Voice, Diagnostic> {
+        let name = self
             .engine
-            .clone()
-            .unwrap_or_else(|| Sourced::default_value(engines::DEFAULT.to_string()));
-        let voice = self
-            .voice
-            .clone()
-            .unwrap_or_else(|| Sourced::default_value("en-us".to_string()));
-        if let Err(message) = engines::check_voice(&engine.value, &voice.value) {
-            return Err(voice.error(message));
-        }
+            .as_ref()
+            .map_or(engines::DEFAULT, |e| e.value.as_str());
+        let Some(engine) = engines::find(name) else {
+            // `from_raw` refused unknown engines already.
+            return Err(Diagnostic::error(format!("unknown engine `{name}`")));
+        };
+        let written = self
+            .settings
+            .iter()
+            .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
+            .collect();
+        let settings = engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS)
+            .map_err(|e| {
+            let place = &self.settings[&e.key];
+            let mut diag = if e.at_key {
+                place.key.error(e.message)
+            } else {
+                place.value.error(e.message)
+            };
+            if let Some(help) = e.help {
+                diag = diag.with_help(help);
+            }
+            diag
+        })?;
         Ok(Voice {
-            engine: engine.value,
-            voice: voice.value,
-            rate: self.rate.as_ref().map_or(175, |v| v.value),
-            pitch: self.pitch.as_ref().map_or(50, |v| v.value),
-            volume: self.volume.as_ref().map_or(100, |v| v.value),
+            engine: EngineId {
+                name: name.to_string(),
+                version: versions.get(name).cloned().unwrap_or_default(),
+            },
+            settings,
         })
     }
 }
 
-fn check_range(
-    key: &str,
-    unit: &str,
-    value: &Option<Sourced<u32>>,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<(), Diagnostic> {
-    match value {
-        Some(v) if !range.contains(&v.value) => Err(v.error(format!(
-            "voice {key} {} is out of range: it must be between {} and {}{}",
-            v.value,
-            range.start(),
-            range.end(),
-            if unit.is_empty() {
-                String::new()
-            } else {
-                format!(" {unit}")
-            }
-        ))),
-        _ => Ok(()),
+/// `engine` and `name` take strings.
+fn string(key: &str, value: Sourced<toml::Value>) -> Result<Sourced<String>, Diagnostic> {
+    match value.value {
+        toml::Value::String(s) => Ok(Sourced {
+            value: s,
+            location: value.location,
+        }),
+        other => {
+            let error = Sourced {
+                value: (),
+                location: value.location,
+            };
+            Err(error.error(format!(
+                "{key}: expected a string, found {}",
+                other.type_str()
+            )))
+        }
     }
 }
 
-/// A fully resolved voice: everything the engine needs to speak a sentence.
-/// Part of every `tts` key; the name the script uses for it is not.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+/// A fully resolved voice: the engine's identity and every setting it
+/// speaks with. Both go into every `tts` key; the name the script uses for
+/// the voice does not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Voice {
-    pub engine: String,
-    pub voice: String,
-    pub rate: u32,
-    pub pitch: u32,
-    pub volume: u32,
+    pub engine: EngineId,
+    pub settings: VoiceSettings,
 }

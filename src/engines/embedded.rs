@@ -1,10 +1,20 @@
 //! The embedded voice: the `espeak-ng` crate, a pure-Rust port of eSpeak NG,
-//! with its English data compiled into the binary.
+//! with its English data compiled into the binary (cargo feature
+//! `embedded-voice`). Without the feature the engine is still known, so
+//! projects naming it plan, report status and clean; it fails only when asked
+//! to speak.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(feature = "embedded-voice")]
+use std::path::PathBuf;
 
-use super::{Engine, Speech};
-use crate::config::Voice;
+use super::settings::{Kind, Setting};
+use super::{Engine, EngineError, Speaker};
+#[cfg(feature = "embedded-voice")]
+use super::{Speech, VoiceSettings};
+
+pub struct EmbeddedEngine;
+pub const EMBEDDED: EmbeddedEngine = EmbeddedEngine;
 
 /// Engine version for cache keys: the crate version, pinned in Cargo.toml.
 pub const VERSION: &str = "espeak-ng 0.2.0";
@@ -22,6 +32,43 @@ pub const VOICES: &[&str] = &[
     "en-029",
 ];
 
+const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "voice",
+        kind: Kind::Name {
+            default: "en-us",
+            check: check_voice,
+        },
+    },
+    Setting {
+        key: "rate",
+        kind: Kind::Whole {
+            min: 80,
+            max: 450,
+            default: 175,
+            unit: "words per minute",
+        },
+    },
+    Setting {
+        key: "pitch",
+        kind: Kind::Whole {
+            min: 0,
+            max: 100,
+            default: 50,
+            unit: "",
+        },
+    },
+    Setting {
+        key: "volume",
+        kind: Kind::Whole {
+            min: 0,
+            max: 200,
+            default: 100,
+            unit: "",
+        },
+    },
+];
+
 pub fn check_voice(voice: &str) -> Result<(), String> {
     if VOICES.contains(&voice.to_lowercase().as_str()) {
         Ok(())
@@ -36,10 +83,42 @@ pub fn check_voice(voice: &str) -> Result<(), String> {
     }
 }
 
+impl Engine for EmbeddedEngine {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        SETTINGS
+    }
+
+    fn version(&self) -> String {
+        VERSION.to_string()
+    }
+
+    #[cfg(feature = "embedded-voice")]
+    fn start(&self, data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+        Embedded::install(data_root)
+            .map(|e| Box::new(e) as Box<dyn Speaker>)
+            .map_err(EngineError::Unavailable)
+    }
+
+    #[cfg(not(feature = "embedded-voice"))]
+    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+        Err(EngineError::Unavailable(
+            "the embedded voice is not in this build of pod (it was built without the \
+             `embedded-voice` feature); rebuild with default features or choose another engine"
+                .to_string(),
+        ))
+    }
+}
+
+#[cfg(feature = "embedded-voice")]
 pub struct Embedded {
     data_dir: PathBuf,
 }
 
+#[cfg(feature = "embedded-voice")]
 impl Embedded {
     /// Unpacks the bundled data once under `root`. Unpacked into a temporary
     /// directory and renamed, so a concurrent or killed build never sees half.
@@ -63,6 +142,7 @@ impl Embedded {
     }
 }
 
+#[cfg(feature = "embedded-voice")]
 /// Why the voice data could not be unpacked, naming the place; a full disk
 /// is said in those words, since it is the user's to fix.
 fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
@@ -77,6 +157,7 @@ fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
     }
 }
 
+#[cfg(feature = "embedded-voice")]
 /// The top of the filesystem holding `path`: its highest ancestor on the
 /// same device (or the nearest existing ancestor where that is unknown).
 fn mount_point(path: &Path) -> PathBuf {
@@ -104,21 +185,22 @@ fn mount_point(path: &Path) -> PathBuf {
     }
 }
 
-impl Engine for Embedded {
-    fn synthesize(&self, voice: &Voice, text: &str) -> Result<Speech, String> {
+#[cfg(feature = "embedded-voice")]
+impl Speaker for Embedded {
+    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
         let mut engine = espeak_ng::EspeakNg::builder()
-            .voice(&voice.voice)
-            .rate(voice.rate)
-            .pitch(voice.pitch)
-            .volume(voice.volume)
+            .voice(super::text(voice, "voice")?)
+            .rate(super::whole(voice, "rate")?)
+            .pitch(super::whole(voice, "pitch")?)
+            .volume(super::whole(voice, "volume")?)
             .data_dir(&self.data_dir)
             .build()
-            .map_err(|e| format!("starting the embedded voice: {e}"))?;
+            .map_err(|e| EngineError::Failed(format!("starting the embedded voice: {e}")))?;
         // Pauses are made exactly by pod, not by the engine.
         engine.set_no_final_pause(true);
-        let (samples, sample_rate) = engine
-            .synth(text)
-            .map_err(|e| format!("the embedded voice failed on {text:?}: {e}"))?;
+        let (samples, sample_rate) = engine.synth(text).map_err(|e| {
+            EngineError::Failed(format!("the embedded voice failed on {text:?}: {e}"))
+        })?;
         Ok(Speech {
             sample_rate,
             samples,
@@ -126,7 +208,7 @@ impl Engine for Embedded {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded-voice"))]
 mod tests {
     use super::*;
 

@@ -79,7 +79,7 @@ pub fn report(
             Some(_) => None,
             None => {
                 *characters
-                    .entry(node.input.voice.engine.clone())
+                    .entry(node.input.engine.name.clone())
                     .or_default() += node.input.characters() as u64;
                 let dirty = explain::step_dirty::<Tts>(
                     &store,
@@ -122,11 +122,7 @@ pub fn report(
             let dirty = match &step.state {
                 State::Fresh => None,
                 State::After(kind) => Some(format!("runs after {kind}")),
-                State::Dirty {
-                    version,
-                    engine,
-                    input,
-                } => {
+                State::Dirty { version, input } => {
                     let key = step.key.expect("a dirty step has a key");
                     let why = explain::explain(
                         &store,
@@ -134,7 +130,6 @@ pub fn report(
                         step.place.as_str(),
                         &key,
                         *version,
-                        engine.as_ref(),
                         input,
                     );
                     Some(why.to_string())

@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use super::{Produced, Runner, Stop, episode};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
-use crate::engines::EngineId;
 use crate::media::{Origin, media_hash};
 use crate::place::Place;
 use crate::plan::EpisodePlan;
@@ -31,7 +30,6 @@ pub enum State {
     /// Not cached: what `explain` needs to say why.
     Dirty {
         version: u32,
-        engine: Option<EngineId>,
         input: Value,
     },
     /// Its input is made by the step of this kind, which is dirty.
@@ -162,7 +160,6 @@ impl Runner for ProbeRunner<'_> {
                 Some(_) => State::Fresh,
                 None => State::Dirty {
                     version: S::VERSION,
-                    engine: S::engine(input),
                     input: serde_json::to_value(input).expect("inputs serialise"),
                 },
             };

@@ -1,6 +1,7 @@
 //! `tts`: one sentence, spoken by one voice. The key holds the text as the
 //! engine receives it, the breaks at commas, colons and semicolons (only those
-//! the sentence has), the resolved voice, and the engine's name and version.
+//! the sentence has), the engine's identity and the voice's settings as that
+//! engine resolved them: all fields of the input, so all in the key.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -9,12 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::clip::{Clip, ClipPart};
 use crate::config::{Pauses, Voice};
-use crate::engines::{self, EngineId};
+use crate::engines::{EngineError, EngineId, VoiceSettings};
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TtsInput {
-    pub voice: Voice,
+    /// Which engine speaks, and its version (`engine.version` in --explain).
+    pub engine: EngineId,
+    /// Every setting of the voice, defaults included (`voice.rate`).
+    pub voice: VoiceSettings,
     pub parts: Vec<TtsPart>,
 }
 
@@ -53,7 +57,8 @@ impl TtsInput {
         }
         parts.push(TtsPart::Text(text[start..].trim().to_string()));
         TtsInput {
-            voice: voice.clone(),
+            engine: voice.engine.clone(),
+            voice: voice.settings.clone(),
             parts,
         }
     }
@@ -74,18 +79,11 @@ pub struct Tts;
 
 impl Step for Tts {
     const KIND: &'static str = "tts";
-    const VERSION: u32 = 1;
+    /// 2: the engine's identity and its own settings moved into the input.
+    const VERSION: u32 = 2;
     type Input = TtsInput;
 
-    fn engine(input: &TtsInput) -> Option<EngineId> {
-        Some(engines::identity(&input.voice.engine))
-    }
-
     fn run(input: &TtsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
-        let engine = tools
-            .engines
-            .get(&input.voice.engine)
-            .map_err(StepError::Engine)?;
         let mut clip = Clip {
             sample_rate: 0,
             parts: Vec::new(),
@@ -93,9 +91,17 @@ impl Step for Tts {
         for part in &input.parts {
             match part {
                 TtsPart::Text(text) => {
-                    let speech = engine
-                        .synthesize(&input.voice, text)
-                        .map_err(StepError::Failed)?;
+                    let speech = tools
+                        .engines
+                        .speak(&input.engine.name, &input.voice, text)
+                        .map_err(|e| match e {
+                            EngineError::Unavailable(_) => {
+                                StepError::Engine(unavailable(input, &e))
+                            }
+                            EngineError::Retryable(message) | EngineError::Failed(message) => {
+                                StepError::Failed(message)
+                            }
+                        })?;
                     clip.sample_rate = speech.sample_rate;
                     clip.parts
                         .push(ClipPart::Audio(trim_digital_silence(speech.samples)));
@@ -106,6 +112,19 @@ impl Step for Tts {
         clip.write(&mut BufWriter::new(out))?;
         Ok(())
     }
+}
+
+/// An engine that cannot run here, said once for the whole build: which
+/// engine, which voice asked for it, and the engine's own remedy.
+fn unavailable(input: &TtsInput, error: &EngineError) -> String {
+    let voice = match input.voice.get("voice") {
+        Some(crate::engines::SettingValue::Text(name)) => format!("voice `{name}`"),
+        _ => "a voice".to_string(),
+    };
+    format!(
+        "{voice} uses the `{}` engine, which cannot run: {error}",
+        input.engine.name
+    )
 }
 
 /// Engines pad speech with silence of their own; only pod's pauses may count.
@@ -126,11 +145,11 @@ mod tests {
 
     fn voice() -> Voice {
         Voice {
-            engine: "embedded".into(),
-            voice: "en-us".into(),
-            rate: 175,
-            pitch: 50,
-            volume: 100,
+            engine: EngineId {
+                name: "embedded".into(),
+                version: "espeak-ng 0.2.0".into(),
+            },
+            settings: VoiceSettings::new(),
         }
     }
 

@@ -47,6 +47,31 @@ const CASES: &[Bad] = &[
     bad(TOML, "rate = 175", "rate = inf", 11, 8, "inf"),
     bad(TOML, "rate = 175", "rate = -5", 11, 8, "-5"),
     bad(TOML, "rate = 175", "rate = 9000", 11, 8, "out of range"),
+    // Voice keys are the engine's: a key of another engine is unknown here.
+    bad(
+        TOML,
+        "rate = 175",
+        "rat = 175",
+        11,
+        1,
+        "unknown field `rat`",
+    ),
+    bad(
+        TOML,
+        "rate = 175",
+        "word_gap = 2",
+        11,
+        1,
+        "unknown field `word_gap`",
+    ),
+    bad(
+        TOML,
+        "rate = 175",
+        "name = 3",
+        11,
+        8,
+        "name: expected a string",
+    ),
     bad(
         TOML,
         "pitch = 50",

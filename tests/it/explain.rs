@@ -165,7 +165,7 @@ fn an_engine_upgrade_is_named() {
         .unwrap();
     let mut record: Value =
         serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
-    record["engine"]["version"] = Value::from("espeak-ng 0.1.9");
+    record["input"]["engine"]["version"] = Value::from("espeak-ng 0.1.9");
     let old_key = "00".repeat(32);
     fs::create_dir_all(record_path(&project, &old_key).parent().unwrap()).unwrap();
     fs::write(

@@ -10,6 +10,7 @@ mod clean;
 mod compact;
 mod confinement;
 mod errors;
+mod espeak;
 mod explain;
 mod formats;
 mod input;

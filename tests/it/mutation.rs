@@ -50,9 +50,9 @@ const TOML: &str = "podcast.toml";
 const A: &str = "episodes/a.md";
 const B: &str = "episodes/b.md";
 
-// `voice.engine`, `output.formats` and `build.target_dir` have one possible
-// value each in this version (one engine, one format; the target directory
-// is not an input), so they are exercised by the error and clean tests.
+// `output.formats` and `build.target_dir` are exercised by the error and
+// clean tests (the target directory is not an input); the engine and the
+// espeak-ng engine's own settings by ESPEAK_MUTATIONS below.
 #[rustfmt::skip]
 const CONFIG_MUTATIONS: &[Mutation] = &[
     // Tags are in the WAV's INFO chunk: the WAV is rewritten, nothing re-assembled.
@@ -164,12 +164,57 @@ fn assert_all<T>(
     );
 }
 
-fn check(mutations: &[Mutation]) {
-    assert_all(mutations, |m| format!("{} ({})", m.name, m.file), check_one);
+/// The fixture with the guest on the `espeak-ng` engine (the program), built
+/// once: the default voice stays embedded, so one build has both engines.
+fn warm_espeak() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture();
+        // `en-gb-x-rp`, not `en-gb`: espeak-ng 1.51 ignores a variant on
+        // `en-gb`, and every mutation here must change the sound.
+        project.edit(
+            TOML,
+            "[voices.guest]\nvoice = \"en-gb\"",
+            "[voices.guest]\nengine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"",
+        );
+        let build = project.build();
+        assert_eq!(build.executed("tts"), 7);
+        project
+    })
 }
 
-fn check_one(mutation: &Mutation) -> Result<(), String> {
-    let project = Project::copy_of(warm());
+/// Every setting of the espeak-ng engine, its engine switch, and an
+/// embedded setting it inherits from `[voice]`.
+#[rustfmt::skip]
+const ESPEAK_MUTATIONS: &[Mutation] = &[
+    m("voices.guest.engine", TOML, "engine = \"espeak-ng\"", "engine = \"embedded\"", &[W, G], 2, 2),
+    m("voices.guest.voice", TOML, "voice = \"en-gb-x-rp\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
+    m("voices.guest.variant", TOML, "pitch = 40", "pitch = 40\nvariant = \"f3\"", &[W, G], 2, 2),
+    m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[G], 1, 1),
+    m("voices.guest.pitch", TOML, "pitch = 40", "pitch = 45", &[W, G], 2, 2),
+    m("voices.guest.volume", TOML, "pitch = 40", "pitch = 40\nvolume = 90", &[W, G], 2, 2),
+    m("voices.guest.word_gap", TOML, "pitch = 40", "pitch = 40\nword_gap = 3", &[W, G], 2, 2),
+    // Inherited across engines: both take `volume`.
+    m("voice.volume", TOML, "volume = 100", "volume = 90", &[H, S, W, N, P, PL, G], 2, 2),
+    // The guest sets its own pitch: only the embedded voice speaks again.
+    m("voice.pitch", TOML, "pitch = 50", "pitch = 55", &[H, S, N, P, PL], 2, 2),
+    m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
+];
+
+fn check(mutations: &[Mutation]) {
+    check_from(warm(), mutations);
+}
+
+fn check_from(warm: &'static Project, mutations: &[Mutation]) {
+    assert_all(
+        mutations,
+        |m| format!("{} ({})", m.name, m.file),
+        |m| check_one(warm, m),
+    );
+}
+
+fn check_one(warm: &Project, mutation: &Mutation) -> Result<(), String> {
+    let project = Project::copy_of(warm);
     project.edit(mutation.file, mutation.from, mutation.to);
 
     let incremental = project.build();
@@ -196,7 +241,7 @@ fn check_one(mutation: &Mutation) -> Result<(), String> {
 
 /// Builds the same project from an empty cache and compares every output
 /// byte for byte with the incremental build's.
-fn same_as_clean(project: &Project, incremental: &crate::common::Build) -> Result<(), String> {
+pub fn same_as_clean(project: &Project, incremental: &crate::common::Build) -> Result<(), String> {
     let empty_cache = tempfile::TempDir::new().unwrap();
     let clean = project.build_with(&["--target-dir", empty_cache.path().to_str().unwrap()]);
     clean.assert_success();
@@ -230,6 +275,11 @@ fn every_front_matter_leaf() {
 #[test]
 fn every_kind_of_script_edit() {
     check(SCRIPT_MUTATIONS);
+}
+
+#[test]
+fn every_setting_of_the_espeak_ng_engine() {
+    check_from(warm_espeak(), ESPEAK_MUTATIONS);
 }
 
 /// Production settings: which steps must run (exactly, or at least) and

@@ -1,0 +1,313 @@
+//! The `espeak-ng` engine: Debian's `espeak-ng` program (eSpeak NG 1.5x),
+//! run once per text part with the text on stdin and WAV on stdout. Its
+//! version, asked of the program once per build, is in every key, so an
+//! upgrade re-synthesises exactly this engine's sentences.
+//!
+//! The program runs with an empty environment (found on PATH first), so
+//! nothing but the step's input reaches it (DESIGN.md, invariant 1).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::settings::{Kind, Setting};
+use super::{Engine, EngineError, Speaker, Speech, VoiceSettings};
+
+pub struct EspeakNgEngine;
+pub const ESPEAK_NG: EspeakNgEngine = EspeakNgEngine;
+
+const PROGRAM: &str = "espeak-ng";
+/// The version a missing program has in keys: planning, `status` and
+/// `clean` still work; a build that needs the program fails.
+const NOT_INSTALLED: &str = "not installed";
+const INSTALL: &str = "install it (Debian/Ubuntu: `apt-get install espeak-ng`; \
+                       macOS: `brew install espeak-ng`) or choose another engine";
+
+/// The ranges are the program's own (`espeak-ng --help`).
+const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "voice",
+        kind: Kind::Name {
+            default: "en-us",
+            check: check_voice,
+        },
+    },
+    Setting {
+        key: "variant",
+        kind: Kind::Name {
+            default: "",
+            check: check_variant,
+        },
+    },
+    Setting {
+        key: "rate",
+        kind: Kind::Whole {
+            min: 80,
+            max: 450,
+            default: 175,
+            unit: "words per minute",
+        },
+    },
+    Setting {
+        key: "pitch",
+        kind: Kind::Whole {
+            min: 0,
+            max: 99,
+            default: 50,
+            unit: "",
+        },
+    },
+    Setting {
+        key: "volume",
+        kind: Kind::Whole {
+            min: 0,
+            max: 200,
+            default: 100,
+            unit: "",
+        },
+    },
+    Setting {
+        key: "word_gap",
+        kind: Kind::Whole {
+            min: 0,
+            max: 100,
+            default: 0,
+            unit: "tens of milliseconds between words",
+        },
+    },
+];
+
+/// A voice is a file name under espeak-ng-data (`en-us`, `roa/es`); whether
+/// it exists is the installed program's to say, when it speaks.
+fn check_voice(voice: &str) -> Result<(), String> {
+    let ok = !voice.is_empty()
+        && !voice.starts_with('-')
+        && voice
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{voice}` is not an espeak-ng voice name: use letters, digits, `-`, `_` or `/` \
+             (`espeak-ng --voices` lists them)"
+        ))
+    }
+}
+
+/// A variant (`f3`, `klatt`, `Mr serious`) is appended to the voice as
+/// `voice+variant`; `""` means none.
+fn check_variant(variant: &str) -> Result<(), String> {
+    let ok = variant.trim() == variant
+        && variant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' '));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{variant}` is not an espeak-ng variant name: use letters, digits, `-`, `_` or \
+             inner spaces (`espeak-ng --voices=variant` lists them)"
+        ))
+    }
+}
+
+impl Engine for EspeakNgEngine {
+    fn name(&self) -> &'static str {
+        "espeak-ng"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        SETTINGS
+    }
+
+    /// `eSpeak NG text-to-speech: 1.51  Data at: ...` gives `espeak-ng 1.51`.
+    fn version(&self) -> String {
+        let Some(program) = find_program() else {
+            return NOT_INSTALLED.to_string();
+        };
+        let output = Command::new(program)
+            .arg("--version")
+            .env_clear()
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(out) if out.status.success() => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                let version = text
+                    .split(':')
+                    .nth(1)
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .unwrap_or("unknown");
+                format!("{PROGRAM} {version}")
+            }
+            _ => NOT_INSTALLED.to_string(),
+        }
+    }
+
+    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+        match find_program() {
+            Some(program) => Ok(Box::new(EspeakNg { program })),
+            None => Err(EngineError::Unavailable(format!(
+                "the `{PROGRAM}` program is not on PATH; {INSTALL}"
+            ))),
+        }
+    }
+}
+
+/// The program on PATH, as an absolute path (it then runs without PATH).
+fn find_program() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(PROGRAM))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+struct EspeakNg {
+    program: PathBuf,
+}
+
+impl Speaker for EspeakNg {
+    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
+        let name = super::text(voice, "voice")?;
+        let variant = super::text(voice, "variant")?;
+        let voice_arg = if variant.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}+{variant}")
+        };
+        let mut child = Command::new(&self.program)
+            .env_clear()
+            .args(["--stdout", "--stdin", "-b", "1", "-z", "-v", &voice_arg])
+            .args(["-s", &super::whole(voice, "rate")?.to_string()])
+            .args(["-p", &super::whole(voice, "pitch")?.to_string()])
+            .args(["-a", &super::whole(voice, "volume")?.to_string()])
+            .args(["-g", &super::whole(voice, "word_gap")?.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                EngineError::Unavailable(format!(
+                    "cannot run `{}`: {e}; {INSTALL}",
+                    self.program.display()
+                ))
+            })?;
+        // The text goes on stdin (never as an argument, where a leading `-`
+        // would read as an option); written from a thread so a long text
+        // cannot deadlock against a full stdout pipe.
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let owned = text.to_string();
+        let writer = std::thread::spawn(move || stdin.write_all(owned.as_bytes()));
+        let output = child.wait_with_output().map_err(|e| {
+            EngineError::Failed(format!("`{}` failed: {e}", self.program.display()))
+        })?;
+        let written = writer.join().expect("the stdin writer does not panic");
+        if !output.status.success() {
+            let why = String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .chain(String::from_utf8_lossy(&output.stdout).lines())
+                .find(|l| l.contains("rror"))
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            return Err(EngineError::Failed(format!(
+                "espeak-ng failed on {text:?} with voice `{voice_arg}` ({}){}",
+                output.status,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {why}")
+                }
+            )));
+        }
+        written.map_err(|e| EngineError::Failed(format!("writing to espeak-ng: {e}")))?;
+        parse_wav(&output.stdout)
+            .ok_or_else(|| EngineError::Failed("espeak-ng wrote no readable WAV".to_string()))
+    }
+}
+
+/// Mono 16-bit PCM from espeak-ng's WAV. Written to a pipe, its sizes are
+/// placeholders (`0x7ffff000`), so the data chunk runs to the end of output.
+fn parse_wav(bytes: &[u8]) -> Option<Speech> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12;
+    let mut sample_rate = None;
+    while at + 8 <= bytes.len() {
+        let id = &bytes[at..at + 4];
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+        let body = &bytes[at + 8..];
+        match id {
+            b"fmt " => {
+                let format = u16::from_le_bytes(body.get(0..2)?.try_into().ok()?);
+                let channels = u16::from_le_bytes(body.get(2..4)?.try_into().ok()?);
+                let bits = u16::from_le_bytes(body.get(14..16)?.try_into().ok()?);
+                if format != 1 || channels != 1 || bits != 16 {
+                    return None;
+                }
+                sample_rate = Some(u32::from_le_bytes(body.get(4..8)?.try_into().ok()?));
+            }
+            b"data" => {
+                let data = &body[..size.min(body.len()) & !1];
+                let samples = data
+                    .chunks_exact(2)
+                    .map(|s| i16::from_le_bytes([s[0], s[1]]))
+                    .collect();
+                return Some(Speech {
+                    sample_rate: sample_rate?,
+                    samples,
+                });
+            }
+            _ => {}
+        }
+        at = at.checked_add(8 + size + (size & 1))?;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_wav_whose_sizes_are_placeholders() {
+        let mut wav = b"RIFF\x24\xf0\xff\x7fWAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
+        wav.extend(22050u32.to_le_bytes());
+        wav.extend(44100u32.to_le_bytes());
+        wav.extend([2, 0, 16, 0]);
+        wav.extend(b"data\x00\xf0\xff\x7f");
+        wav.extend([1, 0, 0xff, 0xff, 7]);
+        let speech = parse_wav(&wav).unwrap();
+        assert_eq!(speech.sample_rate, 22050);
+        assert_eq!(speech.samples, vec![1, -1]);
+        assert!(parse_wav(b"RIFF").is_none());
+    }
+
+    #[test]
+    fn names_that_could_be_options_are_refused() {
+        assert!(check_voice("en-gb").is_ok());
+        assert!(check_voice("roa/es").is_ok());
+        assert!(check_voice("-w").is_err());
+        assert!(check_voice("en us").is_err());
+        assert!(check_variant("").is_ok());
+        assert!(check_variant("Mr serious").is_ok());
+        assert!(check_variant("f3+x").is_err());
+    }
+}

@@ -1,0 +1,290 @@
+//! Voice settings as an engine declares them: each engine lists its keys with
+//! their kind, range and default, and the shared check here turns what a
+//! config wrote into the resolved settings that go into every `tts` key.
+//! Engines know nothing of configs; errors come back naming the key, and the
+//! config layer places them at the file, line and column it wrote them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One setting an engine takes.
+pub struct Setting {
+    pub key: &'static str,
+    pub kind: Kind,
+}
+
+pub enum Kind {
+    /// A whole number in `min..=max`; `unit` is said in messages.
+    Whole {
+        min: u32,
+        max: u32,
+        default: u32,
+        unit: &'static str,
+    },
+    /// A name (a voice, a variant) the engine checks itself.
+    Name {
+        default: &'static str,
+        check: fn(&str) -> Result<(), String>,
+    },
+}
+
+/// A value as the config wrote it, before any engine looked at it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Written {
+    Integer(i64),
+    Text(String),
+    /// Anything else, described as serde would (`floating point \`50.5\``).
+    Other(String),
+}
+
+impl Written {
+    pub fn from_toml(value: &toml::Value) -> Written {
+        match value {
+            toml::Value::Integer(i) => Written::Integer(*i),
+            toml::Value::String(s) => Written::Text(s.clone()),
+            toml::Value::Float(f) if f.is_nan() => Written::Other("floating point `NaN`".into()),
+            toml::Value::Float(f) => Written::Other(format!("floating point `{f}`")),
+            toml::Value::Boolean(b) => Written::Other(format!("boolean `{b}`")),
+            toml::Value::Datetime(d) => Written::Other(format!("datetime `{d}`")),
+            toml::Value::Array(_) => Written::Other("an array".into()),
+            toml::Value::Table(_) => Written::Other("a table".into()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Written::Integer(i) => format!("integer `{i}`"),
+            Written::Text(s) => format!("string {s:?}"),
+            Written::Other(what) => what.clone(),
+        }
+    }
+}
+
+/// A resolved setting: serialised bare (`175`, `"en-us"`), so the key and
+/// `--explain` read `voice.rate 175 -> 180`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SettingValue {
+    Whole(u32),
+    Text(String),
+}
+
+/// Every setting of one engine, resolved (defaults filled in).
+pub type VoiceSettings = BTreeMap<String, SettingValue>;
+
+/// Why a written setting was refused, and which part of it to point at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    pub key: String,
+    /// Point at the key (unknown keys) rather than its value.
+    pub at_key: bool,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Checks `written` against `settings` (of the engine `engine`) and fills in
+/// every default. `other_keys` are keys the config itself owns (`engine`,
+/// `name`), offered in did-you-mean hints.
+pub fn resolve(
+    engine: &str,
+    settings: &[Setting],
+    written: &BTreeMap<String, Written>,
+    other_keys: &[&str],
+) -> Result<VoiceSettings, SettingError> {
+    for key in written.keys() {
+        if !settings.iter().any(|s| s.key == key) {
+            let known = settings
+                .iter()
+                .map(|s| s.key)
+                .chain(other_keys.iter().copied());
+            let help = match crate::diagnostic::did_you_mean(key, known.clone()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!(
+                    "the `{engine}` engine's voice keys are {}",
+                    known
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(SettingError {
+                key: key.clone(),
+                at_key: true,
+                message: format!("unknown field `{key}` for a voice of the `{engine}` engine"),
+                help: Some(help),
+            });
+        }
+    }
+    let mut resolved = VoiceSettings::new();
+    for setting in settings {
+        let value = match (&setting.kind, written.get(setting.key)) {
+            (Kind::Whole { default, .. }, None) => SettingValue::Whole(*default),
+            (Kind::Name { default, .. }, None) => SettingValue::Text(default.to_string()),
+            (Kind::Whole { min, max, unit, .. }, Some(value)) => {
+                SettingValue::Whole(whole(engine, setting.key, *min, *max, unit, value)?)
+            }
+            (Kind::Name { check, .. }, Some(Written::Text(name))) => {
+                check(name).map_err(|message| SettingError {
+                    key: setting.key.to_string(),
+                    at_key: false,
+                    message,
+                    help: None,
+                })?;
+                SettingValue::Text(name.clone())
+            }
+            (Kind::Name { .. }, Some(other)) => {
+                return Err(SettingError {
+                    key: setting.key.to_string(),
+                    at_key: false,
+                    message: format!(
+                        "{}: expected a name, found {}",
+                        setting.key,
+                        other.describe()
+                    ),
+                    help: None,
+                });
+            }
+        };
+        resolved.insert(setting.key.to_string(), value);
+    }
+    Ok(resolved)
+}
+
+fn whole(
+    engine: &str,
+    key: &str,
+    min: u32,
+    max: u32,
+    unit: &str,
+    value: &Written,
+) -> Result<u32, SettingError> {
+    let error = |message: String| SettingError {
+        key: key.to_string(),
+        at_key: false,
+        message,
+        help: None,
+    };
+    let unit_in_parens = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    };
+    match value {
+        Written::Integer(i) => match u32::try_from(*i) {
+            Ok(v) if (min..=max).contains(&v) => Ok(v),
+            _ => Err(error(format!(
+                "voice {key} {i} is out of range: the `{engine}` engine takes {min} to {max}{}",
+                if unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {unit}")
+                }
+            ))),
+        },
+        other => Err(error(format!(
+            "{key}: expected a whole number from {min} to {max}{unit_in_parens}, found {}",
+            other.describe()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SETTINGS: &[Setting] = &[
+        Setting {
+            key: "rate",
+            kind: Kind::Whole {
+                min: 80,
+                max: 450,
+                default: 175,
+                unit: "words per minute",
+            },
+        },
+        Setting {
+            key: "voice",
+            kind: Kind::Name {
+                default: "en",
+                check: |v| {
+                    if v == "en" || v == "de" {
+                        Ok(())
+                    } else {
+                        Err(format!("no voice `{v}`"))
+                    }
+                },
+            },
+        },
+    ];
+
+    fn written(pairs: &[(&str, Written)]) -> BTreeMap<String, Written> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_fill_every_unset_key() {
+        let resolved = resolve("e", SETTINGS, &BTreeMap::new(), &[]).unwrap();
+        assert_eq!(resolved["rate"], SettingValue::Whole(175));
+        assert_eq!(resolved["voice"], SettingValue::Text("en".into()));
+    }
+
+    #[test]
+    fn an_unknown_key_suggests_the_engines_own_keys() {
+        let error = resolve(
+            "e",
+            SETTINGS,
+            &written(&[("rat", Written::Integer(1))]),
+            &[],
+        )
+        .unwrap_err();
+        assert!(error.at_key);
+        assert!(
+            error.message.starts_with("unknown field `rat`"),
+            "{error:?}"
+        );
+        assert_eq!(error.help.as_deref(), Some("did you mean `rate`?"));
+    }
+
+    #[test]
+    fn ranges_and_types_are_the_engines() {
+        let out = resolve(
+            "e",
+            SETTINGS,
+            &written(&[("rate", Written::Integer(79))]),
+            &[],
+        );
+        assert!(
+            out.unwrap_err()
+                .message
+                .contains("80 to 450 words per minute")
+        );
+        let negative = resolve(
+            "e",
+            SETTINGS,
+            &written(&[("rate", Written::Integer(-5))]),
+            &[],
+        );
+        assert!(negative.unwrap_err().message.contains("-5"));
+        let text = resolve(
+            "e",
+            SETTINGS,
+            &written(&[("rate", Written::Text("fast".into()))]),
+            &[],
+        );
+        assert_eq!(
+            text.unwrap_err().message,
+            "rate: expected a whole number from 80 to 450 (words per minute), found string \"fast\""
+        );
+        let voice = resolve(
+            "e",
+            SETTINGS,
+            &written(&[("voice", Written::Text("fr".into()))]),
+            &[],
+        );
+        assert_eq!(voice.unwrap_err().message, "no voice `fr`");
+    }
+}
