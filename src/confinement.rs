@@ -8,8 +8,8 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::{Config, Sourced};
 use crate::diagnostic::Diagnostic;
 use crate::media::Origin;
+use crate::paths::display;
 use crate::plan::EpisodePlan;
-use crate::project::display;
 
 /// The directories pod may read from, with symlinks resolved.
 #[derive(Debug, Clone)]
@@ -116,7 +116,7 @@ fn refused(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
 /// exist (yet) is applied lexically to the longest existing prefix, so a
 /// missing file outside the project is refused too, not reported missing.
 pub fn resolve(path: &Path) -> PathBuf {
-    let absolute = crate::project::absolute(path);
+    let absolute = crate::paths::absolute(path);
     let components: Vec<Component> = absolute.components().collect();
     for split in (0..=components.len()).rev() {
         let prefix: PathBuf = components[..split].iter().collect();
@@ -131,7 +131,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 /// `path` made absolute with `.` and `..` applied, no symlinks followed.
 fn resolve_lexically(path: &Path) -> PathBuf {
     let mut resolved = PathBuf::new();
-    let absolute = crate::project::absolute(path);
+    let absolute = crate::paths::absolute(path);
     let components: Vec<Component> = absolute.components().collect();
     push_lexically(&mut resolved, &components);
     resolved

@@ -32,6 +32,7 @@ pub mod exec;
 pub mod explain;
 pub mod media;
 pub mod ops;
+pub mod paths;
 pub mod pipeline;
 pub mod place;
 pub mod plan;
