@@ -9,7 +9,6 @@ use crate::config::{Config, Sourced};
 use crate::diagnostic::Diagnostic;
 use crate::media::Origin;
 use crate::paths::display;
-use crate::plan::EpisodePlan;
 
 /// The directories pod may read from, with symlinks resolved.
 #[derive(Debug, Clone)]
@@ -91,15 +90,16 @@ impl Confinement {
         })
     }
 
-    /// Every media file (music, intro, outro, `[sound]`, cover) an episode
-    /// names, each refusal located where the file was named.
-    pub fn check_media(&self, plan: &EpisodePlan) -> Vec<Diagnostic> {
-        crate::pipeline::media(plan)
-            .into_iter()
+    /// Media files (music, intro, outro, `[sound]`, cover), each with where
+    /// it was named, so that each refusal is located there. The caller lists
+    /// them (`pipeline::media`): the shape of a build is not this layer's.
+    pub fn check_media(&self, files: &[(PathBuf, Origin)]) -> Vec<Diagnostic> {
+        files
+            .iter()
             .filter_map(|(file, origin)| {
-                self.check(&file)
+                self.check(file)
                     .err()
-                    .map(|why| refused(&file, &origin, &why))
+                    .map(|why| refused(file, origin, &why))
             })
             .collect()
     }

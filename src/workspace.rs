@@ -221,7 +221,7 @@ impl Workspace {
             match plan::episode_plan(&self.db, *script) {
                 Ok(plan) => {
                     // Episodes sharing a file outside the project: say it once.
-                    for error in confinement.check_media(plan) {
+                    for error in confinement.check_media(&crate::pipeline::media(plan)) {
                         if !errors.contains(&error) {
                             errors.push(error);
                         }
