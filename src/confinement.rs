@@ -8,8 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::{Config, Sourced};
 use crate::diagnostic::Diagnostic;
 use crate::media::Origin;
-use crate::plan::EpisodePlan;
-use crate::project::display;
+use crate::paths::display;
 
 /// The directories pod may read from, with symlinks resolved.
 #[derive(Debug, Clone)]
@@ -91,15 +90,16 @@ impl Confinement {
         })
     }
 
-    /// Every media file (music, intro, outro, `[sound]`, cover) an episode
-    /// names, each refusal located where the file was named.
-    pub fn check_media(&self, plan: &EpisodePlan) -> Vec<Diagnostic> {
-        crate::pipeline::media(plan)
-            .into_iter()
+    /// Media files (music, intro, outro, `[sound]`, cover), each with where
+    /// it was named, so that each refusal is located there. The caller lists
+    /// them (`pipeline::media`): the shape of a build is not this layer's.
+    pub fn check_media(&self, files: &[(PathBuf, Origin)]) -> Vec<Diagnostic> {
+        files
+            .iter()
             .filter_map(|(file, origin)| {
-                self.check(&file)
+                self.check(file)
                     .err()
-                    .map(|why| refused(&file, &origin, &why))
+                    .map(|why| refused(file, origin, &why))
             })
             .collect()
     }
@@ -116,7 +116,7 @@ fn refused(file: &Path, origin: &Origin, why: &str) -> Diagnostic {
 /// exist (yet) is applied lexically to the longest existing prefix, so a
 /// missing file outside the project is refused too, not reported missing.
 pub fn resolve(path: &Path) -> PathBuf {
-    let absolute = crate::project::absolute(path);
+    let absolute = crate::paths::absolute(path);
     let components: Vec<Component> = absolute.components().collect();
     for split in (0..=components.len()).rev() {
         let prefix: PathBuf = components[..split].iter().collect();
@@ -131,7 +131,7 @@ pub fn resolve(path: &Path) -> PathBuf {
 /// `path` made absolute with `.` and `..` applied, no symlinks followed.
 fn resolve_lexically(path: &Path) -> PathBuf {
     let mut resolved = PathBuf::new();
-    let absolute = crate::project::absolute(path);
+    let absolute = crate::paths::absolute(path);
     let components: Vec<Component> = absolute.components().collect();
     push_lexically(&mut resolved, &components);
     resolved

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::cache::{ContentHash, Store};
 use crate::diagnostic::{Diagnostic, Location};
-use crate::project::display;
+use crate::paths::display;
 
 /// Where a media file was named, for errors.
 #[derive(Debug, Clone)]

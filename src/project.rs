@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::paths::{absolute, display};
 
 pub const MANIFEST: &str = "podcast.toml";
 
@@ -185,18 +186,5 @@ impl TargetLayout {
         std::fs::create_dir_all(self.outputs())?;
         std::fs::create_dir_all(self.published())?;
         Ok(())
-    }
-}
-
-pub fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// A path as the user would type it: relative to the current directory when inside it.
-pub fn display(path: &Path) -> String {
-    let cwd = std::env::current_dir().ok();
-    match cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()) {
-        Some(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
-        _ => path.display().to_string(),
     }
 }

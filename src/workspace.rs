@@ -11,6 +11,7 @@ use salsa::Setter;
 use crate::config::{Config, VoiceLayer};
 use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::paths;
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
 
@@ -38,12 +39,8 @@ impl Workspace {
         let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
         let db = PlanDb::default();
         // Engine versions are probed once the scripts are read, below.
-        let project = ProjectInput::new(
-            &db,
-            project::display(&manifest).into(),
-            text,
-            BTreeMap::new(),
-        );
+        let project =
+            ProjectInput::new(&db, paths::display(&manifest).into(), text, BTreeMap::new());
         let mut workspace = Workspace {
             manifest,
             root,
@@ -114,10 +111,7 @@ impl Workspace {
         let mut scripts = BTreeMap::new();
         for file in files {
             let bytes = std::fs::read(&file.path).map_err(|e| {
-                Diagnostic::error(format!(
-                    "cannot read `{}`: {e}",
-                    project::display(&file.path)
-                ))
+                Diagnostic::error(format!("cannot read `{}`: {e}", paths::display(&file.path)))
             })?;
             let input = match self.scripts.remove(&file.path) {
                 Some(input) => {
@@ -129,7 +123,7 @@ impl Workspace {
                 }
                 None => {
                     changed = true;
-                    let display = project::display(&file.path);
+                    let display = paths::display(&file.path);
                     ScriptInput::new(&self.db, self.project, display.into(), file.id, bytes)
                 }
             };
@@ -164,7 +158,7 @@ impl Workspace {
             .episodes
             .iter()
             .flat_map(|plan| crate::pipeline::media(plan))
-            .map(|(path, _)| project::absolute(&path))
+            .map(|(path, _)| paths::absolute(&path))
             .collect();
         files.sort();
         files.dedup();
@@ -227,7 +221,7 @@ impl Workspace {
             match plan::episode_plan(&self.db, *script) {
                 Ok(plan) => {
                     // Episodes sharing a file outside the project: say it once.
-                    for error in confinement.check_media(plan) {
+                    for error in confinement.check_media(&crate::pipeline::media(plan)) {
                         if !errors.contains(&error) {
                             errors.push(error);
                         }

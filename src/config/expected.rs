@@ -2,8 +2,7 @@
 //! serde says `expected u32`; the user is told `expected a whole number from
 //! 80 to 450 (words per minute)`.
 
-use super::output::{MP3_BITRATES, SAMPLE_RATES};
-use super::pauses::MAX_PAUSE_MS;
+use super::limits::{MAX_PAUSE_MS, MP3_BITRATES, SAMPLE_RATES};
 
 /// Rewrites serde's `invalid type: string "fast", expected u32` for the
 /// setting `key`; `None` when the message is not a numeric type error.

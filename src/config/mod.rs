@@ -3,6 +3,7 @@
 
 mod date;
 mod expected;
+mod limits;
 mod output;
 mod pauses;
 mod production;
@@ -13,8 +14,9 @@ mod voice;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use limits::MAX_PAUSE_MS;
 pub use output::{Format, Mp3Mode, Output};
-pub use pauses::{MAX_PAUSE_MS, Pauses, PausesLayer};
+pub use pauses::{Pauses, PausesLayer};
 pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, MusicLayer};
 pub use schema::RawFrontMatter;
 pub use source::{SourceText, Sourced};

@@ -2,15 +2,12 @@
 
 use serde::Serialize;
 
+use super::limits::{MP3_BITRATES, SAMPLE_RATES};
 use super::schema::RawOutput;
 use super::source::SourceText;
 use crate::diagnostic::{Diagnostic, Location};
 
 const AAC_SAMPLE_RATES: &[u32] = &[32000, 44100, 48000, 88200, 96000];
-
-pub const SAMPLE_RATES: &[u32] = &[
-    8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000,
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -69,9 +66,6 @@ impl Format {
         )
     }
 }
-
-/// LAME's CBR bitrates, kbps.
-pub const MP3_BITRATES: &[u32] = &[32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Output {

@@ -2,12 +2,10 @@
 
 use serde::Serialize;
 
+use super::limits::MAX_PAUSE_MS;
 use super::schema::RawPauses;
 use super::source::{SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
-
-/// Longest pause any setting or inline `[pause]` may ask for.
-pub const MAX_PAUSE_MS: u32 = 60_000;
 
 pub const PRESETS: &[(&str, Pauses)] = &[
     (

@@ -146,7 +146,7 @@ impl Embedded {
 /// Why the voice data could not be unpacked, naming the place; a full disk
 /// is said in those words, since it is the user's to fix.
 fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
-    let shown = crate::project::display(dir);
+    let shown = crate::paths::display(dir);
     match error.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => format!(
             "the disk mounted at `{}` is full: no space left to unpack the embedded voice \
@@ -161,7 +161,7 @@ fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
 /// The top of the filesystem holding `path`: its highest ancestor on the
 /// same device (or the nearest existing ancestor where that is unknown).
 fn mount_point(path: &Path) -> PathBuf {
-    let absolute = crate::project::absolute(path);
+    let absolute = crate::paths::absolute(path);
     let mut existing = absolute.ancestors().filter(|p| p.exists());
     let Some(start) = existing.next() else {
         return absolute;

@@ -14,9 +14,10 @@ use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
+use crate::paths;
 use crate::pipeline::reach::Reach;
 use crate::place::Place;
-use crate::project::{self, TargetLayout};
+use crate::project::TargetLayout;
 use crate::published;
 use crate::report::{MessageFormat, Reporter};
 use crate::workspace::Workspace;
@@ -108,7 +109,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         Err(e) => {
             reporter.diagnostic(&Diagnostic::error(format!(
                 "cannot prepare the target directory `{}`: {e}",
-                project::display(&layout.root)
+                paths::display(&layout.root)
             )));
             finished(reporter, None, started, false);
             return Exit::Failed;
@@ -277,7 +278,7 @@ fn report_stale_outputs(
         if files.is_empty() {
             continue;
         }
-        let names: Vec<String> = files.iter().map(|f| project::display(&f.output)).collect();
+        let names: Vec<String> = files.iter().map(|f| paths::display(&f.output)).collect();
         reporter.diagnostic(
             &Diagnostic::warning(format!("{what}: {}", names.join(", ")))
                 .with_help("`pod clean --unreferenced` removes them"),

@@ -11,8 +11,9 @@ use crate::cache::entries::{self, Entry};
 use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
+use crate::paths;
 use crate::pipeline::reach::Reach;
-use crate::project::{self, MARKER, TargetLayout};
+use crate::project::{MARKER, TargetLayout};
 use crate::report::{MessageFormat, Reporter, Verbosity};
 use crate::workspace::Workspace;
 
@@ -120,7 +121,7 @@ pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
     let mut out = String::new();
     out += &format!(
         "cache {} ({} entries, {})\n\n",
-        project::display(&loaded.layout.cache()),
+        paths::display(&loaded.layout.cache()),
         total.entries,
         human_bytes(total.bytes)
     );
@@ -317,7 +318,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
     for key in &loaded.damaged {
         reporter.diagnostic(&Diagnostic::warning(format!(
             "damaged record {}: not a readable action record",
-            project::display(&loaded.store.record_file(key))
+            paths::display(&loaded.store.record_file(key))
         )));
     }
     // Blobs no entry names are checked too: a later build may reuse them.
@@ -360,7 +361,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
     if !owned {
         reporter.diagnostic(&Diagnostic::error(format!(
             "refusing to fix `{}`: it was not created by pod",
-            project::display(&loaded.layout.root)
+            paths::display(&loaded.layout.root)
         )));
         return Exit::Usage;
     }

@@ -13,8 +13,9 @@ use crate::cache::{FileLock, Index, LockKind, Store};
 use crate::cli::CleanArgs;
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
+use crate::paths;
 use crate::pipeline::reach::Reach;
-use crate::project::{self, MARKER, TargetLayout};
+use crate::project::{MARKER, TargetLayout};
 use crate::published::{self, PublishedFile};
 use crate::report::{MessageFormat, Reporter};
 use crate::workspace::Workspace;
@@ -133,7 +134,7 @@ fn run(args: &CleanArgs, reporter: &Reporter) -> Result<(), (Exit, Diagnostic)> 
 
     for path in &plan.paths {
         remove(path).map_err(|e| io_error(path, e))?;
-        reporter.verbose_status("Removed", &project::display(path));
+        reporter.verbose_status("Removed", &paths::display(path));
     }
     if !plan.victims.is_empty() || !plan.orphans.is_empty() {
         let store = Store::at(&layout.cache());
@@ -399,7 +400,7 @@ fn check_pod_owned(target: &Path, whole: bool) -> Result<(), Diagnostic> {
         };
         return Err(Diagnostic::error(format!(
             "refusing to {verb} `{}`: {why}",
-            project::display(target)
+            paths::display(target)
         ))
         .with_help(help));
     }
@@ -413,7 +414,7 @@ fn check_no_links(layout: &TargetLayout) -> Result<(), Diagnostic> {
         if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(Diagnostic::error(format!(
                 "refusing to clean through `{}`: it is a symbolic link",
-                project::display(&dir)
+                paths::display(&dir)
             ))
             .with_help("`pod clean` with no flags removes the link itself"));
         }
@@ -434,7 +435,7 @@ fn cache_parts(layout: &TargetLayout) -> Vec<PathBuf> {
 }
 
 fn normalize(path: &Path) -> PathBuf {
-    let absolute = project::absolute(path);
+    let absolute = paths::absolute(path);
     fs::canonicalize(&absolute).unwrap_or(absolute)
 }
 
@@ -488,7 +489,7 @@ fn remove(path: &Path) -> std::io::Result<()> {
 fn io_error(path: &Path, e: std::io::Error) -> (Exit, Diagnostic) {
     (
         Exit::Failed,
-        Diagnostic::error(format!("{}: {e}", project::display(path))),
+        Diagnostic::error(format!("{}: {e}", paths::display(path))),
     )
 }
 

@@ -13,9 +13,10 @@ use crate::cache::{ContentHash, Index, Store};
 use crate::cli::StatusArgs;
 use crate::exec::BuildGraph;
 use crate::explain;
+use crate::paths;
 use crate::pipeline::Stop;
 use crate::pipeline::probe::{State, known_output, probe};
-use crate::project::{self, TargetLayout};
+use crate::project::TargetLayout;
 use crate::published;
 use crate::report::{MessageFormat, Reporter};
 use crate::step::Step;
@@ -179,7 +180,7 @@ pub fn report(
         );
     }
     for path in &to_write {
-        reporter.status("Would write", &project::display(path));
+        reporter.status("Would write", &paths::display(path));
     }
     reporter.json(json!({
         "reason": "status",
