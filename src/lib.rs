@@ -4,7 +4,7 @@
 //!
 //! A module imports only from its own layer or the ones before it:
 //!
-//! 1. `diagnostic`, `place`, `cache` (keys, store, index, gc), `audio`
+//! 1. `diagnostic`, `message` (the JSON lines), `place`, `cache` (keys, store, index, gc), `audio`
 //! 2. `step` (the trait) and `engines`
 //! 3. `steps` (one file per kind; none imports `plan` or `config`, except
 //!    `tts`, which an engine's voice settings reach)
@@ -31,6 +31,7 @@ pub mod engines;
 pub mod exec;
 pub mod explain;
 pub mod media;
+pub mod message;
 pub mod ops;
 pub mod pipeline;
 pub mod place;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Value, json};
+use crate::message::{self, Message, StepStatus};
 
 use super::{Exit, verbosity};
 
@@ -159,13 +159,16 @@ pub fn report(
 
     let dirty = lines.iter().filter(|l| l.dirty.is_some()).count();
     for line in &lines {
-        reporter.json(json!({
-            "reason": "step",
-            "kind": line.kind,
-            "episode": line.episode,
-            "key": line.key,
-            "status": if line.dirty.is_some() { "dirty" } else { "fresh" },
-            "dirty": line.dirty,
+        reporter.json(&Message::Step(message::Step {
+            kind: line.kind.clone(),
+            episode: line.episode.clone(),
+            key: line.key.clone(),
+            status: if line.dirty.is_some() {
+                StepStatus::Dirty
+            } else {
+                StepStatus::Fresh
+            },
+            dirty: line.dirty.clone(),
         }));
         match &line.dirty {
             Some(why) => reporter.status("Dirty", &format!("{} {}: {why}", line.kind, line.place)),
@@ -181,12 +184,11 @@ pub fn report(
     for path in &to_write {
         reporter.status("Would write", &project::display(path));
     }
-    reporter.json(json!({
-        "reason": "status",
-        "would_execute": dirty,
-        "fresh": lines.len() - dirty,
-        "characters": characters,
-        "outputs": to_write.iter().map(|p| Value::from(p.display().to_string())).collect::<Vec<_>>(),
+    reporter.json(&Message::Status(message::Status {
+        would_execute: dirty as u64,
+        fresh: (lines.len() - dirty) as u64,
+        characters,
+        outputs: to_write.iter().map(|p| p.display().to_string()).collect(),
     }));
     if reporter.format() == MessageFormat::Human {
         let summary = if dirty == 0 {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use crate::common::{Build, Project};
+use pod::message::StepStatus;
 use serde_json::Value;
 
 /// The fixture with music, intro and outro, every output format, and an
@@ -54,12 +55,10 @@ fn predicted(messages: &[Value], state: &str) -> BTreeMap<String, usize> {
 }
 
 /// Kind -> how many of the build's steps are in `state`.
-fn ran(build: &Build, state: &str) -> BTreeMap<String, usize> {
+fn ran(build: &Build, state: StepStatus) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for s in build.steps().iter().filter(|s| s["status"] == state) {
-        *counts
-            .entry(s["kind"].as_str().unwrap().to_string())
-            .or_default() += 1;
+    for s in build.steps().iter().filter(|s| s.status == state) {
+        *counts.entry(s.kind.clone()).or_default() += 1;
     }
     counts
 }
@@ -79,10 +78,14 @@ fn assert_predicts(project: &Project, what: &str) {
     let messages = status(project);
     let would = predicted(&messages, "dirty");
     let build = project.build();
-    assert_eq!(would, ran(&build, "executed"), "{what}: status vs build");
+    assert_eq!(
+        would,
+        ran(&build, StepStatus::Executed),
+        "{what}: status vs build"
+    );
     assert_eq!(
         predicted(&messages, "fresh"),
-        ran(&build, "cached"),
+        ran(&build, StepStatus::Cached),
         "{what}: fresh vs cached"
     );
     // A step status could key is the very step the build runs.
@@ -94,7 +97,7 @@ fn assert_predicts(project: &Project, what: &str) {
             build
                 .steps()
                 .iter()
-                .any(|s| s["key"] == m["key"] && s["status"] == "executed"),
+                .any(|s| s.key.as_deref() == m["key"].as_str() && s.status == StepStatus::Executed),
             "{what}: {m} did not execute"
         );
     }
@@ -159,5 +162,5 @@ fn a_no_op_status_counts_what_the_build_finds_cached() {
         summary["fresh"].as_u64().unwrap(),
         build.steps().len() as u64
     );
-    assert!(build.steps().iter().all(|s| s["status"] == "cached"));
+    assert!(build.steps().iter().all(|s| s.status == StepStatus::Cached));
 }
