@@ -5,8 +5,8 @@
 //! A module imports only from the layers before its own and, within a
 //! layer, from the modules listed before it:
 //!
-//! 1. `diagnostic`, `place`, `paths`, `cache` (keys, store, index, gc),
-//!    `audio`: none imports anything else of pod
+//! 1. `diagnostic`, `message` (the JSON lines), `place`, `paths`, `cache`
+//!    (keys, store, index, gc), `audio`: none imports anything else of pod
 //! 2. `engines`, then `step` (the trait; a step's tools carry the engines)
 //! 3. `config` (podcast.toml and front matter -> resolved settings; each
 //!    engine checks its own voice settings)
@@ -35,6 +35,7 @@ pub mod engines;
 pub mod exec;
 pub mod explain;
 pub mod media;
+pub mod message;
 pub mod ops;
 pub mod paths;
 pub mod pipeline;

@@ -5,11 +5,10 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::message::{self, BuildPlan, Message};
 use anstyle::{AnsiColor, Style};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{Value, json};
-
-use crate::diagnostic::{Diagnostic, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MessageFormat {
@@ -71,7 +70,7 @@ impl Reporter {
     /// never with `-q`). Its total is also a `build-plan` JSON message, so
     /// a test can check it against the steps the build then reports.
     pub fn start_progress(&self, total: u64, label: &str) {
-        self.json(json!({"reason": "build-plan", "steps": total}));
+        self.json(&Message::BuildPlan(BuildPlan { steps: total }));
         let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         if !interactive || self.verbosity == Verbosity::Quiet || total == 0 {
             return;
@@ -119,19 +118,18 @@ impl Reporter {
     pub fn diagnostic(&self, diag: &Diagnostic) {
         match self.format {
             MessageFormat::Json => {
-                let reason = match diag.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                };
                 let loc = diag.location.as_ref();
-                self.json(json!({
-                    "reason": reason,
-                    "message": diag.message,
-                    "help": diag.help,
-                    "file": loc.map(|l| l.file.display().to_string()),
-                    "line": loc.map(|l| l.line),
-                    "column": loc.map(|l| l.column),
-                }));
+                let body = message::Diagnostic {
+                    message: diag.message.clone(),
+                    help: diag.help.clone(),
+                    file: loc.map(|l| l.file.display().to_string()),
+                    line: loc.map(|l| l.line as u64),
+                    column: loc.map(|l| l.column as u64),
+                };
+                self.json(&match diag.severity {
+                    Severity::Error => Message::Error(body),
+                    Severity::Warning => Message::Warning(body),
+                });
             }
             MessageFormat::Human => {
                 if diag.severity == Severity::Warning && self.verbosity == Verbosity::Quiet {
@@ -150,13 +148,13 @@ impl Reporter {
     }
 
     /// One JSON message on stdout (JSON mode only).
-    pub fn json(&self, value: Value) {
+    pub fn json(&self, message: &Message) {
         if self.format != MessageFormat::Json {
             return;
         }
         let _guard = self.stdout.lock().expect("stdout lock");
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{value}");
+        let _ = writeln!(out, "{}", message.to_line());
         let _ = out.flush();
     }
 

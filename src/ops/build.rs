@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use serde_json::json;
-
 use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
 use crate::cache::{ActionKey, FileLock, Index, LockKind, Store, gc};
@@ -14,6 +12,7 @@ use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
+use crate::message::{self, BuildFinished, Counts, Message, StepStatus};
 use crate::paths;
 use crate::pipeline::reach::Reach;
 use crate::place::Place;
@@ -142,17 +141,16 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
     });
 
     for step in &outcome.steps {
-        let mut message = json!({
-            "reason": "step",
-            "kind": step.kind,
-            "episode": step.episode,
-            "key": step.key.hex(),
-            "status": step.status,
-        });
-        if let Some(dirty) = &step.dirty {
-            message["dirty"] = json!(dirty);
-        }
-        reporter.json(message);
+        reporter.json(&Message::Step(message::Step {
+            kind: step.kind.to_string(),
+            episode: step.episode.clone(),
+            key: Some(step.key.hex()),
+            status: match step.status {
+                Status::Executed => StepStatus::Executed,
+                Status::Cached => StepStatus::Cached,
+            },
+            dirty: step.dirty.clone(),
+        }));
     }
     report_loudness(reporter, &outcome, options.loudness_lines);
     report_stale_outputs(workspace, &planned.episodes, &layout, reporter);
@@ -194,15 +192,14 @@ fn report_loudness(reporter: &Reporter, outcome: &BuildOutcome, lines: LoudnessL
             .any(|s| s.place == measure && s.status == Status::Executed);
         let l = &report.measurement.loudness;
         let name = format!("{}.{}", report.episode, report.format.extension());
-        reporter.json(json!({
-            "reason": "loudness",
-            "episode": report.episode,
-            "format": report.format.name(),
-            "integrated_lufs": l.integrated_lufs,
-            "true_peak_db": l.true_peak_db,
-            "target_lufs": report.target_lufs,
-            "ceiling_db": report.ceiling_db,
-            "ok": report.ok,
+        reporter.json(&Message::Loudness(message::Loudness {
+            episode: report.episode.clone(),
+            format: report.format.name().to_string(),
+            integrated_lufs: l.integrated_lufs,
+            true_peak_db: l.true_peak_db,
+            target_lufs: report.target_lufs,
+            ceiling_db: report.ceiling_db,
+            ok: report.ok,
         }));
         let show = |v: Option<f64>, unit: &str| {
             v.map_or("silent".to_string(), |v| format!("{v:.1} {unit}"))
@@ -359,11 +356,10 @@ fn collect_garbage(
                     human_bytes(removed.bytes)
                 ),
             );
-            reporter.json(json!({
-                "reason": "cache-collected",
-                "entries": removed.entries,
-                "files": removed.files,
-                "bytes": removed.bytes,
+            reporter.json(&Message::CacheCollected(message::CacheCollected {
+                entries: removed.entries,
+                files: removed.files,
+                bytes: removed.bytes,
             }));
         }
         Ok(_) => {}
@@ -381,32 +377,28 @@ fn finished(
     success: bool,
 ) {
     reporter.build_finished();
-    let mut counts: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut outputs = Vec::new();
     if let Some((outcome, _)) = outcome {
         for step in &outcome.steps {
-            let status = match step.status {
-                Status::Executed => "executed",
-                Status::Cached => "cached",
-            };
-            let entry = counts.entry(step.kind).or_default();
-            entry.entry("executed").or_insert(0);
-            entry.entry("cached").or_insert(0);
-            *entry.entry(status).or_insert(0) += 1;
+            let entry = counts.entry(step.kind.to_string()).or_default();
+            match step.status {
+                Status::Executed => entry.executed += 1,
+                Status::Cached => entry.cached += 1,
+            }
         }
         for output in &outcome.outputs {
-            outputs.push(json!({
-                "episode": output.episode,
-                "format": output.format.name(),
-                "path": output.path.display().to_string(),
-            }));
+            outputs.push(message::Output {
+                episode: output.episode.clone(),
+                format: output.format.name().to_string(),
+                path: output.path.display().to_string(),
+            });
         }
     }
-    reporter.json(json!({
-        "reason": "build-finished",
-        "success": success,
-        "counts": counts,
-        "outputs": outputs,
+    reporter.json(&Message::BuildFinished(BuildFinished {
+        success,
+        counts,
+        outputs,
     }));
     if reporter.format() == MessageFormat::Human
         && success

@@ -2,17 +2,17 @@
 //! why, and how many characters each engine would be sent. Reads the cache;
 //! runs and writes nothing.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use super::{Exit, verbosity};
 
 use crate::cache::{ContentHash, Index, Store};
 use crate::cli::StatusArgs;
+use crate::diagnostic::Diagnostic;
 use crate::exec::BuildGraph;
 use crate::explain;
+use crate::message::{self, Message, StepStatus};
 use crate::paths;
 use crate::pipeline::Stop;
 use crate::pipeline::probe::{State, known_output, probe};
@@ -71,131 +71,177 @@ pub fn report(
     explain::forget_moved(&mut previous, &planned.episodes);
     let graph = BuildGraph::new(&planned.episodes);
 
-    let mut lines = Vec::new();
-    let mut characters: BTreeMap<String, u64> = BTreeMap::new();
-    let mut speech: Vec<Option<ContentHash>> = Vec::new();
-    for node in &graph.tts {
-        speech.push(known_output(&store, &node.key));
-        let dirty = match store.lookup(&node.key) {
-            Some(_) => None,
-            None => {
-                *characters
-                    .entry(node.input.engine.name.clone())
-                    .or_default() += node.input.characters() as u64;
-                let dirty = explain::step_dirty::<Tts>(
-                    &store,
-                    &previous,
-                    node.logical.as_str(),
-                    &node.key,
-                    &node.input,
-                );
-                Some(dirty.to_string())
-            }
-        };
-        lines.push(Line {
-            kind: Tts::KIND.to_string(),
-            episode: node.episode.clone(),
-            place: node.logical.to_string(),
-            key: Some(node.key.hex()),
-            dirty,
-        });
+    let mut prediction = Prediction::default();
+    let speech = prediction.sentences(&graph, &store, &previous);
+    if let Err(error) = prediction.episodes(&graph, &speech, &store, &previous, &layout) {
+        reporter.diagnostic(&error);
+        return Exit::Usage;
     }
+    prediction.print(reporter);
+    Exit::Success
+}
 
-    let mut to_write = Vec::new();
-    let mut running = std::collections::HashSet::new();
-    for episode in &graph.episodes {
-        let plan = &episode.plan;
-        let speech: Vec<_> = episode
-            .tts
-            .iter()
-            .map(|&i| (graph.tts[i].key, speech[i]))
-            .collect();
-        let probed = match probe(&store, plan, &speech) {
-            Ok(probed) => probed,
-            Err(Stop::Failed(error)) => {
-                reporter.diagnostic(&error);
-                return Exit::Usage;
-            }
-            // A damaged blob: the build finds it, says so, and rebuilds.
-            Err(_) => continue,
-        };
-        for step in probed.steps {
-            let dirty = match &step.state {
-                State::Fresh => None,
-                State::After(kind) => Some(format!("runs after {kind}")),
-                State::Dirty { version, input } => {
-                    let key = step.key.expect("a dirty step has a key");
-                    let why = explain::explain(
-                        &store,
-                        &previous,
-                        step.place.as_str(),
-                        &key,
-                        *version,
-                        input,
+/// What a build would do: its steps (dirty or fresh), the characters each
+/// engine would be sent, and the outputs it would write.
+#[derive(Default)]
+struct Prediction {
+    lines: Vec<Line>,
+    characters: BTreeMap<String, u64>,
+    to_write: Vec<PathBuf>,
+}
+
+impl Prediction {
+    /// The build's distinct sentences; returns the speech of those cached.
+    fn sentences(
+        &mut self,
+        graph: &BuildGraph,
+        store: &Store,
+        previous: &BTreeMap<String, String>,
+    ) -> Vec<Option<ContentHash>> {
+        let mut speech = Vec::new();
+        for node in &graph.tts {
+            speech.push(known_output(store, &node.key));
+            let dirty = match store.lookup(&node.key) {
+                Some(_) => None,
+                None => {
+                    *self
+                        .characters
+                        .entry(node.input.engine.name.clone())
+                        .or_default() += node.input.characters() as u64;
+                    let dirty = explain::step_dirty::<Tts>(
+                        store,
+                        previous,
+                        node.logical.as_str(),
+                        &node.key,
+                        &node.input,
                     );
-                    Some(why.to_string())
+                    Some(dirty.to_string())
                 }
             };
-            // A step two episodes share (the same music bed) runs once: the
-            // second finds it cached, as the build will.
-            let dirty = dirty.filter(|_| step.key.is_none_or(|key| running.insert(key)));
-            lines.push(Line {
-                kind: step.kind.to_string(),
-                episode: plan.id.clone(),
-                place: step.place.to_string(),
-                key: step.key.map(|k| k.hex()),
+            self.lines.push(Line {
+                kind: Tts::KIND.to_string(),
+                episode: node.episode.clone(),
+                place: node.logical.to_string(),
+                key: Some(node.key.hex()),
                 dirty,
             });
         }
-        // What the build would write: exactly what it would find not fresh.
-        for (format, blob) in &probed.produced.outputs {
-            let name = format!("{}.{}", plan.id, format.extension());
-            let path = layout.outputs().join(&name);
-            let manifest = layout.published().join(format!("{name}.json"));
-            if !published::is_fresh(&path, &manifest, &blob.hash) {
-                to_write.push(path);
-            }
-        }
+        speech
     }
 
-    let dirty = lines.iter().filter(|l| l.dirty.is_some()).count();
-    for line in &lines {
-        reporter.json(json!({
-            "reason": "step",
-            "kind": line.kind,
-            "episode": line.episode,
-            "key": line.key,
-            "status": if line.dirty.is_some() { "dirty" } else { "fresh" },
-            "dirty": line.dirty,
+    /// Each episode's steps as the probe finds them, and its outputs not fresh.
+    fn episodes(
+        &mut self,
+        graph: &BuildGraph,
+        speech: &[Option<ContentHash>],
+        store: &Store,
+        previous: &BTreeMap<String, String>,
+        layout: &TargetLayout,
+    ) -> Result<(), Diagnostic> {
+        let mut running = HashSet::new();
+        for episode in &graph.episodes {
+            let plan = &episode.plan;
+            let speech: Vec<_> = episode
+                .tts
+                .iter()
+                .map(|&i| (graph.tts[i].key, speech[i]))
+                .collect();
+            let probed = match probe(store, plan, &speech) {
+                Ok(probed) => probed,
+                Err(Stop::Failed(error)) => return Err(error),
+                // A damaged blob: the build finds it, says so, and rebuilds.
+                Err(_) => continue,
+            };
+            for step in probed.steps {
+                let dirty = match &step.state {
+                    State::Fresh => None,
+                    State::After(kind) => Some(format!("runs after {kind}")),
+                    State::Dirty { version, input } => {
+                        let key = step.key.expect("a dirty step has a key");
+                        let why = explain::explain(
+                            store,
+                            previous,
+                            step.place.as_str(),
+                            &key,
+                            *version,
+                            input,
+                        );
+                        Some(why.to_string())
+                    }
+                };
+                // A step two episodes share (the same music bed) runs once: the
+                // second finds it cached, as the build will.
+                let dirty = dirty.filter(|_| step.key.is_none_or(|key| running.insert(key)));
+                self.lines.push(Line {
+                    kind: step.kind.to_string(),
+                    episode: plan.id.clone(),
+                    place: step.place.to_string(),
+                    key: step.key.map(|k| k.hex()),
+                    dirty,
+                });
+            }
+            // What the build would write: exactly what it would find not fresh.
+            for (format, blob) in &probed.produced.outputs {
+                let name = format!("{}.{}", plan.id, format.extension());
+                let path = layout.outputs().join(&name);
+                let manifest = layout.published().join(format!("{name}.json"));
+                if !published::is_fresh(&path, &manifest, &blob.hash) {
+                    self.to_write.push(path);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One line per step, then what would be sent and written, then a summary.
+    fn print(self, reporter: &Reporter) {
+        let Prediction {
+            lines,
+            characters,
+            to_write,
+        } = self;
+        let dirty = lines.iter().filter(|l| l.dirty.is_some()).count();
+        for line in &lines {
+            reporter.json(&Message::Step(message::Step {
+                kind: line.kind.clone(),
+                episode: line.episode.clone(),
+                key: line.key.clone(),
+                status: if line.dirty.is_some() {
+                    StepStatus::Dirty
+                } else {
+                    StepStatus::Fresh
+                },
+                dirty: line.dirty.clone(),
+            }));
+            match &line.dirty {
+                Some(why) => {
+                    reporter.status("Dirty", &format!("{} {}: {why}", line.kind, line.place))
+                }
+                None => reporter.verbose_status("Fresh", &format!("{} {}", line.kind, line.place)),
+            }
+        }
+        for (engine, count) in &characters {
+            reporter.status(
+                "Would send",
+                &format!("{count} characters to the {engine} engine"),
+            );
+        }
+        for path in &to_write {
+            reporter.status("Would write", &paths::display(path));
+        }
+        reporter.json(&Message::Status(message::Status {
+            would_execute: dirty as u64,
+            fresh: (lines.len() - dirty) as u64,
+            characters,
+            outputs: to_write.iter().map(|p| p.display().to_string()).collect(),
         }));
-        match &line.dirty {
-            Some(why) => reporter.status("Dirty", &format!("{} {}: {why}", line.kind, line.place)),
-            None => reporter.verbose_status("Fresh", &format!("{} {}", line.kind, line.place)),
+        if reporter.format() == MessageFormat::Human {
+            let summary = if dirty == 0 {
+                format!("up to date ({} steps fresh)", lines.len())
+            } else {
+                format!("{dirty} steps would execute, {} fresh", lines.len() - dirty)
+            };
+            reporter.status("Status", &summary);
         }
     }
-    for (engine, count) in &characters {
-        reporter.status(
-            "Would send",
-            &format!("{count} characters to the {engine} engine"),
-        );
-    }
-    for path in &to_write {
-        reporter.status("Would write", &paths::display(path));
-    }
-    reporter.json(json!({
-        "reason": "status",
-        "would_execute": dirty,
-        "fresh": lines.len() - dirty,
-        "characters": characters,
-        "outputs": to_write.iter().map(|p| Value::from(p.display().to_string())).collect::<Vec<_>>(),
-    }));
-    if reporter.format() == MessageFormat::Human {
-        let summary = if dirty == 0 {
-            format!("up to date ({} steps fresh)", lines.len())
-        } else {
-            format!("{dirty} steps would execute, {} fresh", lines.len() - dirty)
-        };
-        reporter.status("Status", &summary);
-    }
-    Exit::Success
 }

@@ -44,22 +44,17 @@ fn one_step_message_per_step_and_a_final_summary() {
     // assemble, timeline, mix, loudness, wav and its measurement.
     assert_eq!(steps.len(), 7 + 2 * 6);
     for step in &steps {
-        assert_eq!(step["key"].as_str().unwrap().len(), 64);
-        assert!(step["episode"] == "a" || step["episode"] == "b");
+        assert_eq!(step.key.as_deref().unwrap().len(), 64);
+        assert!(step.episode == "a" || step.episode == "b");
     }
     let finished = build.finished();
-    assert_eq!(finished["success"], true);
-    assert_eq!(finished["counts"]["tts"]["executed"], 7);
-    assert_eq!(finished["counts"]["wav"]["executed"], 2);
-    let outputs = finished["outputs"].as_array().unwrap();
+    assert!(finished.success);
+    assert_eq!(finished.counts["tts"].executed, 7);
+    assert_eq!(finished.counts["wav"].executed, 2);
+    let outputs = &finished.outputs;
     assert_eq!(outputs.len(), 2);
-    assert!(
-        outputs[0]["path"]
-            .as_str()
-            .unwrap()
-            .ends_with("target/out/a.wav")
-    );
-    assert_eq!(outputs[0]["format"], "wav");
+    assert!(outputs[0].path.ends_with("target/out/a.wav"));
+    assert_eq!(outputs[0].format, "wav");
 }
 
 #[test]
@@ -199,8 +194,8 @@ fn a_corrupt_blob_is_a_miss_replaced_with_a_warning() {
     let project = Project::fixture();
     let first = project.build();
     // Damage every speech blob, keeping sizes, then force a re-assemble.
-    for step in first.steps().iter().filter(|s| s["kind"] == "tts") {
-        let key = step["key"].as_str().unwrap();
+    for step in first.steps().iter().filter(|s| s.kind == "tts") {
+        let key = step.key.as_deref().unwrap();
         let record: serde_json::Value = serde_json::from_slice(
             &fs::read(project.path(&format!("target/cache/ac/{}/{key}.json", &key[..2]))).unwrap(),
         )
@@ -218,7 +213,7 @@ fn a_corrupt_blob_is_a_miss_replaced_with_a_warning() {
         rebuilt
             .warnings()
             .iter()
-            .any(|w| w["message"].as_str().unwrap().contains("corrupt")),
+            .any(|w| w.message.as_str().contains("corrupt")),
         "corruption is reported"
     );
     // a.md's five sentences were re-synthesised from scratch.
@@ -253,12 +248,7 @@ fn building_named_episodes_only() {
 
     let unknown = project.build_with(&["c"]);
     assert_eq!(unknown.code(), 2);
-    assert!(
-        unknown.errors()[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no episode named `c`")
-    );
+    assert!(unknown.errors()[0].message.contains("no episode named `c`"));
 }
 
 #[test]
@@ -268,14 +258,12 @@ fn a_near_miss_speaker_gets_a_did_you_mean_warning() {
     let build = project.build();
     let warnings = build.warnings();
     assert_eq!(warnings.len(), 1);
-    assert_eq!(warnings[0]["file"], "episodes/b.md");
-    assert_eq!(
-        (warnings[0]["line"].as_u64(), warnings[0]["column"].as_u64()),
-        (Some(1), Some(1))
-    );
+    assert_eq!(warnings[0].file.as_deref(), Some("episodes/b.md"));
+    assert_eq!((warnings[0].line, warnings[0].column), (Some(1), Some(1)));
     assert!(
-        warnings[0]["help"]
-            .as_str()
+        warnings[0]
+            .help
+            .as_deref()
             .unwrap()
             .contains("did you mean `guest`")
     );
@@ -349,7 +337,7 @@ fn a_damaged_output_blob_is_rebuilt_before_publishing() {
         again
             .warnings()
             .iter()
-            .any(|w| w["message"].as_str().unwrap().contains("corrupt"))
+            .any(|w| w.message.as_str().contains("corrupt"))
     );
     assert_eq!(again.dirty("wav"), vec!["cache entry corrupt"]);
     assert_eq!(again.outputs(), first.outputs());

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use crate::common::Project;
+use pod::message::StepStatus;
 use serde_json::Value;
 
 const H: &str = "Hello there, friend.";
@@ -256,7 +257,7 @@ fn verify_finds_and_fixes_a_corrupt_blob() {
         again
             .steps()
             .iter()
-            .filter(|s| s["status"] == "executed")
+            .filter(|s| s.status == StepStatus::Executed)
             .count(),
         1
     );
@@ -287,7 +288,7 @@ fn gc_removes_unreferenced_entries_down_to_max_size_and_never_what_is_used() {
         again
             .steps()
             .iter()
-            .filter(|s| s["status"] == "executed")
+            .filter(|s| s.status == StepStatus::Executed)
             .count(),
         0
     );
@@ -350,8 +351,8 @@ fn clean_step_accepts_every_kind_and_removes_only_it() {
     let ran: BTreeSet<String> = again
         .steps()
         .iter()
-        .filter(|s| s["status"] == "executed")
-        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .filter(|s| s.status == StepStatus::Executed)
+        .map(|s| s.kind.clone())
         .collect();
     assert_eq!(ran, texts(&["vtt", "measure"]));
 }

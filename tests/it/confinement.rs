@@ -2,10 +2,10 @@
 //! following symlinks, unless `[build] allow_paths` widens it. A refusal is
 //! an error at the place the path was written, exit 2, nothing on disk changed.
 
-use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::common::{PNG, Project, write_tone};
+use pod::message;
 
 /// A directory beside the project, so outside it, and its name relative to
 /// the project directory.
@@ -30,26 +30,27 @@ fn position(project: &Project, file: &str, needle: &str) -> (u64, u64) {
 
 /// Builds, expecting a refusal at `file`, `at` (line, column) whose message
 /// contains `message`, and an unchanged target directory.
-fn assert_refused(project: &Project, file: &str, at: (u64, u64), message: &str) -> Value {
+fn assert_refused(
+    project: &Project,
+    file: &str,
+    at: (u64, u64),
+    message: &str,
+) -> message::Diagnostic {
     let before = project.target_snapshot();
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 2, "stderr: {}", build.stderr());
     let error = build.errors()[0].clone();
     assert_eq!(
-        (
-            error["file"].as_str(),
-            error["line"].as_u64(),
-            error["column"].as_u64()
-        ),
+        (error.file.as_deref(), error.line, error.column),
         (Some(file), Some(at.0), Some(at.1)),
-        "{error}"
+        "{error:?}"
     );
-    let text = error["message"].as_str().unwrap();
-    assert!(text.contains(message), "{error}");
-    assert!(text.contains("outside the project directory"), "{error}");
+    let text = error.message.as_str();
+    assert!(text.contains(message), "{error:?}");
+    assert!(text.contains("outside the project directory"), "{error:?}");
     assert!(
-        error["help"].as_str().unwrap().contains("allow_paths"),
-        "{error}"
+        error.help.as_deref().unwrap().contains("allow_paths"),
+        "{error:?}"
     );
     assert_eq!(
         project.target_snapshot(),
@@ -176,15 +177,10 @@ fn allow_paths_widens_the_project() {
     let error = &build.errors()[0];
     let at = position(&project, "podcast.toml", "\"../no-such-dir");
     assert_eq!(
-        (error["line"].as_u64(), error["column"].as_u64()),
+        (error.line, error.column),
         (Some(at.0), Some(at.1)),
-        "{error}"
+        "{error:?}"
     );
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("build.allow_paths")
-    );
+    assert!(error.message.as_str().contains("build.allow_paths"));
     assert_eq!(project.target_snapshot(), before);
 }

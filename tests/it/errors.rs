@@ -278,23 +278,19 @@ fn bad_input_is_located_and_changes_nothing() {
             Some(format!("exit code {}", build.code()))
         } else if errors.len() != 1 {
             Some(format!("{} error messages", errors.len()))
-        } else if errors[0]["file"] != case.file
-            || errors[0]["line"] != case.line
-            || errors[0]["column"] != case.column
+        } else if errors[0].file.as_deref() != Some(case.file)
+            || errors[0].line != Some(case.line)
+            || errors[0].column != Some(case.column)
         {
             Some(format!(
-                "located at {}:{}:{}",
-                errors[0]["file"], errors[0]["line"], errors[0]["column"]
+                "located at {:?}:{:?}:{:?}",
+                errors[0].file, errors[0].line, errors[0].column
             ))
-        } else if !errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains(case.message)
-        {
-            Some(format!("message {}", errors[0]["message"]))
+        } else if !errors[0].message.as_str().contains(case.message) {
+            Some(format!("message {:?}", errors[0].message))
         } else if project.target_snapshot() != before {
             Some("the target directory changed".into())
-        } else if build.finished()["success"] != false {
+        } else if build.finished().success {
             Some("build-finished did not say success: false".into())
         } else {
             None
@@ -333,11 +329,8 @@ fn a_non_utf8_script_is_located() {
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 2);
     let error = build.errors()[0];
-    assert_eq!(
-        (error["line"].as_u64(), error["column"].as_u64()),
-        (Some(3), Some(5))
-    );
-    assert!(error["message"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!((error.line, error.column), (Some(3), Some(5)));
+    assert!(error.message.as_str().contains("UTF-8"));
 }
 
 #[test]

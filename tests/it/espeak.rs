@@ -113,16 +113,13 @@ fn its_settings_are_checked_with_its_own_keys_and_ranges() {
         assert_eq!(build.code(), 2, "{to}: {}", build.stderr());
         let error = build.errors()[0];
         assert_eq!(
-            (error["line"].as_u64(), error["column"].as_u64()),
+            (error.line, error.column),
             (Some(line), Some(column)),
-            "{to}: {error}"
+            "{to}: {error:?}"
         );
-        assert!(
-            error["message"].as_str().unwrap().contains(message),
-            "{to}: {error}"
-        );
+        assert!(error.message.as_str().contains(message), "{to}: {error:?}");
         if to.contains("wordgap") {
-            assert_eq!(error["help"], "did you mean `word_gap`?");
+            assert_eq!(error.help.as_deref(), Some("did you mean `word_gap`?"));
         }
         assert!(!project.path("target").exists(), "nothing is written");
         project.edit("podcast.toml", to, from);

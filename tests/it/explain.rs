@@ -4,6 +4,7 @@
 use std::fs;
 
 use crate::common::Project;
+use pod::message::StepStatus;
 use serde_json::Value;
 
 fn record_path(project: &Project, key: &str) -> std::path::PathBuf {
@@ -226,7 +227,7 @@ fn status_runs_and_writes_nothing() {
         build
             .steps()
             .iter()
-            .filter(|s| s["status"] == "executed")
+            .filter(|s| s.status == StepStatus::Executed)
             .count(),
         7
     );

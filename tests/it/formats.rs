@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::common::{Project, tool, wav_samples};
+use pod::message::StepStatus;
 use serde_json::Value;
 
 const RATE: usize = 44100;
@@ -389,8 +390,8 @@ fn a_title_change_retags_flac_and_wav_without_re_encoding() {
     let ran: std::collections::BTreeSet<&str> = build
         .steps()
         .iter()
-        .filter(|s| s["status"] == "executed")
-        .map(|s| s["kind"].as_str().unwrap())
+        .filter(|s| s.status == StepStatus::Executed)
+        .map(|s| s.kind.as_str())
         .collect();
     assert_eq!(
         ran,

@@ -38,13 +38,8 @@ fn a_script_with_nothing_to_speak_is_a_located_error() {
             assert_eq!(build.code(), 2, "{body:?}: {}", build.stderr());
             let errors = build.errors();
             assert_eq!(errors.len(), 1, "{body:?}");
-            assert_eq!(errors[0]["file"], "episodes/b.md");
-            assert!(
-                errors[0]["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("no sentence to speak")
-            );
+            assert_eq!(errors[0].file.as_deref(), Some("episodes/b.md"));
+            assert!(errors[0].message.as_str().contains("no sentence to speak"));
             assert!(!project.path("target").exists(), "nothing is written");
         }
     }
@@ -57,12 +52,9 @@ fn a_name_that_is_no_voice_warns_and_an_escape_keeps_the_text() {
     let build = project.build();
     let warnings = build.warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(warnings[0]["file"], "episodes/b.md");
-    assert_eq!(
-        (warnings[0]["line"].as_u64(), warnings[0]["column"].as_u64()),
-        (Some(1), Some(1))
-    );
-    let help = warnings[0]["help"].as_str().unwrap();
+    assert_eq!(warnings[0].file.as_deref(), Some("episodes/b.md"));
+    assert_eq!((warnings[0].line, warnings[0].column), (Some(1), Some(1)));
+    let help = warnings[0].help.as_deref().unwrap();
     assert!(help.contains("[voices.bob]"), "{help}");
     assert!(help.contains("`Bob\\:`"), "{help}");
 
@@ -89,12 +81,9 @@ fn music_that_is_not_audio_is_a_located_error_before_anything_runs() {
     assert_eq!(build.code(), 2, "{}", build.stderr());
     let errors = build.errors();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0]["file"], "podcast.toml");
-    assert_eq!(
-        (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
-        (Some(30), Some(8))
-    );
-    let message = errors[0]["message"].as_str().unwrap();
+    assert_eq!(errors[0].file.as_deref(), Some("podcast.toml"));
+    assert_eq!((errors[0].line, errors[0].column), (Some(30), Some(8)));
+    let message = errors[0].message.as_str();
     assert_eq!(message, "`media/bed.wav` is not an audio file pod can read");
     assert!(!project.path("target").exists(), "nothing is written");
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use crate::common::Project;
+use pod::message::StepStatus;
 
 const H: &str = "Hello there, friend."; // default voice, in a.md and b.md (one cache entry)
 const S: &str = "Short one.";
@@ -374,8 +375,8 @@ fn check_production_one(mutation: &Production) -> Result<(), String> {
     let ran: BTreeSet<String> = incremental
         .steps()
         .iter()
-        .filter(|s| s["status"] == "executed")
-        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .filter(|s| s.status == StepStatus::Executed)
+        .map(|s| s.kind.clone())
         .collect();
     for never in ["tts", "assemble", "timeline"] {
         if ran.contains(never) {

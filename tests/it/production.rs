@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use crate::common::{Build, Project, ffmpeg_loudness, ffprobe, tool, wav_samples};
+use pod::message::StepStatus;
 use serde_json::Value;
 
 const ALL_FORMATS: &str =
@@ -15,8 +16,8 @@ fn executed_kinds(build: &Build) -> BTreeSet<String> {
     build
         .steps()
         .iter()
-        .filter(|s| s["status"] == "executed")
-        .map(|s| s["kind"].as_str().unwrap().to_string())
+        .filter(|s| s.status == StepStatus::Executed)
+        .map(|s| s.kind.clone())
         .collect()
 }
 
@@ -283,7 +284,7 @@ fn music_in_every_common_format_decodes() {
         let decoded = build
             .steps()
             .iter()
-            .filter(|s| s["kind"] == "decode" && s["status"] == "executed")
+            .filter(|s| s.kind == "decode" && s.status == StepStatus::Executed)
             .count();
         assert!(decoded >= 1, "{ext}: the bed was decoded");
         assert_eq!(build.executed("tts"), 0);
@@ -303,11 +304,11 @@ fn a_bad_media_file_is_named() {
     );
     let error = &build.errors()[0];
     assert!(
-        error["message"].as_str().unwrap().contains("media/bed.wav"),
-        "{error}"
+        error.message.as_str().contains("media/bed.wav"),
+        "{error:?}"
     );
     assert_eq!(
-        (error["file"].as_str(), error["line"].as_u64()),
+        (error.file.as_deref(), error.line),
         (Some("podcast.toml"), Some(25))
     );
 
@@ -333,9 +334,9 @@ fn aac_needs_a_sample_rate_its_encoder_handles() {
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 2);
     assert!(
-        build.errors()[0]["message"]
+        build.errors()[0]
+            .message
             .as_str()
-            .unwrap()
             .contains("32000 Hz or more")
     );
 }

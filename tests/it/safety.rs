@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::common::{Project, snapshot};
+use pod::message;
 use serde_json::Value;
 
 /// A directory pod did not create, shaped like a target directory.
@@ -120,15 +121,16 @@ fn outputs_of_deleted_episodes_are_reported_and_removed_by_clean_unreferenced() 
 
     let build = project.build();
     let warnings = build.warnings();
-    let stale: Vec<&&Value> = warnings
+    let stale: Vec<&&message::Diagnostic> = warnings
         .iter()
-        .filter(|w| w["message"].as_str().unwrap().contains("no longer has"))
+        .filter(|w| w.message.as_str().contains("no longer has"))
         .collect();
     assert_eq!(stale.len(), 1, "{:?}", build.messages);
-    assert!(stale[0]["message"].as_str().unwrap().contains("b.wav"));
+    assert!(stale[0].message.as_str().contains("b.wav"));
     assert!(
-        stale[0]["help"]
-            .as_str()
+        stale[0]
+            .help
+            .as_deref()
             .unwrap()
             .contains("pod clean --unreferenced")
     );
@@ -164,7 +166,7 @@ fn outputs_of_a_dropped_format_are_stale_too() {
     let build = project.build();
     let warnings = build.warnings();
     assert_eq!(warnings.len(), 1, "{:?}", build.messages);
-    let message = warnings[0]["message"].as_str().unwrap();
+    let message = warnings[0].message.as_str();
     assert!(
         message.contains("formats the project no longer asks for"),
         "{message}"
@@ -227,10 +229,10 @@ fn truncate_to_half(path: &Path) {
 fn assert_rebuilt_as_corrupt(project: &Project, first: &crate::common::Build, kind: &str) {
     let again = project.build();
     assert!(
-        again.warnings().iter().any(|w| w["message"]
-            .as_str()
-            .unwrap()
-            .contains("cache entry corrupt")),
+        again
+            .warnings()
+            .iter()
+            .any(|w| w.message.as_str().contains("cache entry corrupt")),
         "{:?}",
         again.messages
     );

@@ -95,8 +95,8 @@ fn a_name_with_a_line_break_is_located() {
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 2);
     let error = &build.errors()[0];
-    assert_eq!(error["file"], "podcast.toml");
-    assert_eq!(error["line"], 18);
-    assert_eq!(error["column"], 8);
+    assert_eq!(error.file.as_deref(), Some("podcast.toml"));
+    assert_eq!(error.line, Some(18));
+    assert_eq!(error.column, Some(8));
     assert!(!project.path("target").exists());
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use crate::common::{Build, Project};
+use pod::message::{self, Message, StepStatus};
 use serde_json::Value;
 
 /// The fixture with music, intro and outro, every output format, and an
@@ -23,79 +24,86 @@ fn every_format() -> Project {
     project
 }
 
-fn status(project: &Project) -> Vec<Value> {
+/// `pod status`'s step lines, and its closing summary.
+fn status(project: &Project) -> (Vec<message::Step>, message::Status) {
     let out = project.run(&["status", "--message-format", "json"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    let mut steps = Vec::new();
+    let mut summary = None;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        match serde_json::from_str(line).unwrap() {
+            Message::Step(step) => steps.push(step),
+            Message::Status(status) => summary = Some(status),
+            _ => {}
+        }
+    }
+    (steps, summary.expect("a status message"))
 }
 
 // Counted by kind, not by episode: episodes build in parallel, so which of
 // two episodes sharing a step (the music bed's decoding) runs it varies.
 
 /// Kind -> how many of status's steps are in `state`.
-fn predicted(messages: &[Value], state: &str) -> BTreeMap<String, usize> {
+fn predicted(steps: &[message::Step], state: StepStatus) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for m in messages
-        .iter()
-        .filter(|m| m["reason"] == "step" && m["status"] == state)
-    {
-        *counts
-            .entry(m["kind"].as_str().unwrap().to_string())
-            .or_default() += 1;
+    for s in steps.iter().filter(|s| s.status == state) {
+        *counts.entry(s.kind.clone()).or_default() += 1;
     }
     counts
 }
 
 /// Kind -> how many of the build's steps are in `state`.
-fn ran(build: &Build, state: &str) -> BTreeMap<String, usize> {
+fn ran(build: &Build, state: StepStatus) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for s in build.steps().iter().filter(|s| s["status"] == state) {
-        *counts
-            .entry(s["kind"].as_str().unwrap().to_string())
-            .or_default() += 1;
+    for s in build.steps().iter().filter(|s| s.status == state) {
+        *counts.entry(s.kind.clone()).or_default() += 1;
     }
     counts
 }
 
 fn planned_total(build: &Build) -> u64 {
-    let plans: Vec<&Value> = build
-        .messages
+    let plans: Vec<u64> = build
+        .typed
         .iter()
-        .filter(|m| m["reason"] == "build-plan")
+        .filter_map(|m| match m {
+            Message::BuildPlan(plan) => Some(plan.steps),
+            _ => None,
+        })
         .collect();
     assert_eq!(plans.len(), 1, "one build-plan message");
-    plans[0]["steps"].as_u64().unwrap()
+    plans[0]
 }
 
 /// Status's prediction, then the build, compared step kind by step kind.
 fn assert_predicts(project: &Project, what: &str) {
-    let messages = status(project);
-    let would = predicted(&messages, "dirty");
+    let (steps, _) = status(project);
+    let would = predicted(&steps, StepStatus::Dirty);
     let build = project.build();
-    assert_eq!(would, ran(&build, "executed"), "{what}: status vs build");
     assert_eq!(
-        predicted(&messages, "fresh"),
-        ran(&build, "cached"),
+        would,
+        ran(&build, StepStatus::Executed),
+        "{what}: status vs build"
+    );
+    assert_eq!(
+        predicted(&steps, StepStatus::Fresh),
+        ran(&build, StepStatus::Cached),
         "{what}: fresh vs cached"
     );
     // A step status could key is the very step the build runs.
-    for m in messages
+    for m in steps
         .iter()
-        .filter(|m| m["reason"] == "step" && m["status"] == "dirty" && m["key"].is_string())
+        .filter(|m| m.status == StepStatus::Dirty && m.key.is_some())
     {
         assert!(
             build
                 .steps()
                 .iter()
-                .any(|s| s["key"] == m["key"] && s["status"] == "executed"),
-            "{what}: {m} did not execute"
+                .any(|s| s.key == m.key && s.status == StepStatus::Executed),
+            "{what}: {m:?} did not execute"
         );
     }
     assert_eq!(
@@ -123,9 +131,8 @@ fn status_predicts_every_kind_of_edit() {
     assert_predicts(&project, "the intro's overlap");
 
     fs::remove_file(project.path("target/out/b.vtt")).unwrap();
-    let messages = status(&project);
-    let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
-    assert_eq!(summary["outputs"].as_array().unwrap().len(), 1, "{summary}");
+    let (_, summary) = status(&project);
+    assert_eq!(summary.outputs.len(), 1, "{summary:?}");
     assert_predicts(&project, "a deleted output");
 }
 
@@ -151,13 +158,9 @@ fn a_no_op_status_counts_what_the_build_finds_cached() {
     // Two episodes share the music bed's decoding: each counts it, as the build does.
     let project = every_format();
     project.build();
-    let messages = status(&project);
-    let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
+    let (_, summary) = status(&project);
     let build = project.build();
-    assert_eq!(summary["would_execute"], 0);
-    assert_eq!(
-        summary["fresh"].as_u64().unwrap(),
-        build.steps().len() as u64
-    );
-    assert!(build.steps().iter().all(|s| s["status"] == "cached"));
+    assert_eq!(summary.would_execute, 0);
+    assert_eq!(summary.fresh, build.steps().len() as u64);
+    assert!(build.steps().iter().all(|s| s.status == StepStatus::Cached));
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use pod::message::{self, BuildFinished, Message, StepStatus};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -135,22 +136,30 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// The JSON messages of one build.
 pub struct Build {
     pub output: Output,
+    /// Every line as loose JSON, for tests that look at a line whole.
     pub messages: Vec<Value>,
+    /// The same lines as pod's own message types.
+    pub typed: Vec<Message>,
     pub target: PathBuf,
 }
 
 impl Build {
     fn parse(output: Output, target: PathBuf) -> Build {
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let messages = stdout
+        let typed = stdout
             .lines()
             .map(|line| {
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON line {line:?}: {e}"))
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("bad message {line:?}: {e}"))
             })
+            .collect();
+        let messages = stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
             .collect();
         Build {
             output,
             messages,
+            typed,
             target,
         }
     }
@@ -173,59 +182,73 @@ impl Build {
         );
     }
 
-    pub fn steps(&self) -> Vec<&Value> {
-        self.messages
+    pub fn steps(&self) -> Vec<&message::Step> {
+        self.typed
             .iter()
-            .filter(|m| m["reason"] == "step")
+            .filter_map(|m| match m {
+                Message::Step(step) => Some(step),
+                _ => None,
+            })
             .collect()
     }
 
-    pub fn finished(&self) -> &Value {
-        let finished: Vec<&Value> = self
-            .messages
+    pub fn finished(&self) -> &BuildFinished {
+        let finished: Vec<&BuildFinished> = self
+            .typed
             .iter()
-            .filter(|m| m["reason"] == "build-finished")
+            .filter_map(|m| match m {
+                Message::BuildFinished(finished) => Some(finished),
+                _ => None,
+            })
             .collect();
         assert_eq!(finished.len(), 1, "exactly one build-finished message");
         finished[0]
     }
 
-    pub fn errors(&self) -> Vec<&Value> {
-        self.messages
+    pub fn errors(&self) -> Vec<&message::Diagnostic> {
+        self.typed
             .iter()
-            .filter(|m| m["reason"] == "error")
+            .filter_map(|m| match m {
+                Message::Error(error) => Some(error),
+                _ => None,
+            })
             .collect()
     }
 
-    pub fn warnings(&self) -> Vec<&Value> {
-        self.messages
+    pub fn warnings(&self) -> Vec<&message::Diagnostic> {
+        self.typed
             .iter()
-            .filter(|m| m["reason"] == "warning")
+            .filter_map(|m| match m {
+                Message::Warning(warning) => Some(warning),
+                _ => None,
+            })
             .collect()
+    }
+
+    /// How many steps of a kind ended in `status`.
+    fn count(&self, kind: &str, status: StepStatus) -> u64 {
+        self.steps()
+            .iter()
+            .filter(|s| s.kind == kind && s.status == status)
+            .count() as u64
     }
 
     /// `executed` count of a step kind.
     pub fn executed(&self, kind: &str) -> u64 {
-        self.steps()
-            .iter()
-            .filter(|s| s["kind"] == kind && s["status"] == "executed")
-            .count() as u64
+        self.count(kind, StepStatus::Executed)
     }
 
     pub fn cached(&self, kind: &str) -> u64 {
-        self.steps()
-            .iter()
-            .filter(|s| s["kind"] == kind && s["status"] == "cached")
-            .count() as u64
+        self.count(kind, StepStatus::Cached)
     }
 
     /// The text parts of every sentence this build synthesised, from the action records.
     pub fn synthesised_parts(&self) -> Vec<Vec<String>> {
         self.steps()
             .iter()
-            .filter(|s| s["kind"] == "tts" && s["status"] == "executed")
+            .filter(|s| s.kind == "tts" && s.status == StepStatus::Executed)
             .map(|s| {
-                let key = s["key"].as_str().unwrap();
+                let key = s.key.as_deref().unwrap();
                 let record = self
                     .target
                     .join("cache/ac")
@@ -252,16 +275,12 @@ impl Build {
 
     /// Published outputs: (episode, format) -> bytes.
     pub fn outputs(&self) -> BTreeMap<(String, String), Vec<u8>> {
-        self.finished()["outputs"]
-            .as_array()
-            .unwrap()
+        self.finished()
+            .outputs
             .iter()
             .map(|o| {
-                let key = (
-                    o["episode"].as_str().unwrap().to_string(),
-                    o["format"].as_str().unwrap().to_string(),
-                );
-                (key, fs::read(o["path"].as_str().unwrap()).unwrap())
+                let key = (o.episode.clone(), o.format.clone());
+                (key, fs::read(&o.path).unwrap())
             })
             .collect()
     }
@@ -295,9 +314,9 @@ impl Build {
     pub fn keys(&self, kind: Option<&str>, episode: Option<&str>) -> BTreeSet<String> {
         self.steps()
             .iter()
-            .filter(|s| kind.is_none_or(|k| s["kind"] == k))
-            .filter(|s| episode.is_none_or(|e| s["episode"] == e))
-            .map(|s| s["key"].as_str().unwrap().to_string())
+            .filter(|s| kind.is_none_or(|k| s.kind == k))
+            .filter(|s| episode.is_none_or(|e| s.episode == e))
+            .map(|s| s.key.clone().unwrap())
             .collect()
     }
 
@@ -305,8 +324,8 @@ impl Build {
     pub fn dirty(&self, kind: &str) -> Vec<String> {
         self.steps()
             .iter()
-            .filter(|s| s["kind"] == kind && s["status"] == "executed")
-            .map(|s| s["dirty"].as_str().unwrap_or("<none>").to_string())
+            .filter(|s| s.kind == kind && s.status == StepStatus::Executed)
+            .map(|s| s.dirty.clone().unwrap_or_else(|| "<none>".to_string()))
             .collect()
     }
 }

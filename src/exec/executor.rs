@@ -1,0 +1,304 @@
+//! The executor: one build's steps, run in parallel with per-key locks.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::graph::BuildGraph;
+use super::outcome::{BuildOutcome, EpisodeResult, Status, StepOutcome};
+use crate::cache::{
+    ActionKey, ActionRecord, BlobRef, Blobs, BuildUsage, ContentHash, Damage, Lookup, RecordHead,
+    Store,
+};
+use crate::diagnostic::Diagnostic;
+use crate::engines::Engines;
+use crate::explain::{self, Dirty};
+use crate::place::Place;
+use crate::project::TargetLayout;
+use crate::report::Reporter;
+use crate::step::{Step, StepError, Tools};
+use crate::steps::Tts;
+
+#[derive(Debug, Clone)]
+pub(super) struct Resolved {
+    pub(super) key: ActionKey,
+    pub(super) output: BlobRef,
+    pub(super) status: Status,
+    pub(super) dirty: Option<String>,
+}
+
+pub(super) enum Slot {
+    Pending,
+    Done(Resolved),
+    Failed,
+}
+
+pub(crate) struct Executor<'a> {
+    pub(super) graph: &'a BuildGraph,
+    pub(super) store: &'a Store,
+    pub(super) engines: &'a Engines,
+    pub(super) reporter: &'a Reporter,
+    pub(super) layout: &'a TargetLayout,
+    pub(super) tts: Vec<Mutex<Slot>>,
+    /// Logical place -> key hex in the previous build, for dirty reasons.
+    pub(super) previous: &'a BTreeMap<String, String>,
+    /// Print each executed step's reason (`--explain`).
+    pub(super) explain: bool,
+    /// Blobs found corrupt in this build (their producers say so when they rerun).
+    pub(super) corrupt: Mutex<HashSet<ContentHash>>,
+}
+
+impl<'a> Executor<'a> {
+    pub(crate) fn new(
+        graph: &'a BuildGraph,
+        store: &'a Store,
+        engines: &'a Engines,
+        reporter: &'a Reporter,
+        layout: &'a TargetLayout,
+        previous: &'a BTreeMap<String, String>,
+        explain: bool,
+    ) -> Executor<'a> {
+        Executor {
+            tts: graph
+                .tts
+                .iter()
+                .map(|_| Mutex::new(Slot::Pending))
+                .collect(),
+            graph,
+            store,
+            engines,
+            reporter,
+            layout,
+            previous,
+            explain,
+            corrupt: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn run(&self) -> BuildOutcome {
+        self.reporter
+            .start_progress(self.graph.step_count(self.store) as u64, "Building");
+        let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = self
+            .graph
+            .episodes
+            .par_iter()
+            .map(|episode| self.episode(episode))
+            .collect();
+        self.reporter.finish_progress();
+
+        let mut failed = false;
+        let mut steps = Vec::new();
+        for (node, slot) in self.graph.tts.iter().zip(&self.tts) {
+            match &*slot.lock().expect("slot lock") {
+                Slot::Done(r) => steps.push(StepOutcome {
+                    kind: Tts::KIND,
+                    episode: node.episode.clone(),
+                    place: node.logical.clone(),
+                    key: r.key,
+                    status: r.status,
+                    dirty: r.dirty.clone(),
+                }),
+                Slot::Failed => failed = true,
+                Slot::Pending => {}
+            }
+        }
+        let (mut outputs, mut loudness) = (Vec::new(), Vec::new());
+        let mut reported: Vec<Diagnostic> = Vec::new();
+        for result in results {
+            match result {
+                Ok(result) => {
+                    steps.extend(result.steps);
+                    outputs.extend(result.outputs);
+                    failed |= result.loudness.iter().any(|l| !l.ok);
+                    loudness.extend(result.loudness);
+                }
+                Err(diag) => {
+                    failed = true;
+                    // Episodes sharing a bad file fail alike: say it once.
+                    if let Some(diag) = diag.filter(|d| !reported.contains(d)) {
+                        self.reporter.diagnostic(&diag);
+                        reported.push(diag);
+                    }
+                }
+            }
+        }
+        let usage = self.usage(&steps);
+        BuildOutcome {
+            steps,
+            outputs,
+            loudness,
+            failed,
+            usage,
+        }
+    }
+
+    /// Hits, misses, characters per engine, and where each step now is.
+    fn usage(&self, steps: &[StepOutcome]) -> BuildUsage {
+        let mut usage = BuildUsage::default();
+        let characters: HashMap<ActionKey, (&str, usize)> = self
+            .graph
+            .tts
+            .iter()
+            .map(|n| (n.key, (n.input.engine.name.as_str(), n.input.characters())))
+            .collect();
+        for step in steps {
+            let hit = step.status == Status::Cached;
+            usage
+                .used
+                .insert(step.key.hex(), (step.kind.to_string(), hit));
+            let counts = usage
+                .counters
+                .steps
+                .entry(step.kind.to_string())
+                .or_default();
+            if hit {
+                usage.counters.hits += 1;
+                counts.cached += 1;
+            } else {
+                usage.counters.misses += 1;
+                counts.executed += 1;
+            }
+            if step.kind != Tts::KIND {
+                usage.logical.insert(step.place.to_string(), step.key.hex());
+            }
+            if let Some((engine, chars)) = characters.get(&step.key) {
+                let counts = usage
+                    .counters
+                    .characters
+                    .entry(engine.to_string())
+                    .or_default();
+                if hit {
+                    counts.cached += *chars as u64;
+                } else {
+                    counts.synthesised += *chars as u64;
+                }
+            }
+        }
+        for episode in &self.graph.episodes {
+            for (n, sentence) in episode.plan.sentences.iter().enumerate() {
+                usage.logical.insert(
+                    Place::sentence(&episode.plan.id, n).to_string(),
+                    sentence.key.hex(),
+                );
+            }
+        }
+        usage
+    }
+
+    /// Runs one step unless its result is (or, after waiting for its lock,
+    /// has become) cached. `announce` runs just before real work starts.
+    pub(super) fn execute<S: Step>(
+        &self,
+        key: ActionKey,
+        input: &S::Input,
+        place: &Place,
+        announce: impl FnOnce(),
+    ) -> Result<Resolved, StepError> {
+        if let Some(record) = self.store.lookup(&key) {
+            return Ok(cached(key, &record));
+        }
+        let _lock = self.store.lock_key(&key)?;
+        let damaged = match self.store.probe(&key) {
+            Lookup::Hit(record) => return Ok(cached(key, &record)),
+            Lookup::Missing => false,
+            Lookup::Damaged(damage) => {
+                // Under the key's lock: only the build that repairs it warns.
+                self.reporter.diagnostic(&Diagnostic::warning(format!(
+                    "cache entry corrupt: {} {place}: {damage}; rebuilding it",
+                    S::KIND
+                )));
+                self.store.remove_record(&key)?;
+                if let Damage::Blob { hash, .. } = damage {
+                    self.store.remove_blob(&hash);
+                }
+                true
+            }
+        };
+        announce();
+        let input_json =
+            serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;
+        let was_corrupt = damaged
+            || self.store.read_record(&key).is_some_and(|r| {
+                self.corrupt
+                    .lock()
+                    .expect("corrupt set")
+                    .contains(&r.output.hash)
+            });
+        let dirty = if was_corrupt {
+            Dirty::Corrupt
+        } else {
+            explain::explain(
+                self.store,
+                self.previous,
+                place.as_str(),
+                &key,
+                S::VERSION,
+                &input_json,
+            )
+        };
+        if self.explain {
+            self.reporter
+                .status("Dirty", &format!("{} {place}: {dirty}", S::KIND));
+        }
+        let tools = Tools {
+            engines: self.engines,
+            blobs: Blobs::of(self.store),
+        };
+        let started = std::time::Instant::now();
+        let output = self.store.put_blob(|file| S::run(input, &tools, file))?;
+        self.reporter.verbose_status(
+            "Ran",
+            &format!(
+                "{} {place} in {:.2}s",
+                S::KIND,
+                started.elapsed().as_secs_f64()
+            ),
+        );
+        let record = ActionRecord {
+            kind: S::KIND.to_string(),
+            version: S::VERSION,
+            input: input_json,
+            output,
+        };
+        self.store.put_record(&key, &record)?;
+        Ok(Resolved {
+            key,
+            output,
+            status: Status::Executed,
+            dirty: Some(dirty.to_string()),
+        })
+    }
+
+    pub(super) fn corrupt(&self, episode: &str, hash: &ContentHash) {
+        self.reporter.diagnostic(&Diagnostic::warning(format!(
+            "cache entry corrupt: blob {} used by {episode} did not match its hash; rebuilding it",
+            &hash.hex()[..16]
+        )));
+        self.corrupt.lock().expect("corrupt set").insert(*hash);
+        self.store.remove_blob(hash);
+        // A sentence whose speech was damaged is synthesised again.
+        for slot in &self.tts {
+            let mut slot = slot.lock().expect("slot lock");
+            if matches!(&*slot, Slot::Done(r) if r.output.hash == *hash) {
+                *slot = Slot::Pending;
+            }
+        }
+    }
+}
+
+/// A blob damaged again right after being rebuilt: the disk itself is failing.
+pub(super) fn damaged_again(episode: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the cache keeps returning damaged data for `{episode}`; check the disk, then run `pod cache verify --fix`"
+    ))
+}
+
+pub(super) fn cached(key: ActionKey, record: &RecordHead) -> Resolved {
+    Resolved {
+        key,
+        output: record.output,
+        status: Status::Cached,
+        dirty: None,
+    }
+}
