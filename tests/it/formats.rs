@@ -53,7 +53,9 @@ fn mix(project: &Project) -> Vec<f32> {
 
 /// A file decoded by ffmpeg (not by pod) to mono floats at `rate`.
 fn ffmpeg_decode(project: &Project, file: &Path, rate: usize) -> Vec<f32> {
-    let raw = project.path("decoded.f32");
+    // Tests share `built()` and run at once: each input decodes to its own file.
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let raw = project.path(&format!("decoded-{name}-{rate}.f32"));
     tool(
         "ffmpeg",
         &[
