@@ -211,7 +211,7 @@ mod tests {
         let key = |n: u8| ActionKey([n; 32]);
         let input = std::sync::Arc::new(crate::steps::TtsInput {
             engine: crate::engines::EngineId {
-                name: "embedded".into(),
+                name: "espeak".into(),
                 version: "espeak-ng 0.2.0".into(),
             },
             voice: crate::engines::VoiceSettings::new(),

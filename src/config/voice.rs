@@ -79,9 +79,23 @@ impl VoiceLayer {
         Ok(layer)
     }
 
-    /// `self` over `base`: keys set here win.
+    /// `self` over `base`: keys set here win. A layer that names another
+    /// engine than its base inherits none of the base's settings: they are
+    /// the other engine's keys (a guest on `espeak-ng` under a show on
+    /// `hibari` takes nothing of `speed`).
     pub fn over(&self, base: &VoiceLayer) -> VoiceLayer {
-        let mut settings = base.settings.clone();
+        let engine = |layer: &VoiceLayer| {
+            layer
+                .engine
+                .as_ref()
+                .map_or(engines::DEFAULT, |e| e.value.as_str())
+                .to_string()
+        };
+        let mut settings = if self.engine.is_some() && engine(self) != engine(base) {
+            BTreeMap::new()
+        } else {
+            base.settings.clone()
+        };
         settings.extend(self.settings.clone());
         VoiceLayer {
             engine: self.engine.clone().or_else(|| base.engine.clone()),

@@ -5,7 +5,7 @@
 //! says arrives in the `tts` step's input, identity included, so the key
 //! holds it because the input does (DESIGN.md, invariants 1 and 2).
 
-mod embedded;
+mod espeak;
 mod espeak_ng;
 pub mod hibari;
 mod limit;
@@ -23,8 +23,12 @@ use limit::Limit;
 pub use settings::{Setting, SettingValue, VoiceSettings, Written};
 
 /// Every engine pod has, in the order messages list them.
-pub const ENGINES: &[&dyn Engine] = &[&embedded::EMBEDDED, &espeak_ng::ESPEAK_NG];
-pub const DEFAULT: &str = "embedded";
+pub const ENGINES: &[&dyn Engine] = &[
+    &hibari::engine::HIBARI,
+    &espeak::ESPEAK,
+    &espeak_ng::ESPEAK_NG,
+];
+pub const DEFAULT: &str = "hibari";
 
 /// The engine a config names, if pod has it.
 pub fn find(name: &str) -> Option<&'static dyn Engine> {
@@ -106,6 +110,16 @@ pub trait Speaker: Send + Sync {
 pub fn whole(voice: &VoiceSettings, key: &str) -> Result<u32, EngineError> {
     match voice.get(key) {
         Some(SettingValue::Whole(v)) => Ok(*v),
+        _ => Err(EngineError::Failed(format!(
+            "voice setting `{key}` is missing or not a number"
+        ))),
+    }
+}
+
+/// A decimal setting of a resolved voice.
+pub fn decimal(voice: &VoiceSettings, key: &str) -> Result<f64, EngineError> {
+    match voice.get(key) {
+        Some(SettingValue::Decimal(v)) => Ok(v.0),
         _ => Err(EngineError::Failed(format!(
             "voice setting `{key}` is missing or not a number"
         ))),

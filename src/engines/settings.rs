@@ -22,6 +22,13 @@ pub enum Kind {
         default: u32,
         unit: &'static str,
     },
+    /// A number in `min..=max`, fractions allowed (a speed, a scale).
+    Decimal {
+        min: f64,
+        max: f64,
+        default: f64,
+        unit: &'static str,
+    },
     /// A name (a voice, a variant) the engine checks itself.
     Name {
         default: &'static str,
@@ -29,10 +36,32 @@ pub enum Kind {
     },
 }
 
+/// A finite number with a fraction, compared and hashed by its bits so
+/// settings holding one stay `Eq` and `Hash` (planning keys on them).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Decimal(pub f64);
+
+impl PartialEq for Decimal {
+    fn eq(&self, other: &Decimal) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Decimal {}
+
+impl std::hash::Hash for Decimal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+
 /// A value as the config wrote it, before any engine looked at it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Written {
     Integer(i64),
+    /// A finite floating-point number.
+    Float(Decimal),
     Text(String),
     /// Anything else, described as serde would (`floating point \`50.5\``).
     Other(String),
@@ -43,8 +72,10 @@ impl Written {
         match value {
             toml::Value::Integer(i) => Written::Integer(*i),
             toml::Value::String(s) => Written::Text(s.clone()),
-            toml::Value::Float(f) if f.is_nan() => Written::Other("floating point `NaN`".into()),
-            toml::Value::Float(f) => Written::Other(format!("floating point `{f}`")),
+            toml::Value::Float(f) if !f.is_finite() => {
+                Written::Other(format!("floating point `{f}`"))
+            }
+            toml::Value::Float(f) => Written::Float(Decimal(*f)),
             toml::Value::Boolean(b) => Written::Other(format!("boolean `{b}`")),
             toml::Value::Datetime(d) => Written::Other(format!("datetime `{d}`")),
             toml::Value::Array(_) => Written::Other("an array".into()),
@@ -55,6 +86,7 @@ impl Written {
     fn describe(&self) -> String {
         match self {
             Written::Integer(i) => format!("integer `{i}`"),
+            Written::Float(f) => format!("floating point `{}`", f.0),
             Written::Text(s) => format!("string {s:?}"),
             Written::Other(what) => what.clone(),
         }
@@ -67,6 +99,7 @@ impl Written {
 #[serde(untagged)]
 pub enum SettingValue {
     Whole(u32),
+    Decimal(Decimal),
     Text(String),
 }
 
@@ -120,7 +153,11 @@ pub fn resolve(
     for setting in settings {
         let value = match (&setting.kind, written.get(setting.key)) {
             (Kind::Whole { default, .. }, None) => SettingValue::Whole(*default),
+            (Kind::Decimal { default, .. }, None) => SettingValue::Decimal(Decimal(*default)),
             (Kind::Name { default, .. }, None) => SettingValue::Text(default.to_string()),
+            (Kind::Decimal { min, max, unit, .. }, Some(value)) => {
+                SettingValue::Decimal(decimal(engine, setting.key, *min, *max, unit, value)?)
+            }
             (Kind::Whole { min, max, unit, .. }, Some(value)) => {
                 SettingValue::Whole(whole(engine, setting.key, *min, *max, unit, value)?)
             }
@@ -186,6 +223,45 @@ fn whole(
             "{key}: expected a whole number from {min} to {max}{unit_in_parens}, found {}",
             other.describe()
         ))),
+    }
+}
+
+fn decimal(
+    engine: &str,
+    key: &str,
+    min: f64,
+    max: f64,
+    unit: &str,
+    value: &Written,
+) -> Result<Decimal, SettingError> {
+    let error = |message: String| SettingError {
+        key: key.to_string(),
+        at_key: false,
+        message,
+        help: None,
+    };
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" ({unit})")
+    };
+    let number = match value {
+        Written::Integer(i) => *i as f64,
+        Written::Float(f) => f.0,
+        other => {
+            return Err(error(format!(
+                "{key}: expected a number from {min} to {max}{unit}, found {}",
+                other.describe()
+            )));
+        }
+    };
+    if (min..=max).contains(&number) {
+        // `1` and `1.0` are one setting: one key.
+        Ok(Decimal(number + 0.0))
+    } else {
+        Err(error(format!(
+            "voice {key} {number} is out of range: the `{engine}` engine takes {min} to {max}{unit}"
+        )))
     }
 }
 

@@ -146,7 +146,7 @@ mod tests {
     fn voice() -> Voice {
         Voice {
             engine: EngineId {
-                name: "embedded".into(),
+                name: "espeak".into(),
                 version: "espeak-ng 0.2.0".into(),
             },
             settings: VoiceSettings::new(),

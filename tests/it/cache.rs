@@ -187,11 +187,11 @@ fn stats_agree_with_the_builds() {
         .map(|t| t.chars().count() as u64)
         .sum();
     assert_eq!(
-        stats["characters"]["all_builds"]["embedded"]["synthesised"],
+        stats["characters"]["all_builds"]["hibari"]["synthesised"],
         characters
     );
     assert_eq!(
-        stats["characters"]["last_build"]["embedded"]["cached"],
+        stats["characters"]["last_build"]["hibari"]["cached"],
         characters
     );
 

@@ -12,8 +12,16 @@ use crate::mutation::same_as_clean;
 const W: &str = "Welcome back; good to see you."; // the guest, a.md
 const G: &str = "A guest line."; // the guest, b.md
 
-const GUEST: &str = "[voices.guest]\nvoice = \"en-gb\"";
-const GUEST_ESPEAK: &str = "[voices.guest]\nengine = \"espeak-ng\"\nvoice = \"en-gb\"";
+const GUEST: &str = "[voices.guest]\nspeed = 1.15";
+const GUEST_ESPEAK: &str = "[voices.guest]\nengine = \"espeak-ng\"\nvoice = \"en-gb\"\npitch = 40";
+
+/// The fixture with no episode setting the guest's hibari-only `speed`, so
+/// the guest may switch engine in podcast.toml alone.
+fn fixture() -> Project {
+    let project = Project::fixture();
+    project.edit("episodes/a.md", "[voices.guest]\nspeed = 0.9\n", "");
+    project
+}
 
 fn texts(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -35,7 +43,7 @@ fn require_program() {
 #[test]
 fn switching_a_voice_between_engines_respeaks_exactly_its_sentences() {
     require_program();
-    let project = Project::fixture();
+    let project = fixture();
     project.build();
 
     project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
@@ -45,8 +53,9 @@ fn switching_a_voice_between_engines_respeaks_exactly_its_sentences() {
     // The engine and the program's own version are in the key.
     let dirty = to_espeak.dirty("tts").join(", ");
     assert!(
-        dirty.contains("engine.name embedded -> espeak-ng")
-            && dirty.contains("engine.version espeak-ng 0.2.0 -> espeak-ng 1."),
+        dirty.contains("engine.name hibari -> espeak-ng")
+            && dirty.contains("engine.version fe1 tract0.23 ")
+            && dirty.contains(" -> espeak-ng 1."),
         "{dirty}"
     );
 
@@ -60,7 +69,7 @@ fn switching_a_voice_between_engines_respeaks_exactly_its_sentences() {
 #[test]
 fn the_program_speaks_its_settings() {
     require_program();
-    let project = Project::fixture();
+    let project = fixture();
     project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
     project.edit("podcast.toml", "pitch = 40", "pitch = 40\nword_gap = 5");
     let slow = project.build();
@@ -80,29 +89,29 @@ fn the_program_speaks_its_settings() {
 
 #[test]
 fn its_settings_are_checked_with_its_own_keys_and_ranges() {
-    let project = Project::fixture();
+    let project = fixture();
     project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
-    // podcast.toml: [voices.guest] is line 15, its voice 17, its pitch 18.
+    // podcast.toml: [voices.guest] is line 12, its voice 14, its pitch 15.
     let cases = [
-        ("pitch = 40", "pitch = 100", 18, 9, "0 to 99"),
+        ("pitch = 40", "pitch = 100", 15, 9, "0 to 99"),
         (
             "pitch = 40",
             "pitch = 40\nwordgap = 2",
-            19,
+            16,
             1,
             "unknown field `wordgap`",
         ),
         (
             "pitch = 40",
             "pitch = 40\nvariant = \"f3+x\"",
-            19,
+            16,
             11,
             "not an espeak-ng variant",
         ),
         (
             "voice = \"en-gb\"",
             "voice = \"-w\"",
-            17,
+            14,
             9,
             "not an espeak-ng voice",
         ),
@@ -128,7 +137,7 @@ fn its_settings_are_checked_with_its_own_keys_and_ranges() {
 
 #[test]
 fn without_the_program_a_build_fails_clearly_and_status_and_clean_work() {
-    let project = Project::fixture();
+    let project = fixture();
     project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
     let empty = tempfile::TempDir::new().unwrap();
     let path = empty.path().to_str().unwrap();
@@ -200,7 +209,7 @@ fn fake_program(dir: &std::path::Path, version: &str) {
 #[test]
 fn a_new_program_version_respeaks_exactly_its_voices_sentences() {
     require_program();
-    let project = Project::fixture();
+    let project = fixture();
     project.edit("podcast.toml", GUEST, GUEST_ESPEAK);
     project.build();
     let fake = tempfile::TempDir::new().unwrap();
@@ -233,7 +242,7 @@ fn a_new_program_version_respeaks_exactly_its_voices_sentences() {
 
 #[test]
 fn a_project_that_does_not_use_the_program_never_runs_it() {
-    let project = Project::fixture();
+    let project = fixture();
     let fake = tempfile::TempDir::new().unwrap();
     fake_program(fake.path(), "1.0");
     project

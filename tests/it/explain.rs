@@ -25,17 +25,10 @@ fn each_kind_of_change_is_named() {
         // (file, from, to, step kind, expected reason fragment)
         (
             "podcast.toml",
-            "pitch = 50",
-            "pitch = 55",
+            "speed = 1.0",
+            "speed = 1.25",
             "tts",
-            "voice.pitch 50 -> 55",
-        ),
-        (
-            "podcast.toml",
-            "voice = \"en-us\"",
-            "voice = \"en-gb-x-rp\"",
-            "tts",
-            "voice.voice en-us -> en-gb-x-rp",
+            "voice.speed 1.0 -> 1.25",
         ),
         (
             "episodes/a.md",
@@ -108,11 +101,12 @@ fn each_kind_of_change_is_named() {
 fn human_explain_lines() {
     let project = Project::fixture();
     project.build();
-    project.edit("podcast.toml", "pitch = 40", "pitch = 45");
+    // a.md sets the guest's speed itself: only b.md's guest line changes.
+    project.edit("podcast.toml", "speed = 1.15", "speed = 1.2");
     let out = project.run(&["build", "--explain"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("Dirty tts a/tts/2: voice.pitch 40 -> 45"),
+        stderr.contains("Dirty tts b/tts/2: voice.speed 1.15 -> 1.2"),
         "{stderr}"
     );
     assert!(stderr.contains("Dirty wav b/wav: pcm changed"), "{stderr}");
@@ -166,7 +160,12 @@ fn an_engine_upgrade_is_named() {
         .unwrap();
     let mut record: Value =
         serde_json::from_slice(&fs::read(record_path(&project, &key)).unwrap()).unwrap();
-    record["input"]["engine"]["version"] = Value::from("espeak-ng 0.1.9");
+    let current = record["input"]["engine"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let older = "fe0 tract0.22 00000000";
+    record["input"]["engine"]["version"] = Value::from(older);
     let old_key = "00".repeat(32);
     fs::create_dir_all(record_path(&project, &old_key).parent().unwrap()).unwrap();
     fs::write(
@@ -181,7 +180,7 @@ fn an_engine_upgrade_is_named() {
     let build = project.build();
     assert_eq!(
         build.dirty("tts"),
-        vec!["engine.version espeak-ng 0.1.9 -> espeak-ng 0.2.0"]
+        vec![format!("engine.version {older} -> {current}")]
     );
 }
 
@@ -208,7 +207,7 @@ fn status_runs_and_writes_nothing() {
     assert_eq!(dirty[0]["dirty"], "parts changed (1 -> 3 items)");
     let summary = messages.iter().find(|m| m["reason"] == "status").unwrap();
     assert_eq!(
-        summary["characters"]["embedded"],
+        summary["characters"]["hibari"],
         "Short two,".len() + "three.".len()
     );
     assert_eq!(summary["would_execute"], 7);
@@ -217,7 +216,7 @@ fn status_runs_and_writes_nothing() {
     let dry = project.run(&["build", "--dry-run"]);
     let stderr = String::from_utf8_lossy(&dry.stderr);
     assert!(
-        stderr.contains("Would send 16 characters to the embedded engine"),
+        stderr.contains("Would send 16 characters to the hibari engine"),
         "{stderr}"
     );
     assert!(stderr.contains("7 steps would execute"), "{stderr}");

@@ -82,7 +82,7 @@ fn music_that_is_not_audio_is_a_located_error_before_anything_runs() {
     let errors = build.errors();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].file.as_deref(), Some("podcast.toml"));
-    assert_eq!((errors[0].line, errors[0].column), (Some(30), Some(8)));
+    assert_eq!((errors[0].line, errors[0].column), (Some(26), Some(8)));
     let message = errors[0].message.as_str();
     assert_eq!(message, "`media/bed.wav` is not an audio file pod can read");
     assert!(!project.path("target").exists(), "nothing is written");

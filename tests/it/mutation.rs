@@ -10,7 +10,7 @@ use pod::message::StepStatus;
 
 const H: &str = "Hello there, friend."; // default voice, in a.md and b.md (one cache entry)
 const S: &str = "Short one.";
-const W: &str = "Welcome back; good to see you."; // guest, a.md (rate 170 from front matter)
+const W: &str = "Welcome back; good to see you."; // guest, a.md (speed 0.9 from front matter)
 const N: &str = "Note: colons matter.";
 const P: &str = "After the pause.";
 const PL: &str = "Plain words here.";
@@ -62,17 +62,15 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("podcast.language", TOML, "language = \"en\"", "language = \"en-GB\"", &[], 0, 0),
     m("podcast.description", TOML, "A small show", "A tiny show", &[], 0, 0),
     m("podcast.episodes", TOML, "episodes = [\"episodes/*.md\"]", "episodes = [\"episodes/a.md\"]", &[], 0, 0),
-    m("voice.voice", TOML, "voice = \"en-us\"", "voice = \"en-gb-x-rp\"", &[H, S, N, P, PL], 2, 2),
-    // The guest of b.md inherits the show's rate; a.md's guest sets its own.
-    m("voice.rate", TOML, "rate = 175", "rate = 185", &[H, S, N, P, PL, G], 2, 2),
-    m("voice.pitch", TOML, "pitch = 50", "pitch = 55", &[H, S, N, P, PL], 2, 2),
-    m("voice.volume", TOML, "volume = 100", "volume = 90", &[H, S, W, N, P, PL, G], 2, 2),
-    m("voices.guest.voice", TOML, "voice = \"en-gb\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
-    m("voices.guest.pitch", TOML, "pitch = 40", "pitch = 45", &[W, G], 2, 2),
-    m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[G], 1, 1),
+    // The guest sets its own speed.
+    m("voice.speed", TOML, "speed = 1.0", "speed = 1.05", &[H, S, N, P, PL], 2, 2),
+    // a.md's guest sets its own speed in front matter.
+    m("voices.guest.speed", TOML, "speed = 1.15", "speed = 1.2", &[G], 1, 1),
+    // Unset, the guest's speed is the show's again.
+    m("voices.guest.speed", TOML, "[voices.guest]\nspeed = 1.15", "[voices.guest]", &[G], 1, 1),
     // A display name is for transcripts only: nothing is spoken again.
-    m("voices.guest.name", TOML, "pitch = 40", "pitch = 40\nname = \"Grace\"", &[], 0, 0),
-    m("voice.name", TOML, "volume = 100", "volume = 100\nname = \"Host\"", &[], 0, 0),
+    m("voices.guest.name", TOML, "speed = 1.15", "speed = 1.15\nname = \"Grace\"", &[], 0, 0),
+    m("voice.name", TOML, "speed = 1.0", "speed = 1.0\nname = \"Host\"", &[], 0, 0),
     // Explicit sentence_ms and comma_ms stay; colon and semicolon pauses change.
     m("pauses.preset", TOML, "preset = \"natural\"", "preset = \"slow\"", &[N, W], 2, 2),
     // b.md sets its own sentence_ms.
@@ -96,10 +94,10 @@ const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("number", A, "number = 1", "number = 7", &[], 0, 1),
     m("date", A, "date = 2026-01-01", "date = 2026-02-02", &[], 0, 1),
     m("description", A, "The first episode.", "The opening episode.", &[], 0, 1),
-    m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
-    m("voices.guest.name", A, "rate = 170", "rate = 170\nname = \"Grace\"", &[], 0, 0),
+    m("voices.guest.speed", A, "speed = 0.9", "speed = 0.95", &[W], 1, 1),
+    m("voices.guest.name", A, "speed = 0.9", "speed = 0.9\nname = \"Grace\"", &[], 0, 0),
     // a.md's default voice only: b.md keeps its cached "Hello there, friend."
-    m("voice.pitch", A, "[voices.guest]", "[voice]\npitch = 60\n\n[voices.guest]", &[H, S, N, P], 1, 1),
+    m("voice.speed", A, "[voices.guest]", "[voice]\nspeed = 0.95\n\n[voices.guest]", &[H, S, N, P], 1, 1),
     m("pauses.sentence_ms", B, "sentence_ms = 500", "sentence_ms = 600", &[], 1, 1),
     m("pauses.comma_ms", B, "sentence_ms = 500", "sentence_ms = 500\ncomma_ms = 120", &[H], 1, 1),
     m("pauses.preset", A, "[voices.guest]", "[pauses]\npreset = \"fast\"\n\n[voices.guest]", &[N, W], 1, 1),
@@ -166,7 +164,8 @@ fn assert_all<T>(
 }
 
 /// The fixture with the guest on the `espeak-ng` engine (the program), built
-/// once: the default voice stays embedded, so one build has both engines.
+/// once: the default voice stays on hibari, so one build has both engines.
+/// a.md's front matter no longer sets the guest's hibari `speed`.
 fn warm_espeak() -> &'static Project {
     static WARM: OnceLock<Project> = OnceLock::new();
     WARM.get_or_init(|| {
@@ -175,31 +174,30 @@ fn warm_espeak() -> &'static Project {
         // `en-gb`, and every mutation here must change the sound.
         project.edit(
             TOML,
-            "[voices.guest]\nvoice = \"en-gb\"",
-            "[voices.guest]\nengine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"",
+            "[voices.guest]\nspeed = 1.15",
+            "[voices.guest]\nengine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"\npitch = 40",
         );
+        project.edit(A, "[voices.guest]\nspeed = 0.9\n", "");
         let build = project.build();
         assert_eq!(build.executed("tts"), 7);
         project
     })
 }
 
-/// Every setting of the espeak-ng engine, its engine switch, and an
-/// embedded setting it inherits from `[voice]`.
+/// Every setting of the espeak-ng engine, its engine switch, and a hibari
+/// setting of `[voice]` it does not inherit.
 #[rustfmt::skip]
 const ESPEAK_MUTATIONS: &[Mutation] = &[
-    m("voices.guest.engine", TOML, "engine = \"espeak-ng\"", "engine = \"embedded\"", &[W, G], 2, 2),
+    m("voices.guest.engine", TOML, "engine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"\npitch = 40", "engine = \"hibari\"", &[W, G], 2, 2),
     m("voices.guest.voice", TOML, "voice = \"en-gb-x-rp\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
     m("voices.guest.variant", TOML, "pitch = 40", "pitch = 40\nvariant = \"f3\"", &[W, G], 2, 2),
-    m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[G], 1, 1),
+    m("voices.guest.rate", TOML, "pitch = 40", "pitch = 40\nrate = 190", &[W, G], 2, 2),
     m("voices.guest.pitch", TOML, "pitch = 40", "pitch = 45", &[W, G], 2, 2),
     m("voices.guest.volume", TOML, "pitch = 40", "pitch = 40\nvolume = 90", &[W, G], 2, 2),
     m("voices.guest.word_gap", TOML, "pitch = 40", "pitch = 40\nword_gap = 3", &[W, G], 2, 2),
-    // Inherited across engines: both take `volume`.
-    m("voice.volume", TOML, "volume = 100", "volume = 90", &[H, S, W, N, P, PL, G], 2, 2),
-    // The guest sets its own pitch: only the embedded voice speaks again.
-    m("voice.pitch", TOML, "pitch = 50", "pitch = 55", &[H, S, N, P, PL], 2, 2),
-    m("voices.guest.rate", A, "rate = 170", "rate = 160", &[W], 1, 1),
+    // The show's hibari `speed` is not the espeak-ng guest's to inherit.
+    m("voice.speed", TOML, "speed = 1.0", "speed = 1.05", &[H, S, N, P, PL], 2, 2),
+    m("voices.guest.rate", A, "description = \"The first episode.\"", "description = \"The first episode.\"\n\n[voices.guest]\nrate = 160", &[W], 1, 1),
 ];
 
 fn check(mutations: &[Mutation]) {

@@ -309,7 +309,7 @@ fn a_bad_media_file_is_named() {
     );
     assert_eq!(
         (error.file.as_deref(), error.line),
-        (Some("podcast.toml"), Some(25))
+        (Some("podcast.toml"), Some(21))
     );
 
     fs::remove_file(project.path("media/bed.wav")).unwrap();

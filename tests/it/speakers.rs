@@ -45,12 +45,12 @@ fn transcripts_name_speakers_as_the_script_writes_them() {
 fn a_display_name_relabels_without_synthesising() {
     let project = project();
     project.build();
-    project.edit("podcast.toml", "pitch = 40", "pitch = 40\nname = \"Grace\"");
     project.edit(
         "podcast.toml",
-        "volume = 100",
-        "volume = 100\nname = \"Ada\"",
+        "speed = 1.15",
+        "speed = 1.15\nname = \"Grace\"",
     );
+    project.edit("podcast.toml", "speed = 1.0", "speed = 1.0\nname = \"Ada\"");
     let build = project.build();
     for kind in ["tts", "assemble", "mix", "wav"] {
         assert_eq!(build.executed(kind), 0, "{kind} ran");
@@ -68,7 +68,11 @@ fn a_display_name_relabels_without_synthesising() {
     );
 
     // An episode's front matter names its own guest; the other keeps Grace.
-    project.edit("episodes/a.md", "rate = 170", "rate = 170\nname = \"Bob\"");
+    project.edit(
+        "episodes/a.md",
+        "speed = 0.9",
+        "speed = 0.9\nname = \"Bob\"",
+    );
     // `name = ""`: the default voice's lines are unlabelled.
     project.edit("podcast.toml", "name = \"Ada\"", "name = \"\"");
     let build = project.build();
@@ -89,14 +93,14 @@ fn a_name_with_a_line_break_is_located() {
     let project = project();
     project.edit(
         "podcast.toml",
-        "pitch = 40",
-        "pitch = 40\nname = \"Gr\\nace\"",
+        "speed = 1.15",
+        "speed = 1.15\nname = \"Gr\\nace\"",
     );
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 2);
     let error = &build.errors()[0];
     assert_eq!(error.file.as_deref(), Some("podcast.toml"));
-    assert_eq!(error.line, Some(18));
+    assert_eq!(error.line, Some(14));
     assert_eq!(error.column, Some(8));
     assert!(!project.path("target").exists());
 }

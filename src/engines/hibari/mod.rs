@@ -12,10 +12,14 @@
 //! reader, or reported. `vocab` maps the phonemes to the model's input ids.
 
 pub mod data;
+pub mod dsp;
+pub mod engine;
 pub mod g2p;
 pub mod lexicon;
+pub mod model;
 pub mod normalize;
 pub mod numbers;
+pub mod oov;
 pub mod pyregex;
 pub mod pystr;
 pub mod stress;

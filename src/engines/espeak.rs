@@ -1,20 +1,21 @@
-//! The embedded voice: the `espeak-ng` crate, a pure-Rust port of eSpeak NG,
-//! with its English data compiled into the binary (cargo feature
-//! `embedded-voice`). Without the feature the engine is still known, so
-//! projects naming it plan, report status and clean; it fails only when asked
-//! to speak.
+//! The `espeak` engine: the `espeak-ng` crate, a pure-Rust port of eSpeak NG,
+//! with its English data compiled into the binary (cargo feature `espeak`,
+//! off by default: the crate is GPL-3.0-or-later, and its voice is hard to
+//! understand). Without the feature the engine is still known, so projects
+//! naming it plan, report status and clean; it fails only when asked to
+//! speak.
 
 use std::path::Path;
-#[cfg(feature = "embedded-voice")]
+#[cfg(feature = "espeak")]
 use std::path::PathBuf;
 
 use super::settings::{Kind, Setting};
 use super::{Engine, EngineError, Speaker};
-#[cfg(feature = "embedded-voice")]
+#[cfg(feature = "espeak")]
 use super::{Speech, VoiceSettings};
 
-pub struct EmbeddedEngine;
-pub const EMBEDDED: EmbeddedEngine = EmbeddedEngine;
+pub struct EspeakEngine;
+pub const ESPEAK: EspeakEngine = EspeakEngine;
 
 /// Engine version for cache keys: the crate version, pinned in Cargo.toml.
 pub const VERSION: &str = "espeak-ng 0.2.0";
@@ -77,15 +78,15 @@ pub fn check_voice(voice: &str) -> Result<(), String> {
             .map(|v| format!(" (did you mean `{v}`?)"))
             .unwrap_or_default();
         Err(format!(
-            "the embedded engine has no voice `{voice}`{hint}; it bundles English only: {}",
+            "the espeak engine has no voice `{voice}`{hint}; it bundles English only: {}",
             VOICES.join(", ")
         ))
     }
 }
 
-impl Engine for EmbeddedEngine {
+impl Engine for EspeakEngine {
     fn name(&self) -> &'static str {
-        "embedded"
+        "espeak"
     }
 
     fn settings(&self) -> &'static [Setting] {
@@ -96,33 +97,34 @@ impl Engine for EmbeddedEngine {
         VERSION.to_string()
     }
 
-    #[cfg(feature = "embedded-voice")]
+    #[cfg(feature = "espeak")]
     fn start(&self, data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
-        Embedded::install(data_root)
+        Espeak::install(data_root)
             .map(|e| Box::new(e) as Box<dyn Speaker>)
             .map_err(EngineError::Unavailable)
     }
 
-    #[cfg(not(feature = "embedded-voice"))]
+    #[cfg(not(feature = "espeak"))]
     fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
         Err(EngineError::Unavailable(
-            "the embedded voice is not in this build of pod (it was built without the \
-             `embedded-voice` feature); rebuild with default features or choose another engine"
+            "the espeak engine is not in this build of pod: it needs the `espeak` feature \
+             (`cargo install pod --features espeak`; the binary is then GPL-3.0-or-later), \
+             or choose another engine, such as the default `hibari`"
                 .to_string(),
         ))
     }
 }
 
-#[cfg(feature = "embedded-voice")]
-pub struct Embedded {
+#[cfg(feature = "espeak")]
+pub struct Espeak {
     data_dir: PathBuf,
 }
 
-#[cfg(feature = "embedded-voice")]
-impl Embedded {
+#[cfg(feature = "espeak")]
+impl Espeak {
     /// Unpacks the bundled data once under `root`. Unpacked into a temporary
     /// directory and renamed, so a concurrent or killed build never sees half.
-    pub fn install(root: &Path) -> Result<Embedded, String> {
+    pub fn install(root: &Path) -> Result<Espeak, String> {
         let data_dir = root.join("espeak-ng-0.2.0");
         if !data_dir.join("phontab").exists() {
             std::fs::create_dir_all(root).map_err(|e| unpack_error(root, &e))?;
@@ -138,26 +140,26 @@ impl Embedded {
                 let _ = std::fs::remove_dir_all(&staged);
             }
         }
-        Ok(Embedded { data_dir })
+        Ok(Espeak { data_dir })
     }
 }
 
-#[cfg(feature = "embedded-voice")]
+#[cfg(feature = "espeak")]
 /// Why the voice data could not be unpacked, naming the place; a full disk
 /// is said in those words, since it is the user's to fix.
 fn unpack_error(dir: &Path, error: &std::io::Error) -> String {
     let shown = crate::paths::display(dir);
     match error.kind() {
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => format!(
-            "the disk mounted at `{}` is full: no space left to unpack the embedded voice \
+            "the disk mounted at `{}` is full: no space left to unpack the espeak voice \
              data into `{shown}` ({error}); free some space or choose another --target-dir",
             mount_point(dir).display()
         ),
-        _ => format!("cannot unpack the embedded voice data into `{shown}`: {error}"),
+        _ => format!("cannot unpack the espeak voice data into `{shown}`: {error}"),
     }
 }
 
-#[cfg(feature = "embedded-voice")]
+#[cfg(feature = "espeak")]
 /// The top of the filesystem holding `path`: its highest ancestor on the
 /// same device (or the nearest existing ancestor where that is unknown).
 fn mount_point(path: &Path) -> PathBuf {
@@ -185,8 +187,8 @@ fn mount_point(path: &Path) -> PathBuf {
     }
 }
 
-#[cfg(feature = "embedded-voice")]
-impl Speaker for Embedded {
+#[cfg(feature = "espeak")]
+impl Speaker for Espeak {
     fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
         let mut engine = espeak_ng::EspeakNg::builder()
             .voice(super::text(voice, "voice")?)
@@ -195,11 +197,11 @@ impl Speaker for Embedded {
             .volume(super::whole(voice, "volume")?)
             .data_dir(&self.data_dir)
             .build()
-            .map_err(|e| EngineError::Failed(format!("starting the embedded voice: {e}")))?;
+            .map_err(|e| EngineError::Failed(format!("starting the espeak voice: {e}")))?;
         // Pauses are made exactly by pod, not by the engine.
         engine.set_no_final_pause(true);
         let (samples, sample_rate) = engine.synth(text).map_err(|e| {
-            EngineError::Failed(format!("the embedded voice failed on {text:?}: {e}"))
+            EngineError::Failed(format!("the espeak voice failed on {text:?}: {e}"))
         })?;
         Ok(Speech {
             sample_rate,
@@ -208,7 +210,7 @@ impl Speaker for Embedded {
     }
 }
 
-#[cfg(all(test, feature = "embedded-voice"))]
+#[cfg(all(test, feature = "espeak"))]
 mod tests {
     use super::*;
 
@@ -229,7 +231,7 @@ mod tests {
     fn an_unwritable_place_is_named() {
         let file = tempfile::NamedTempFile::new().unwrap();
         // A directory cannot be made under a plain file.
-        let Err(message) = Embedded::install(&file.path().join("engines")) else {
+        let Err(message) = Espeak::install(&file.path().join("engines")) else {
             panic!("installing under a file must fail");
         };
         assert!(message.contains("engines`"), "{message}");

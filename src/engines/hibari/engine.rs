@@ -1,0 +1,182 @@
+//! The `hibari` engine, pod's default voice: a neural acoustic model
+//! distilled from Kokoro-82M ("heart", American English, 24 kHz), run by
+//! `tract` inside pod, after the English front end in this folder. The
+//! model, lexicons, tagger and out-of-vocabulary net are compiled into the
+//! binary from `voices/hibari/`: no system package, no download.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::model::AcousticModel;
+use super::{dsp, g2p, oov, vocab};
+use crate::engines::settings::{Kind, Setting};
+use crate::engines::{Engine, EngineError, Speaker, Speech, VoiceSettings};
+
+pub struct HibariEngine;
+pub const HIBARI: HibariEngine = HibariEngine;
+
+/// The shipped voice.
+const HEART: &[u8] = include_bytes!("../../../voices/hibari/hibari.onnx");
+
+/// The front end's own version: bumped whenever a change in this folder
+/// could change a phoneme, so such a change re-speaks what it touches.
+const FRONT_END_VERSION: u32 = 1;
+
+/// Phoneme ids the model takes at once; longer chunks are split between
+/// words (upstream splits at 400 phonemes too).
+const MAX_PHONEMES: usize = 400;
+
+/// Speech quieter than this at either end is the model's own lead-in and
+/// tail: cut, so only pod's pauses count (about -54 dBFS).
+const QUIET: f32 = 1.0 / 512.0;
+
+const SETTINGS: &[Setting] = &[Setting {
+    key: "speed",
+    kind: Kind::Decimal {
+        min: 0.5,
+        max: 2.0,
+        default: 1.0,
+        unit: "times the voice's own pace",
+    },
+}];
+
+impl Engine for HibariEngine {
+    fn name(&self) -> &'static str {
+        "hibari"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        SETTINGS
+    }
+
+    /// The model's content hash, the front end's version and the backend:
+    /// anything that changes a sample changes this, and so every key.
+    fn version(&self) -> String {
+        static VERSION: OnceLock<String> = OnceLock::new();
+        VERSION
+            .get_or_init(|| {
+                // Short enough for `--explain` to show old -> new.
+                let model = blake3::hash(HEART).to_hex();
+                format!("fe{FRONT_END_VERSION} tract0.23 {}", &model[..8])
+            })
+            .clone()
+    }
+
+    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+        let model = AcousticModel::load(HEART).map_err(|e| {
+            EngineError::Unavailable(format!("the built-in hibari voice does not load: {e}"))
+        })?;
+        Ok(Box::new(Hibari {
+            model: Arc::new(model),
+        }))
+    }
+}
+
+struct Hibari {
+    model: Arc<AcousticModel>,
+}
+
+impl Speaker for Hibari {
+    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
+        let speed = crate::engines::decimal(voice, "speed")? as f32;
+        let phonemes =
+            g2p::front_end().phonemize_with(text, true, &mut |word: &str| oov::reader().read(word));
+        // The noise is seeded by what is spoken and how: the same input,
+        // the same samples (DESIGN.md: determinism).
+        let seed = {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update(phonemes.as_bytes());
+            hasher.update(&speed.to_le_bytes());
+            u64::from_le_bytes(
+                hasher.finalize().as_bytes()[..8]
+                    .try_into()
+                    .expect("8 bytes"),
+            )
+        };
+        let mut samples = Vec::new();
+        for (n, chunk) in chunks(&phonemes).iter().enumerate() {
+            let ids = vocab::ids(chunk);
+            if ids.len() < 3 {
+                continue;
+            }
+            let frames = self
+                .model
+                .run(&ids, speed)
+                .map_err(|e| EngineError::Failed(format!("hibari on {text:?}: {e}")))?;
+            samples.extend(trim_quiet(dsp::synthesize(
+                &frames,
+                seed.wrapping_add(n as u64),
+            )));
+        }
+        Ok(Speech {
+            sample_rate: dsp::SAMPLE_RATE,
+            samples: samples
+                .iter()
+                .map(|s| (s.clamp(-1.0, 1.0) * 32767.0).round() as i16)
+                .collect(),
+        })
+    }
+}
+
+/// `phonemes` in pieces the model takes, split between words.
+fn chunks(phonemes: &str) -> Vec<String> {
+    let mut chunks = vec![String::new()];
+    for word in phonemes.split(' ') {
+        let current = chunks.last_mut().expect("never empty");
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > MAX_PHONEMES
+        {
+            chunks.push(word.to_string());
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+    }
+    chunks
+}
+
+fn trim_quiet(mut samples: Vec<f32>) -> Vec<f32> {
+    let end = samples
+        .iter()
+        .rposition(|s| s.abs() >= QUIET)
+        .map_or(0, |i| i + 1);
+    samples.truncate(end);
+    let start = samples.iter().position(|s| s.abs() >= QUIET).unwrap_or(0);
+    samples.drain(..start);
+    samples
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_phoneme_strings_split_between_words() {
+        let word = "abcdefghi";
+        let long = vec![word; 100].join(" ");
+        let pieces = chunks(&long);
+        assert!(pieces.len() > 1);
+        assert!(pieces.iter().all(|p| p.chars().count() <= MAX_PHONEMES));
+        assert_eq!(pieces.join(" "), long);
+    }
+
+    #[test]
+    fn speaks_the_same_samples_twice_and_nothing_quiet_at_the_ends() {
+        let speaker = HIBARI.start(Path::new("/nonexistent")).unwrap();
+        let mut voice = VoiceSettings::new();
+        voice.insert(
+            "speed".into(),
+            crate::engines::SettingValue::Decimal(crate::engines::settings::Decimal(1.0)),
+        );
+        let one = speaker.speak(&voice, "Hello there.").unwrap();
+        let two = speaker.speak(&voice, "Hello there.").unwrap();
+        assert_eq!(one, two);
+        assert_eq!(one.sample_rate, 24_000);
+        // "Hello there." lasts well under two seconds and over a third of one.
+        let seconds = one.samples.len() as f32 / 24_000.0;
+        assert!((0.3..2.0).contains(&seconds), "{seconds} s");
+        let loud = |s: &i16| f32::from(s.unsigned_abs()) / 32767.0 >= QUIET;
+        assert!(loud(&one.samples[0]) && loud(one.samples.last().unwrap()));
+    }
+}

@@ -1,0 +1,162 @@
+//! The acoustic model: phoneme ids in, one spectral frame per 12.5 ms out
+//! (the five parts `dsp` turns into a waveform, and the pitch curve). Run by
+//! `tract` in pure Rust, so the default binary needs no system library.
+
+use std::sync::Arc;
+
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+/// Frequency bins of each frame (n_fft 1200 / 2 + 1).
+pub const BINS: usize = 601;
+
+/// What the model predicts for one sentence: each spectral part is
+/// `[BINS][frames]`, row-major; `f0` is one value per frame, in Hz.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frames {
+    pub frames: usize,
+    pub lh: Vec<f32>,
+    pub theta: Vec<f32>,
+    pub ln: Vec<f32>,
+    pub lr: Vec<f32>,
+    pub phi: Vec<f32>,
+    pub f0: Vec<f32>,
+}
+
+/// A loaded, optimised model, shared by every thread of a build.
+pub struct AcousticModel {
+    plan: Arc<TypedRunnableModel>,
+}
+
+impl AcousticModel {
+    /// Loads an ONNX model of hibari's architecture from its bytes. The
+    /// error says what is wrong in words fit for a voice's `model` setting.
+    pub fn load(bytes: &[u8]) -> Result<AcousticModel, String> {
+        let onnx = tract_onnx::onnx()
+            .with_ignore_value_info(true)
+            .with_ignore_output_shapes(true);
+        let mut proto = onnx
+            .proto_model_for_read(&mut &*bytes)
+            .map_err(|e| format!("not an ONNX model: {e}"))?;
+        check_signature(&proto)?;
+        integer_cumsum_as_float(&mut proto)?;
+        let plan = onnx
+            .model_for_proto_model(&proto)
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(|e| format!("tract cannot run this model: {e:#}"))?;
+        Ok(AcousticModel { plan })
+    }
+
+    /// Runs the model on `ids` (the vocabulary's ids with a 0 at each end)
+    /// at `speed` (1.0 is the voice's own pace). Deterministic.
+    pub fn run(&self, ids: &[i64], speed: f32) -> Result<Frames, String> {
+        let ids = Tensor::from_shape(&[1, ids.len()], ids).map_err(|e| e.to_string())?;
+        let speed = Tensor::from_shape(&[1], &[speed]).map_err(|e| e.to_string())?;
+        let outputs = self
+            .plan
+            .run(tvec![ids.into(), speed.into()])
+            .map_err(|e| format!("the acoustic model failed: {e:#}"))?;
+        if outputs.len() != 6 {
+            return Err(format!("the model gave {} outputs, not 6", outputs.len()));
+        }
+        let f0 = floats(&outputs[5])?;
+        let frames = f0.len();
+        let part = |i: usize| -> Result<Vec<f32>, String> {
+            let values = floats(&outputs[i])?;
+            if values.len() != BINS * frames {
+                return Err(format!(
+                    "output {i} has {} values, not {BINS} x {frames}",
+                    values.len()
+                ));
+            }
+            Ok(values)
+        };
+        Ok(Frames {
+            frames,
+            lh: part(0)?,
+            theta: part(1)?,
+            ln: part(2)?,
+            lr: part(3)?,
+            phi: part(4)?,
+            f0,
+        })
+    }
+}
+
+fn floats(value: &TValue) -> Result<Vec<f32>, String> {
+    value
+        .to_plain_array_view::<f32>()
+        .map(|view| view.iter().copied().collect())
+        .map_err(|e| format!("a model output is not f32: {e}"))
+}
+
+/// The inputs and outputs pod feeds and reads, by name, so a file of another
+/// architecture is refused before tract tries to make sense of it.
+fn check_signature(proto: &pb::ModelProto) -> Result<(), String> {
+    let graph = proto.graph.as_ref().ok_or("the ONNX file holds no graph")?;
+    let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).collect();
+    let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
+    let want_in = ["ids", "speed"];
+    let want_out = ["lh", "theta", "ln", "lr", "phi", "f0"];
+    if inputs != want_in || outputs != want_out {
+        return Err(format!(
+            "not a hibari voice model: it takes {inputs:?} and gives {outputs:?}, \
+             where a voice takes {want_in:?} and gives {want_out:?}"
+        ));
+    }
+    Ok(())
+}
+
+/// ONNX `TensorProto` element types.
+const FLOAT: i64 = 1;
+const INT64: i64 = 7;
+
+/// tract cannot evaluate a `CumSum` over integers whose length is symbolic
+/// (the phoneme durations, summed into frame positions). Summing them as
+/// floats is exact for any realistic sentence (frame counts far below 2^24),
+/// so the Cast feeding each such CumSum produces f32, and a new Cast after it
+/// gives the graph back the i64 it expects.
+fn integer_cumsum_as_float(proto: &mut pb::ModelProto) -> Result<(), String> {
+    let graph = proto.graph.as_mut().ok_or("the ONNX file holds no graph")?;
+    let cumsum_inputs: Vec<(usize, String)> = graph
+        .node
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.op_type == "CumSum")
+        .filter_map(|(i, n)| n.input.first().map(|input| (i, input.clone())))
+        .collect();
+    // Backwards, so inserting after one CumSum leaves the earlier indices be.
+    for (index, input) in cumsum_inputs.into_iter().rev() {
+        let Some(cast) = graph.node.iter_mut().find(|n| {
+            n.op_type == "Cast"
+                && n.output.first() == Some(&input)
+                && n.attribute.iter().any(|a| a.name == "to" && a.i == INT64)
+        }) else {
+            continue;
+        };
+        for attribute in cast.attribute.iter_mut().filter(|a| a.name == "to") {
+            attribute.i = FLOAT;
+        }
+        let cumsum = &mut graph.node[index];
+        let output = cumsum.output[0].clone();
+        let as_float = format!("{output}/as_f32");
+        cumsum.output[0] = as_float.clone();
+        let back = pb::NodeProto {
+            input: vec![as_float],
+            output: vec![output.clone()],
+            name: format!("{output}/back_to_i64"),
+            op_type: "Cast".into(),
+            attribute: vec![pb::AttributeProto {
+                name: "to".into(),
+                i: INT64,
+                r#type: pb::attribute_proto::AttributeType::Int as i32,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        // ONNX keeps nodes in topological order: the new Cast follows its CumSum.
+        graph.node.insert(index + 1, back);
+    }
+    Ok(())
+}
