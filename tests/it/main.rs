@@ -14,6 +14,7 @@ mod espeak;
 mod explain;
 mod formats;
 mod input;
+mod licence;
 mod mutation;
 mod production;
 mod safety;
