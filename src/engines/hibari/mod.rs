@@ -1,15 +1,15 @@
-//! hibari's English text front end, ported from the `hibari-tts` 0.2.1 Python
-//! package (itself a port of misaki 0.9.4's English G2P): text in, phonemes in
-//! the Kokoro symbol set out. Only the front end lives here for now; the engine
-//! wiring (acoustic model, registry entry) comes with issue 9, which is why the
-//! items are `pub` without a caller yet.
+//! hibari, pod's default voice: an English text front end ported from the
+//! `hibari-tts` 0.2.1 Python package (itself a port of misaki 0.9.4's English
+//! G2P), a neural acoustic model run by tract, and a signal stage.
 //!
-//! Pipeline: `normalize` (times, dates, units, abbreviations, symbols) ->
+//! Text: `normalize` (times, dates, units, abbreviations, symbols) ->
 //! `tokenize` (spaCy's English rules) -> `tagger` (averaged perceptron, for
 //! homographs) -> `lexicon` (gold/silver dictionaries, number words, stems,
-//! stress) -> `g2p` (subword grouping, context, stress resolution). Words the
-//! lexicon cannot read are handed to a caller-supplied out-of-vocabulary
-//! reader, or reported. `vocab` maps the phonemes to the model's input ids.
+//! stress) -> `g2p` (subword grouping, context, stress resolution); words the
+//! lexicon cannot read go to `oov`, a small network. `vocab` maps phonemes to
+//! the model's ids. Sound: `model` (phoneme ids to spectral frames) -> `dsp`
+//! (frames to a 24 kHz waveform). `engine` is the plug-in pod's registry
+//! lists.
 
 pub mod data;
 pub mod dsp;
