@@ -294,6 +294,39 @@ mod tests {
         },
     ];
 
+    const SPEED: &[Setting] = &[Setting {
+        key: "speed",
+        kind: Kind::Decimal {
+            min: 0.5,
+            max: 2.0,
+            default: 1.0,
+            unit: "",
+        },
+    }];
+
+    #[test]
+    fn a_decimal_takes_whole_and_fractional_numbers_in_its_range() {
+        let speed = |w: Written| resolve("e", SPEED, &written(&[("speed", w)]), &[]);
+        let one = SettingValue::Decimal(Decimal(1.0));
+        assert_eq!(speed(Written::Integer(1)).unwrap()["speed"], one);
+        assert_eq!(speed(Written::Float(Decimal(1.0))).unwrap()["speed"], one);
+        assert_eq!(
+            resolve("e", SPEED, &BTreeMap::new(), &[]).unwrap()["speed"],
+            one
+        );
+        let low = speed(Written::Float(Decimal(0.25))).unwrap_err();
+        assert_eq!(
+            low.message,
+            "voice speed 0.25 is out of range: the `e` engine takes 0.5 to 2"
+        );
+        assert!(
+            speed(Written::Text("x".into()))
+                .unwrap_err()
+                .message
+                .starts_with("speed: expected a number from 0.5 to 2, found string")
+        );
+    }
+
     fn written(pairs: &[(&str, Written)]) -> BTreeMap<String, Written> {
         pairs
             .iter()

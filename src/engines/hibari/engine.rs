@@ -118,6 +118,12 @@ impl Speaker for Hibari {
     }
 }
 
+/// What the model is given for `text`: the front end's phonemes, unknown
+/// words read by the out-of-vocabulary net.
+fn phonemes(text: &str) -> String {
+    g2p::front_end().phonemize_with(text, true, &mut |word: &str| oov::reader().read(word))
+}
+
 /// `phonemes` in pieces the model takes, split between words.
 fn chunks(phonemes: &str) -> Vec<String> {
     let mut chunks = vec![String::new()];
@@ -150,6 +156,15 @@ fn trim_quiet(mut samples: Vec<f32>) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_names_are_read_as_upstream_reads_them() {
+        // hibari-tts 0.2.1: `G2P()("Dr. McAllister met Nguyen.")`.
+        assert_eq!(
+            phonemes("Dr. McAllister met Nguyen."),
+            "dˈɑktəɹ mək ˈælɪstəɹ mˈɛt əŋˈIən."
+        );
+    }
 
     #[test]
     fn long_phoneme_strings_split_between_words() {
