@@ -79,8 +79,7 @@ struct Hibari {
 impl Speaker for Hibari {
     fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
         let speed = crate::engines::decimal(voice, "speed")? as f32;
-        let phonemes =
-            g2p::front_end().phonemize_with(text, true, &mut |word: &str| oov::reader().read(word));
+        let phonemes = phonemes(text);
         // The noise is seeded by what is spoken and how: the same input,
         // the same samples (DESIGN.md: determinism).
         let seed = {
