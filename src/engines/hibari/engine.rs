@@ -63,6 +63,12 @@ impl Engine for HibariEngine {
     }
 
     fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+        // The front end's tables parse while the model is optimised (each
+        // about half a second): a one-sentence edit waits for the slower only.
+        std::thread::spawn(|| {
+            g2p::front_end();
+            oov::reader();
+        });
         let model = AcousticModel::load(HEART).map_err(|e| {
             EngineError::Unavailable(format!("the built-in hibari voice does not load: {e}"))
         })?;
