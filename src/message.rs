@@ -138,6 +138,79 @@ pub struct Status {
     pub outputs: Vec<String>,
 }
 
+/// `pod cache stats --json`: one JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheStats {
+    /// The cache directory.
+    pub cache: String,
+    /// Step kind -> its entries.
+    pub kinds: BTreeMap<String, KindStats>,
+    pub total: KindStats,
+    /// Blobs no record names.
+    pub orphan_blobs: OrphanBlobs,
+    pub last_build: HitRates,
+    pub all_builds: HitRates,
+    pub characters: Characters,
+}
+
+/// Entries of one kind (or all), and how many the project still reaches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindStats {
+    pub entries: u64,
+    pub bytes: u64,
+    pub referenced: u64,
+    pub referenced_bytes: u64,
+    pub unreferenced: u64,
+    pub unreferenced_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrphanBlobs {
+    pub count: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HitRates {
+    pub hits: u64,
+    pub misses: u64,
+    /// Hits over lookups; null when there were none.
+    pub hit_rate: Option<f64>,
+}
+
+/// Engine -> characters sent to it and characters served from the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Characters {
+    pub last_build: BTreeMap<String, EngineCharacters>,
+    pub all_builds: BTreeMap<String, EngineCharacters>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineCharacters {
+    pub synthesised: u64,
+    pub cached: u64,
+}
+
+/// `pod cache ls --json`: one line per cache entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    pub key: String,
+    pub kind: String,
+    pub size: u64,
+    pub hits: u64,
+    /// Seconds since the Unix epoch.
+    pub last_used: u64,
+    pub referenced: bool,
+    /// The episodes and steps that reach it.
+    pub belongs_to: Vec<Owner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub episode: String,
+    pub what: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

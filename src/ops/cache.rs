@@ -3,14 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
 use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
 use crate::cache::entries::{self, Entry};
 use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
+use crate::message::{
+    CacheEntry, CacheStats, Characters, EngineCharacters, HitRates, KindStats, OrphanBlobs, Owner,
+};
 use crate::paths;
 use crate::pipeline::reach::Reach;
 use crate::project::{MARKER, TargetLayout};
@@ -59,16 +60,6 @@ fn load(project: &ProjectArgs, reporter: &Reporter) -> Result<Loaded, Exit> {
     })
 }
 
-#[derive(Default, serde::Serialize)]
-struct KindStats {
-    entries: u64,
-    bytes: u64,
-    referenced: u64,
-    referenced_bytes: u64,
-    unreferenced: u64,
-    unreferenced_bytes: u64,
-}
-
 pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
     let reporter = Reporter::new(MessageFormat::Human, Verbosity::Normal);
     let loaded = match load(&args.project, &reporter) {
@@ -101,19 +92,41 @@ pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
     let all = loaded.index.total.clone();
 
     if args.json {
-        let rates =
-            |c: &Counters| json!({"hits": c.hits, "misses": c.misses, "hit_rate": c.hit_rate()});
+        let rates = |c: &Counters| HitRates {
+            hits: c.hits,
+            misses: c.misses,
+            hit_rate: c.hit_rate(),
+        };
+        let characters = |c: &Counters| {
+            c.characters
+                .iter()
+                .map(|(engine, n)| {
+                    let n = EngineCharacters {
+                        synthesised: n.synthesised,
+                        cached: n.cached,
+                    };
+                    (engine.clone(), n)
+                })
+                .collect()
+        };
+        let stats = CacheStats {
+            cache: loaded.layout.cache().display().to_string(),
+            total,
+            orphan_blobs: OrphanBlobs {
+                count: orphans.len() as u64,
+                bytes: orphan_bytes,
+            },
+            last_build: rates(&last),
+            all_builds: rates(&all),
+            characters: Characters {
+                last_build: characters(&last),
+                all_builds: characters(&all),
+            },
+            kinds,
+        };
         println!(
             "{}",
-            json!({
-                "cache": loaded.layout.cache().display().to_string(),
-                "kinds": kinds,
-                "total": total,
-                "orphan_blobs": {"count": orphans.len(), "bytes": orphan_bytes},
-                "last_build": rates(&last),
-                "all_builds": rates(&all),
-                "characters": {"last_build": last.characters, "all_builds": all.characters},
-            })
+            serde_json::to_string(&stats).expect("stats serialise")
         );
         return Exit::Success;
     }
@@ -223,22 +236,23 @@ pub fn cache_ls(args: &CacheLsArgs) -> Exit {
             .cloned()
             .unwrap_or_default();
         if args.json {
-            let owners: Vec<_> = owners
-                .iter()
-                .map(|o| json!({"episode": o.episode, "what": o.what}))
-                .collect();
-            out += &format!(
-                "{}\n",
-                json!({
-                    "key": entry.key.hex(),
-                    "kind": entry.kind(),
-                    "size": entry.size(),
-                    "hits": entry.hits,
-                    "last_used": entry.last_used,
-                    "referenced": !owners.is_empty(),
-                    "belongs_to": owners,
-                })
-            );
+            let line = CacheEntry {
+                key: entry.key.hex(),
+                kind: entry.kind().to_string(),
+                size: entry.size(),
+                hits: entry.hits,
+                last_used: entry.last_used,
+                referenced: !owners.is_empty(),
+                belongs_to: owners
+                    .iter()
+                    .map(|o| Owner {
+                        episode: o.episode.to_string(),
+                        what: o.what.to_string(),
+                    })
+                    .collect(),
+            };
+            out += &serde_json::to_string(&line).expect("an entry serialises");
+            out.push('\n');
         } else {
             let belongs = match owners.as_slice() {
                 [] => "(unreferenced)".to_string(),

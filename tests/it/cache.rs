@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use crate::common::Project;
-use pod::message::StepStatus;
+use pod::message::{CacheEntry, CacheStats, StepStatus};
 use serde_json::Value;
 
 const H: &str = "Hello there, friend.";
@@ -165,19 +165,19 @@ fn stats_agree_with_the_builds() {
     let second = project.build();
     let out = project.run(&["cache", "stats", "--json"]);
     assert!(out.status.success());
-    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stats: CacheStats = serde_json::from_slice(&out.stdout).unwrap();
 
-    assert_eq!(stats["kinds"]["tts"]["entries"], 7);
-    assert_eq!(stats["kinds"]["assemble"]["entries"], 2);
-    assert_eq!(stats["total"]["referenced"], 7 + 2 * EPISODE_STEPS);
-    assert_eq!(stats["total"]["unreferenced"], 0);
+    assert_eq!(stats.kinds["tts"].entries, 7);
+    assert_eq!(stats.kinds["assemble"].entries, 2);
+    assert_eq!(stats.total.referenced as usize, 7 + 2 * EPISODE_STEPS);
+    assert_eq!(stats.total.unreferenced, 0);
     let steps = |b: &crate::common::Build| b.steps().len() as u64;
-    assert_eq!(stats["last_build"]["hits"], steps(&second));
-    assert_eq!(stats["last_build"]["misses"], 0);
-    assert_eq!(stats["last_build"]["hit_rate"], 1.0);
-    assert_eq!(stats["all_builds"]["hits"], steps(&second));
-    assert_eq!(stats["all_builds"]["misses"], steps(&first));
-    assert_eq!(stats["all_builds"]["hit_rate"], 0.5);
+    assert_eq!(stats.last_build.hits, steps(&second));
+    assert_eq!(stats.last_build.misses, 0);
+    assert_eq!(stats.last_build.hit_rate, Some(1.0));
+    assert_eq!(stats.all_builds.hits, steps(&second));
+    assert_eq!(stats.all_builds.misses, steps(&first));
+    assert_eq!(stats.all_builds.hit_rate, Some(0.5));
 
     // Characters sent to the engine: the text of every part, as the records hold it.
     let characters: u64 = first
@@ -187,13 +187,10 @@ fn stats_agree_with_the_builds() {
         .map(|t| t.chars().count() as u64)
         .sum();
     assert_eq!(
-        stats["characters"]["all_builds"]["hibari"]["synthesised"],
+        stats.characters.all_builds["hibari"].synthesised,
         characters
     );
-    assert_eq!(
-        stats["characters"]["last_build"]["hibari"]["cached"],
-        characters
-    );
+    assert_eq!(stats.characters.last_build["hibari"].cached, characters);
 
     let table = String::from_utf8_lossy(&project.run(&["cache", "stats"]).stdout).into_owned();
     assert!(
@@ -208,24 +205,19 @@ fn ls_says_what_each_entry_belongs_to() {
     project.build();
     project.build();
     let out = project.run(&["cache", "ls", "--json", "--sort", "size"]);
-    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let rows: Vec<CacheEntry> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(rows.len(), 7 + 2 * EPISODE_STEPS);
-    let sizes: Vec<u64> = rows.iter().map(|r| r["size"].as_u64().unwrap()).collect();
+    let sizes: Vec<u64> = rows.iter().map(|r| r.size).collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "sorted by size");
-    assert!(rows.iter().all(|r| r["hits"] == 1));
+    assert!(rows.iter().all(|r| r.hits == 1 && r.referenced));
     let shared = rows
         .iter()
-        .find(|r| r["belongs_to"].as_array().unwrap().len() == 2)
+        .find(|r| r.belongs_to.len() == 2)
         .expect("the shared sentence belongs to both episodes");
-    assert!(
-        shared["belongs_to"][0]["what"]
-            .as_str()
-            .unwrap()
-            .contains(H)
-    );
+    assert!(shared.belongs_to[0].what.contains(H));
 
     let table = String::from_utf8_lossy(&project.run(&["cache", "ls"]).stdout).into_owned();
     assert!(table.contains("a: sentence 2 \"Short one.\""), "{table}");
