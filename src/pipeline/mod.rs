@@ -57,7 +57,8 @@ pub trait Runner {
     fn import(&self, file: &std::path::Path, origin: &Origin) -> Result<ContentHash, Stop>;
     /// A small blob's bytes (timeline, measurements).
     fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop>;
-    /// How many frames a decoded blob holds (how long a layer is).
+    /// How many frames a decoded blob holds (how long a layer is): its
+    /// record says, else its header.
     fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop>;
     /// `read` said `Pending`: what follows depends on this blob's content,
     /// which is not known yet. `Ok` walks on with a placeholder.
@@ -318,9 +319,12 @@ pub fn episode<R: Runner>(
     Ok(produced)
 }
 
-/// How many frames a decoded blob in the store holds, as its own header
-/// says; `None` if it is missing or does not match its hash.
+/// How many frames a decoded blob holds: as its record says, else as its
+/// header says (`None` if it is missing or does not match its hash).
 pub fn stored_frames(store: &Store, blob: &BlobRef, channels: u16) -> Option<u64> {
+    if blob.frames.is_some() {
+        return blob.frames;
+    }
     let mut file = store.open_verified(&blob.hash).ok()?;
     frames_of(&mut file, SampleFormat::F32, channels).ok()
 }

@@ -127,6 +127,7 @@ impl Runner for ProbeRunner<'_> {
         let stand_in = BlobRef {
             hash: stand_in(&key),
             size: 0,
+            frames: None,
         };
         // A step the walk reaches twice (the same file as intro and outro)
         // is one step, as the executor counts it.
@@ -203,8 +204,8 @@ impl Runner for ProbeRunner<'_> {
             .map_err(|_| Stop::Pending)
     }
 
-    /// A length not known yet (its decoding is pending, or its blob was
-    /// lost) holds up what follows; the walk goes on with a placeholder.
+    /// A length not known yet (its decoding is pending) holds up what
+    /// follows; the walk goes on with a placeholder.
     fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop> {
         if self.made_by(blob).is_none()
             && let Some(frames) = stored_frames(self.store, blob, channels)

@@ -2,7 +2,7 @@
 //! hash, decoded to PCM at the output rate and channel count, stored compact.
 //!
 //! Stored as 24-bit FLAC rather than f32: a third of the size or less, and
-//! the header holds the length, so nobody infers it from the blob's size.
+//! its length is in its header and its record, never inferred from its size.
 //! Decoded samples may pass full scale (a float file, resampling overshoot);
 //! rather than clip them, or fall back to float, they are stored divided by
 //! the least power of two that fits them, recorded in the header (exact,
@@ -15,7 +15,7 @@ use std::fs::File;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::compact::{FlacWriter, headroom_for};
+use crate::audio::compact::{FlacWriter, headroom_for, read_head};
 use crate::audio::decode::{decode, map_channels, resample};
 use crate::cache::ContentHash;
 use crate::step::{Announce, Step, StepError, Tools};
@@ -65,5 +65,10 @@ impl Step for Decode {
         writer.write(&resampled)?;
         writer.finish()?;
         Ok(())
+    }
+
+    /// Layers are placed by length before the mix reads them.
+    fn frames(output: &mut File) -> std::io::Result<Option<u64>> {
+        Ok(read_head(output)?.map(|head| head.frames))
     }
 }
