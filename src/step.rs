@@ -29,6 +29,12 @@ pub trait Step {
 
     /// Writes the step's one output blob to `out`.
     fn run(input: &Self::Input, tools: &Tools, out: &mut File) -> Result<(), StepError>;
+
+    /// Frames of audio in what `run` wrote (`output`, at its start), for
+    /// a step whose length others need before reading it; the record keeps it.
+    fn frames(_output: &mut File) -> std::io::Result<Option<u64>> {
+        Ok(None)
+    }
 }
 
 /// How the build announces a step it runs.

@@ -1,8 +1,8 @@
 //! Streaming access to PCM blobs, read and written in fixed blocks so memory
 //! does not grow with the episode's length. A blob is either compact (FLAC,
-//! see `compact`: the speech track and the normalised mix) or raw interleaved
-//! little-endian `f32` (decoded media files); readers tell them apart by the
-//! FLAC signature, so one reader serves both.
+//! see `compact`: the speech track, decoded media, the normalised mix) or raw
+//! interleaved little-endian samples (what decoded media were before); readers
+//! tell them apart by the FLAC signature, so one reader serves both.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -155,9 +155,13 @@ impl<W: Write> F32Writer<W> {
     }
 }
 
-/// Frames in a raw PCM blob of `bytes` bytes.
-pub fn frames_in(bytes: u64, format: SampleFormat, channels: u16) -> u64 {
-    bytes / (format.bytes() as u64 * u64::from(channels))
+/// Frames in a PCM blob: a compact one says so in its header; a raw one
+/// (`format`, `channels`) is nothing but frames. The position is left at 0.
+pub fn frames_of(file: &mut File, format: SampleFormat, channels: u16) -> io::Result<u64> {
+    match compact::read_head(file)? {
+        Some(head) => Ok(head.frames),
+        None => Ok(file.metadata()?.len() / (format.bytes() as u64 * u64::from(channels))),
+    }
 }
 
 #[cfg(test)]
@@ -178,5 +182,31 @@ mod tests {
             all.extend_from_slice(&block);
         }
         assert_eq!(all, samples);
+        let mut file = File::open(&path).unwrap();
+        assert_eq!(frames_of(&mut file, SampleFormat::F32, 2).unwrap(), 5_000);
+    }
+
+    #[test]
+    fn a_compact_blob_gives_its_length_from_its_header() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("pcm");
+        let samples: Vec<f32> = (0..9_000).map(|i| (i as f32 * 0.01).sin() * 1.5).collect();
+        let mut writer =
+            compact::FlacWriter::with_headroom(File::create(&path).unwrap(), 8000, 3, 24, 1)
+                .unwrap();
+        writer.write(&samples).unwrap();
+        assert_eq!(writer.finish().unwrap(), 3_000);
+        let mut file = File::open(&path).unwrap();
+        assert_eq!(frames_of(&mut file, SampleFormat::F32, 3).unwrap(), 3_000);
+        let mut reader = BlockReader::new(file, SampleFormat::F32, 3);
+        let (mut all, mut block) = (Vec::new(), Vec::new());
+        while reader.next_block(&mut block).unwrap() > 0 {
+            all.extend_from_slice(&block);
+        }
+        let expected: Vec<f32> = samples
+            .iter()
+            .map(|&s| compact::quantize_with_headroom(s, 24, 1))
+            .collect();
+        assert_eq!(all, expected);
     }
 }

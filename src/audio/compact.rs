@@ -6,6 +6,10 @@
 //! Samples are quantised to a fixed bit depth on the way in (16 or 24 bits)
 //! and come back exactly as quantised, so whoever measures what it writes
 //! (loudness) measures what readers will see.
+//!
+//! A blob may also carry a headroom (decoded media can pass full scale): its
+//! samples were stored divided by a power of two that an APPLICATION block
+//! after STREAMINFO records, and readers multiply them back, exactly.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -36,6 +40,29 @@ pub fn quantize(sample: f32, bits: u32) -> f32 {
     (sample * scale).round().clamp(-scale, scale - 1.0) / scale
 }
 
+/// `sample` as a writer with `headroom` stores it and a reader returns it.
+pub fn quantize_with_headroom(sample: f32, bits: u32, headroom: u32) -> f32 {
+    let gain = (1u64 << headroom) as f32;
+    quantize(sample / gain, bits) * gain
+}
+
+/// The least headroom (in powers of two) under which every sample fits in
+/// full scale.
+pub fn headroom_for(samples: &[f32]) -> u32 {
+    let peak = samples.iter().fold(0f32, |peak, s| peak.max(s.abs()));
+    let mut headroom = 0;
+    while headroom < MAX_HEADROOM && peak > (1u64 << headroom) as f32 {
+        headroom += 1;
+    }
+    headroom
+}
+
+/// Beyond 2^32 times full scale a sample is not audio; it is clamped.
+const MAX_HEADROOM: u32 = 32;
+
+/// The APPLICATION block's identifier, then one byte: the headroom.
+const HEADROOM_ID: &[u8; 4] = b"podh";
+
 fn failed(what: &str, e: impl std::fmt::Debug) -> io::Error {
     io::Error::other(format!("FLAC {what}: {e:?}"))
 }
@@ -50,12 +77,27 @@ pub struct FlacWriter<W: Write + Seek> {
     context: Context,
     channels: usize,
     bits: u32,
+    headroom: u32,
     pending: Vec<i32>,
     frame_sizes: (usize, usize),
 }
 
 impl<W: Write + Seek> FlacWriter<W> {
     pub fn new(out: W, sample_rate: u32, channels: u16, bits: u32) -> io::Result<FlacWriter<W>> {
+        FlacWriter::with_headroom(out, sample_rate, channels, bits, 0)
+    }
+
+    /// A writer for samples up to 2^`headroom` times full scale: each is
+    /// stored divided by that power of two (exact in float), and the header
+    /// says so.
+    pub fn with_headroom(
+        out: W,
+        sample_rate: u32,
+        channels: u16,
+        bits: u32,
+        headroom: u32,
+    ) -> io::Result<FlacWriter<W>> {
+        let headroom = headroom.min(MAX_HEADROOM);
         let channels = usize::from(channels);
         let config = Encoder::default()
             .into_verified()
@@ -73,6 +115,7 @@ impl<W: Write + Seek> FlacWriter<W> {
             info,
             channels,
             bits,
+            headroom,
             pending: Vec::with_capacity(block * channels),
             frame_sizes: (usize::MAX, 0),
         };
@@ -81,24 +124,33 @@ impl<W: Write + Seek> FlacWriter<W> {
         Ok(writer)
     }
 
-    /// `fLaC` and the one metadata block, STREAMINFO (marked last).
+    /// `fLaC`, STREAMINFO and, with a headroom, the block recording it; the
+    /// last block is marked so. The same length at the start and the end.
     fn header(&self) -> io::Result<Vec<u8>> {
         let mut sink = ByteSink::new();
         self.info
             .write(&mut sink)
             .map_err(|e| failed("stream info", e))?;
         let mut header = b"fLaC".to_vec();
-        header.extend_from_slice(&[0x80, 0, 0, 34]);
+        let last = if self.headroom == 0 { 0x80 } else { 0 };
+        header.extend_from_slice(&[last, 0, 0, 34]);
         header.extend_from_slice(sink.as_slice());
+        if self.headroom > 0 {
+            header.extend_from_slice(&[0x80 | APPLICATION, 0, 0, 5]);
+            header.extend_from_slice(HEADROOM_ID);
+            header.push(self.headroom as u8);
+        }
         Ok(header)
     }
 
-    /// Interleaved samples in [-1, 1], quantised to the writer's depth.
+    /// Interleaved samples in [-1, 1] (times 2^headroom), quantised to the
+    /// writer's depth.
     pub fn write(&mut self, samples: &[f32]) -> io::Result<()> {
-        let scale = (1u32 << (self.bits - 1)) as f32;
+        let scale = (1u64 << (self.bits - 1)) as f32 / (1u64 << self.headroom) as f32;
+        let full = (1u32 << (self.bits - 1)) as f32;
         for &s in samples {
             self.pending
-                .push((s * scale).round().clamp(-scale, scale - 1.0) as i32);
+                .push((s * scale).round().clamp(-full, full - 1.0) as i32);
             if self.pending.len() == self.config.block_size * self.channels {
                 self.encode()?;
             }
@@ -155,12 +207,79 @@ impl<W: Write + Seek> FlacWriter<W> {
     }
 }
 
-/// `fLaC`, the block header and STREAMINFO: all a stream without frames has.
-const HEADER_BYTES: u64 = 4 + 4 + 34;
+/// The metadata block types this module writes or reads.
+const STREAMINFO: u8 = 0;
+const APPLICATION: u8 = 2;
+
+/// What a compact blob's header says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub bits: u32,
+    /// Frames (samples per channel) in the stream, from STREAMINFO.
+    pub frames: u64,
+    /// Stored samples are the real ones divided by 2^headroom.
+    pub headroom: u32,
+    /// Bytes before the first audio frame.
+    pub header_bytes: u64,
+}
+
+/// The header of a FLAC blob, or `None` if it is not one; the position is
+/// left at 0.
+pub fn read_head(file: &mut File) -> io::Result<Option<Head>> {
+    if !sniff(file)? {
+        return Ok(None);
+    }
+    let mut reader = io::BufReader::new(&mut *file);
+    let mut magic = [0u8; 4];
+    reader.read_exact(&mut magic)?;
+    let (mut head, mut at) = (None, 4u64);
+    loop {
+        let mut block = [0u8; 4];
+        reader.read_exact(&mut block)?;
+        let len = u32::from_be_bytes([0, block[1], block[2], block[3]]) as usize;
+        let mut body = vec![0u8; len];
+        reader.read_exact(&mut body)?;
+        at += 4 + len as u64;
+        match block[0] & 0x7f {
+            STREAMINFO if len == 34 => {
+                let b = &body;
+                head = Some(Head {
+                    sample_rate: (u32::from(b[10]) << 12)
+                        | (u32::from(b[11]) << 4)
+                        | (u32::from(b[12]) >> 4),
+                    channels: u16::from((b[12] >> 1) & 7) + 1,
+                    bits: ((u32::from(b[12] & 1) << 4) | (u32::from(b[13]) >> 4)) + 1,
+                    frames: (u64::from(b[13] & 0xf) << 32)
+                        | u64::from(u32::from_be_bytes([b[14], b[15], b[16], b[17]])),
+                    headroom: 0,
+                    header_bytes: 0,
+                });
+            }
+            APPLICATION if len == 5 && &body[..4] == HEADROOM_ID => {
+                if let Some(head) = head.as_mut() {
+                    head.headroom = u32::from(body[4]).min(MAX_HEADROOM);
+                }
+            }
+            _ => {}
+        }
+        if block[0] & 0x80 != 0 {
+            break;
+        }
+    }
+    drop(reader);
+    file.seek(SeekFrom::Start(0))?;
+    let mut head = head.ok_or_else(|| failed("stream", "no STREAMINFO"))?;
+    head.header_bytes = at;
+    Ok(Some(head))
+}
 
 /// Reads a FLAC blob packet by packet as interleaved f32.
 pub struct FlacReader {
     stream: Option<Stream>,
+    /// 2^headroom: what every stored sample is multiplied by.
+    gain: f32,
 }
 
 struct Stream {
@@ -170,10 +289,12 @@ struct Stream {
 }
 
 impl FlacReader {
-    pub fn new(file: File) -> io::Result<FlacReader> {
+    pub fn new(mut file: File) -> io::Result<FlacReader> {
+        let head = read_head(&mut file)?.ok_or_else(|| failed("stream", "not FLAC"))?;
+        let gain = (1u64 << head.headroom) as f32;
         // An empty track (an episode of nothing) is valid; the probe would refuse it.
-        if file.metadata()?.len() <= HEADER_BYTES {
-            return Ok(FlacReader { stream: None });
+        if file.metadata()?.len() <= head.header_bytes {
+            return Ok(FlacReader { stream: None, gain });
         }
         let source = MediaSourceStream::new(Box::new(file), Default::default());
         let mut hint = Hint::new();
@@ -201,6 +322,7 @@ impl FlacReader {
                 format,
                 decoder,
             }),
+            gain,
         })
     }
 
@@ -226,7 +348,11 @@ impl FlacReader {
                 .map_err(|e| failed("decoding", e))?;
             let mut buffer = SampleBuffer::<f32>::new(decoded.capacity() as u64, *decoded.spec());
             buffer.copy_interleaved_ref(decoded);
-            out.extend_from_slice(buffer.samples());
+            if self.gain == 1.0 {
+                out.extend_from_slice(buffer.samples());
+            } else {
+                out.extend(buffer.samples().iter().map(|s| s * self.gain));
+            }
             return Ok(true);
         }
     }
@@ -252,10 +378,20 @@ mod tests {
     use super::*;
 
     fn round_trip(bits: u32, channels: u16, samples: &[f32]) -> Vec<f32> {
+        round_trip_with_headroom(bits, channels, 0, samples)
+    }
+
+    fn round_trip_with_headroom(
+        bits: u32,
+        channels: u16,
+        headroom: u32,
+        samples: &[f32],
+    ) -> Vec<f32> {
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join("blob");
         let mut file = File::create(&path).unwrap();
-        let mut writer = FlacWriter::new(&mut file, 44100, channels, bits).unwrap();
+        let mut writer =
+            FlacWriter::with_headroom(&mut file, 44100, channels, bits, headroom).unwrap();
         for chunk in samples.chunks(1000) {
             writer.write(chunk).unwrap();
         }
@@ -263,6 +399,12 @@ mod tests {
         assert_eq!(frames as usize, samples.len() / usize::from(channels));
         let mut file = File::open(&path).unwrap();
         assert!(sniff(&mut file).unwrap());
+        let head = read_head(&mut file).unwrap().unwrap();
+        assert_eq!(
+            (head.sample_rate, head.channels, head.bits, head.headroom),
+            (44100, channels, bits, headroom)
+        );
+        assert_eq!(head.frames, frames);
         let mut reader = FlacReader::new(file).unwrap();
         let mut out = Vec::new();
         while reader.next_packet(&mut out).unwrap() {}
@@ -286,6 +428,32 @@ mod tests {
         );
         assert!(quantize(1.0, 24) < 1.0);
         assert!(round_trip(24, 2, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_headroom_keeps_samples_past_full_scale() {
+        let samples: Vec<f32> = (0..20_000)
+            .map(|i| (i as f32 * 0.021).sin() * 3.7 - 0.1)
+            .collect();
+        let headroom = headroom_for(&samples);
+        assert_eq!(headroom, 2);
+        let expected: Vec<f32> = samples
+            .iter()
+            .map(|&s| quantize_with_headroom(s, 24, headroom))
+            .collect();
+        let back = round_trip_with_headroom(24, 2, headroom, &samples);
+        assert_eq!(back, expected);
+        // One 24-bit step at four times full scale: about -126 dBFS.
+        let worst = samples
+            .iter()
+            .zip(&back)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0f32, f32::max);
+        assert!(worst <= 4.0 / (1 << 23) as f32, "{worst}");
+        assert!(round_trip_with_headroom(24, 1, 3, &[]).is_empty());
+        assert_eq!(headroom_for(&[1.0, -1.0, 0.5]), 0);
+        assert_eq!(headroom_for(&[-1.01]), 1);
+        assert_eq!(headroom_for(&[]), 0);
     }
 
     #[test]

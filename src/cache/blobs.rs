@@ -1,6 +1,6 @@
 //! What a step may do with the cache: read blobs by content hash. Steps get
 //! this view, not the store, so they cannot reach records, paths or writes,
-//! and a remote tier can later sit behind these three calls.
+//! and a remote tier can later sit behind these two calls.
 
 use std::fs::File;
 
@@ -27,12 +27,5 @@ impl<'a> Blobs<'a> {
     /// A blob for streaming, checked against its hash first.
     pub fn open(&self, hash: &ContentHash) -> Result<File, ContentHash> {
         self.store.open_verified(hash)
-    }
-
-    /// A blob's size in bytes, without reading it.
-    pub fn size(&self, hash: &ContentHash) -> Result<u64, ContentHash> {
-        std::fs::metadata(self.store.blob_path(hash))
-            .map(|meta| meta.len())
-            .map_err(|_| *hash)
     }
 }

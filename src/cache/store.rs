@@ -18,6 +18,10 @@ use super::lock::{FileLock, LockKind};
 pub struct BlobRef {
     pub hash: ContentHash,
     pub size: u64,
+    /// Frames of audio, where readers need a length without reading the
+    /// blob (decoded media): in the record, so it outlives a lost blob.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,7 +178,11 @@ impl Store {
         let path = self.blob_path(&hash);
         fs::create_dir_all(path.parent().expect("blob paths have a parent"))?;
         temp.persist(&path).map_err(|e| e.error)?;
-        Ok(BlobRef { hash, size })
+        Ok(BlobRef {
+            hash,
+            size,
+            frames: None,
+        })
     }
 
     pub fn put_record(&self, key: &ActionKey, record: &ActionRecord) -> io::Result<()> {

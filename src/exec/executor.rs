@@ -1,6 +1,7 @@
 //! The executor: one build's steps, run in parallel with per-key locks.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Seek, SeekFrom};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -246,7 +247,14 @@ impl<'a> Executor<'a> {
             blobs: Blobs::of(self.store),
         };
         let started = std::time::Instant::now();
-        let output = self.store.put_blob(|file| S::run(input, &tools, file))?;
+        let mut frames = None;
+        let mut output = self.store.put_blob(|file| {
+            S::run(input, &tools, file)?;
+            file.seek(SeekFrom::Start(0))?;
+            frames = S::frames(file)?;
+            Ok::<(), StepError>(())
+        })?;
+        output.frames = frames;
         self.reporter.verbose_status(
             "Ran",
             &format!(

@@ -13,7 +13,7 @@ use super::outcome::StepOutcome;
 use crate::cache::{BlobRef, ContentHash};
 use crate::diagnostic::Diagnostic;
 use crate::media::{Origin, import};
-use crate::pipeline::{self, Runner, Stop};
+use crate::pipeline::{self, Runner, Stop, stored_frames};
 use crate::place::Place;
 use crate::step::{Announce, Step, StepError, action_key};
 
@@ -76,8 +76,8 @@ impl Runner for ExecRunner<'_, '_> {
             .map_err(Stop::Corrupt)
     }
 
-    fn size(&self, blob: &BlobRef) -> u64 {
-        blob.size
+    fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop> {
+        stored_frames(self.exec.store, blob, channels).ok_or(Stop::Corrupt(blob.hash))
     }
 
     /// Never asked: `read` here makes what is missing or says it is corrupt.

@@ -12,8 +12,8 @@ pub mod reach;
 
 use std::path::PathBuf;
 
-use crate::audio::blocks::{SampleFormat, frames_in};
-use crate::cache::{BlobRef, ContentHash};
+use crate::audio::blocks::{SampleFormat, frames_of};
+use crate::cache::{BlobRef, ContentHash, Store};
 use crate::config::Format;
 use crate::diagnostic::Diagnostic;
 use crate::media::Origin;
@@ -57,8 +57,9 @@ pub trait Runner {
     fn import(&self, file: &std::path::Path, origin: &Origin) -> Result<ContentHash, Stop>;
     /// A small blob's bytes (timeline, measurements).
     fn read(&self, blob: &BlobRef) -> Result<Vec<u8>, Stop>;
-    /// A blob's size in bytes (decoded PCM: how long a layer is).
-    fn size(&self, blob: &BlobRef) -> u64;
+    /// How many frames a decoded blob holds (how long a layer is): its
+    /// record says, else its header.
+    fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop>;
     /// `read` said `Pending`: what follows depends on this blob's content,
     /// which is not known yet. `Ok` walks on with a placeholder.
     fn unknown(&self, blob: &BlobRef) -> Result<(), Stop>;
@@ -126,34 +127,43 @@ pub fn episode<R: Runner>(
     // Every layer is decoded before any length is asked for: a length not
     // known yet (`pod status`) holds up what follows, and the decodings
     // themselves do not depend on one another.
-    let frames = |pcm: &BlobRef| frames_in(r.size(pcm), SampleFormat::F32, channels);
-    let placed = |layer: &crate::config::Layer, pcm: BlobRef| LayerMix {
+    let frames = |pcm: &Option<BlobRef>| pcm.map(|pcm| r.frames(&pcm, channels)).transpose();
+    let (intro_frames, outro_frames, music_frames) = (
+        frames(&intro_pcm)?,
+        frames(&outro_pcm)?,
+        frames(&music_pcm)?,
+    );
+    let placed = |layer: &crate::config::Layer, pcm: BlobRef, frames: u64| LayerMix {
         pcm: pcm.hash,
-        frames: frames(&pcm),
+        frames,
         overlap_ms: layer.overlap_ms,
     };
     let intro = plan
         .intro
         .as_ref()
-        .zip(intro_pcm)
-        .map(|(l, pcm)| placed(l, pcm));
+        .zip(intro_pcm.zip(intro_frames))
+        .map(|(l, (pcm, frames))| placed(l, pcm, frames));
     let outro = plan
         .outro
         .as_ref()
-        .zip(outro_pcm)
-        .map(|(l, pcm)| placed(l, pcm));
-    let music = plan.music.as_ref().zip(music_pcm).map(|(m, pcm)| MusicMix {
-        pcm: pcm.hash,
-        frames: frames(&pcm),
-        offset_ms: m.offset_ms,
-        volume_mdb: m.volume_mdb,
-        looped: m.looped,
-        fade_in_ms: m.fade_in_ms,
-        fade_out_ms: m.fade_out_ms,
-        duck_mdb: m.duck_mdb,
-        attack_ms: m.attack_ms,
-        release_ms: m.release_ms,
-    });
+        .zip(outro_pcm.zip(outro_frames))
+        .map(|(l, (pcm, frames))| placed(l, pcm, frames));
+    let music = plan
+        .music
+        .as_ref()
+        .zip(music_pcm.zip(music_frames))
+        .map(|(m, (pcm, frames))| MusicMix {
+            pcm: pcm.hash,
+            frames,
+            offset_ms: m.offset_ms,
+            volume_mdb: m.volume_mdb,
+            looped: m.looped,
+            fade_in_ms: m.fade_in_ms,
+            fade_out_ms: m.fade_out_ms,
+            duck_mdb: m.duck_mdb,
+            attack_ms: m.attack_ms,
+            release_ms: m.release_ms,
+        });
     // Read after the layers are decoded: those steps do not depend on it.
     let timeline = match r.read(&timeline_blob) {
         Ok(bytes) => Timeline::read(&bytes).map_err(|_| Stop::Corrupt(timeline_blob.hash))?,
@@ -307,6 +317,16 @@ pub fn episode<R: Runner>(
         produced.outputs.push((format, output));
     }
     Ok(produced)
+}
+
+/// How many frames a decoded blob holds: as its record says, else as its
+/// header says (`None` if it is missing or does not match its hash).
+pub fn stored_frames(store: &Store, blob: &BlobRef, channels: u16) -> Option<u64> {
+    if blob.frames.is_some() {
+        return blob.frames;
+    }
+    let mut file = store.open_verified(&blob.hash).ok()?;
+    frames_of(&mut file, SampleFormat::F32, channels).ok()
 }
 
 fn ms(frames: u64, sample_rate: u32) -> u64 {

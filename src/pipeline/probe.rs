@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Produced, Runner, Stop, episode};
+use super::{Produced, Runner, Stop, episode, stored_frames};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::media::{Origin, media_hash};
 use crate::place::Place;
@@ -127,6 +127,7 @@ impl Runner for ProbeRunner<'_> {
         let stand_in = BlobRef {
             hash: stand_in(&key),
             size: 0,
+            frames: None,
         };
         // A step the walk reaches twice (the same file as intro and outro)
         // is one step, as the executor counts it.
@@ -203,11 +204,16 @@ impl Runner for ProbeRunner<'_> {
             .map_err(|_| Stop::Pending)
     }
 
-    fn size(&self, blob: &BlobRef) -> u64 {
-        if self.made_by(blob).is_some() {
-            self.go_blind(blob);
+    /// A length not known yet (its decoding is pending) holds up what
+    /// follows; the walk goes on with a placeholder.
+    fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop> {
+        if self.made_by(blob).is_none()
+            && let Some(frames) = stored_frames(self.store, blob, channels)
+        {
+            return Ok(frames);
         }
-        blob.size
+        self.go_blind(blob);
+        Ok(0)
     }
 
     fn unknown(&self, blob: &BlobRef) -> Result<(), Stop> {

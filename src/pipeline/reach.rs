@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Runner, Stop};
+use super::{Runner, Stop, stored_frames};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::media::{Origin, media_hash};
 use crate::pipeline;
@@ -54,8 +54,8 @@ impl Runner for ReachRunner<'_> {
             .map_err(|_| Stop::Pending)
     }
 
-    fn size(&self, blob: &BlobRef) -> u64 {
-        blob.size
+    fn frames(&self, blob: &BlobRef, channels: u16) -> Result<u64, Stop> {
+        stored_frames(self.store, blob, channels).ok_or(Stop::Pending)
     }
 
     /// Reachability follows only what exists: an unreadable timeline ends the walk.

@@ -184,11 +184,11 @@ impl Mixdown {
         // The bed is read whole: its size is the file's, not the episode's.
         let music = match &input.music {
             Some(m) => {
-                let bytes = blobs.read(&m.pcm).map_err(StepError::CorruptInput)?;
-                let samples: Vec<f32> = bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let mut reader = open(&m.pcm)?;
+                let (mut samples, mut block) = (Vec::new(), Vec::new());
+                while reader.next_block(&mut block)? > 0 {
+                    samples.extend_from_slice(&block);
+                }
                 Some((m.clone(), samples))
             }
             None => None,

@@ -8,7 +8,7 @@ use std::io::BufWriter;
 use serde::{Deserialize, Serialize};
 
 use super::assemble::{AssembleInput, AssembleItem};
-use crate::audio::blocks::{SampleFormat, frames_in};
+use crate::audio::blocks::{SampleFormat, frames_of};
 use crate::audio::clip::{Clip, ClipPart};
 use crate::audio::pcm::ms_to_frames;
 use crate::audio::resample::Resampler;
@@ -54,8 +54,10 @@ impl Step for TimelineStep {
             let (frames, speech) = match item {
                 AssembleItem::SilenceMs(ms) => (ms_to_frames(*ms, input.sample_rate), false),
                 AssembleItem::Sound(hash) => {
-                    let size = tools.blobs.size(hash).map_err(StepError::CorruptInput)?;
-                    (frames_in(size, SampleFormat::F32, input.channels), false)
+                    let mut file = tools.blobs.open(hash).map_err(StepError::CorruptInput)?;
+                    let frames = frames_of(&mut file, SampleFormat::F32, input.channels)
+                        .map_err(|_| StepError::CorruptInput(*hash))?;
+                    (frames, false)
                 }
                 AssembleItem::Speech(hash) => {
                     let bytes = tools.blobs.read(hash).map_err(StepError::CorruptInput)?;

@@ -159,3 +159,46 @@ fn the_normalised_mix_is_flac_holding_exactly_what_the_wav_holds() {
     }
     assert_eq!(matched, 1, "one normalised mix is episode a's");
 }
+
+#[test]
+fn decoded_media_are_24_bit_flac_and_keep_what_passes_full_scale() {
+    let project = Project::fixture_with_media();
+    // A float sting peaking at 1.8: clipping it would change the mix.
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 22050,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(project.path("media/sting.wav"), spec).unwrap();
+    for i in 0..11025 {
+        writer.write_sample((i as f32 * 0.05).sin() * 1.8).unwrap();
+    }
+    writer.finalize().unwrap();
+    project.build();
+    let decoded: Vec<_> = blobs(&project)
+        .into_iter()
+        .filter(|b| b.0 == "decode")
+        .collect();
+    assert_eq!(decoded.len(), 2, "the bed and the sting");
+    let mut scaled = 0;
+    for (_, path, _) in &decoded {
+        let stream = &ffprobe(path)["streams"][0];
+        assert_eq!(stream["codec_name"], "flac");
+        assert_eq!(stream["bits_per_raw_sample"], "24");
+        let bytes = fs::read(path).unwrap();
+        // The sting is stored halved, with a headroom block saying so; the bed as it is.
+        if bytes[42..51] == [0x82, 0, 0, 5, b'p', b'o', b'd', b'h', 1] {
+            scaled += 1;
+            let peak = ffmpeg_samples(path)
+                .iter()
+                .map(|s| s.unsigned_abs())
+                .max()
+                .unwrap();
+            assert!((29_000..=29_800).contains(&peak), "stored peak {peak}");
+        } else {
+            assert_eq!(bytes[4], 0x80, "no block after STREAMINFO");
+        }
+    }
+    assert_eq!(scaled, 1);
+}
