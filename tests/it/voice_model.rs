@@ -12,6 +12,29 @@ const WITH_MODEL: &str = "[voices.guest]\nspeed = 1.15\nmodel = \"voices/alt.onn
 /// The guest's sentences: a.md (speed from front matter) and b.md.
 const GUEST_LINES: [&str; 2] = ["Welcome back; good to see you.", "A guest line."];
 
+/// Another valid model: the built-in one with a `doc_string` field appended
+/// (protobuf keeps the last value of a field), so only the bytes differ.
+pub fn other_model() -> Vec<u8> {
+    let mut bytes = std::fs::read(MODEL).unwrap();
+    bytes.extend([0x32, 5]);
+    bytes.extend(b"other");
+    bytes
+}
+
+/// The fixture with the guest speaking with `voices/alt.onnx`, a copy of
+/// the built-in model.
+pub fn fixture_with_model() -> Project {
+    let project = Project::fixture();
+    use_model(&project);
+    project
+}
+
+fn use_model(project: &Project) {
+    std::fs::create_dir_all(project.path("voices")).unwrap();
+    std::fs::copy(MODEL, project.path("voices/alt.onnx")).unwrap();
+    project.edit("podcast.toml", GUEST, WITH_MODEL);
+}
+
 fn guest_lines() -> BTreeSet<String> {
     GUEST_LINES.iter().map(|s| s.to_string()).collect()
 }
@@ -20,9 +43,7 @@ fn guest_lines() -> BTreeSet<String> {
 fn the_models_content_is_in_the_key_of_exactly_its_voices() {
     let project = Project::fixture();
     project.build();
-    std::fs::create_dir_all(project.path("voices")).unwrap();
-    std::fs::copy(MODEL, project.path("voices/alt.onnx")).unwrap();
-    project.edit("podcast.toml", GUEST, WITH_MODEL);
+    use_model(&project);
     let build = project.build();
     assert_eq!(build.synthesised_texts(), guest_lines());
     assert!(
@@ -35,11 +56,7 @@ fn the_models_content_is_in_the_key_of_exactly_its_voices() {
     assert_eq!(again.executed("tts"), 0);
     assert_eq!(again.executed("wav"), 0);
 
-    // Another valid model: the same one with a `doc_string` field appended
-    // (protobuf keeps the last value of a field), so the bytes differ.
-    let mut bytes = std::fs::read(MODEL).unwrap();
-    bytes.extend([0x32, 5]);
-    bytes.extend(b"other");
+    let bytes = other_model();
     std::fs::write(project.path("voices/alt.onnx"), &bytes).unwrap();
     let replaced = project.build();
     assert_eq!(replaced.synthesised_texts(), guest_lines());
@@ -53,6 +70,7 @@ fn the_models_content_is_in_the_key_of_exactly_its_voices() {
         "{:?}",
         replaced.dirty("tts")
     );
+    crate::mutation::same_as_clean(&project, &replaced).unwrap();
 }
 
 #[test]
