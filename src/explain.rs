@@ -154,8 +154,11 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         (Value::Array(a), Value::Array(b)) => {
             out.push(format!("{path} changed ({} -> {} items)", a.len(), b.len()));
         }
-        // A content hash (a voice model's): its start tells them apart.
-        (Value::String(a), Value::String(b)) if is_hash(a) && is_hash(b) => {
+        // A file setting's hash (a voice model's): its start tells them
+        // apart. Blobs of upstream steps stay `pcm changed`.
+        (Value::String(a), Value::String(b))
+            if path.ends_with(".blake3") && is_hash(a) && is_hash(b) =>
+        {
             out.push(format!("{path} {}… -> {}…", &a[..8], &b[..8]));
         }
         // Short names are shown; text with spaces is a sentence, said only
