@@ -105,7 +105,8 @@ impl Confinement {
     }
 }
 
-const HELP: &str = "pod reads only inside the project directory (after following symlinks); \
+/// What to do about a refusal.
+pub const HELP: &str = "pod reads only inside the project directory (after following symlinks); \
                     to read from another directory, list it in `[build] allow_paths`";
 
 fn refused(file: &Path, origin: &Origin, why: &str) -> Diagnostic {

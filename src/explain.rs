@@ -154,6 +154,13 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         (Value::Array(a), Value::Array(b)) => {
             out.push(format!("{path} changed ({} -> {} items)", a.len(), b.len()));
         }
+        // A file setting's hash (a voice model's): its start tells them
+        // apart. Blobs of upstream steps stay `pcm changed`.
+        (Value::String(a), Value::String(b))
+            if path.ends_with(".blake3") && is_hash(a) && is_hash(b) =>
+        {
+            out.push(format!("{path} {}… -> {}…", &a[..8], &b[..8]));
+        }
         // Short names are shown; text with spaces is a sentence, said only
         // to have changed, except an engine's identity (`espeak-ng 1.51`).
         (Value::String(a), Value::String(b))
@@ -168,6 +175,10 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         (Value::Bool(a), Value::Bool(b)) => out.push(format!("{path} {a} -> {b}")),
         _ => out.push(format!("{path} changed")),
     }
+}
+
+fn is_hash(text: &str) -> bool {
+    crate::cache::ContentHash::from_hex(text).is_some()
 }
 
 #[cfg(test)]
@@ -191,6 +202,19 @@ mod tests {
                 "parts[0].text changed"
             ]
         );
+    }
+
+    #[test]
+    fn shows_the_start_of_changed_hashes() {
+        let (a, b) = ("1a2b3c4d".repeat(8), "5e6f7a8b".repeat(8));
+        let mut out = Vec::new();
+        diff(
+            "",
+            &json!({"voice": {"model": {"path": "m.onnx", "blake3": a}}}),
+            &json!({"voice": {"model": {"path": "m.onnx", "blake3": b}}}),
+            &mut out,
+        );
+        assert_eq!(out, vec!["voice.model.blake3 1a2b3c4d… -> 5e6f7a8b…"]);
     }
 
     #[test]

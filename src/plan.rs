@@ -9,6 +9,7 @@ pub use crate::audio::tags::Tags;
 use crate::cache::ActionKey;
 use crate::config::{Config, EpisodeSettings, Layer, Loudness, Music, Output, SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
+use crate::engines::files::ProbedFiles;
 use crate::script::{self, Item, Script};
 use crate::step::action_key;
 use crate::steps::{Tts, TtsInput};
@@ -34,6 +35,11 @@ pub struct ProjectInput {
     /// a new version re-plans exactly the sentences of its voices.
     #[returns(ref)]
     pub engine_versions: BTreeMap<String, String>,
+    /// What each file a voice setting names (a hibari `model`) held when
+    /// read before planning: its content hash, or why it is refused. An
+    /// input for the same reason: new bytes re-plan exactly its voices.
+    #[returns(ref)]
+    pub voice_files: ProbedFiles,
 }
 
 /// One episode script, as read.
@@ -87,8 +93,13 @@ pub fn episode_plan(
         .as_ref()
         .map_err(Clone::clone)?;
     let script = parsed_script(db, input).as_ref().map_err(Clone::clone)?;
-    let settings =
-        EpisodeSettings::resolve(config, &script.front, input.project(db).engine_versions(db))?;
+    let project = input.project(db);
+    let settings = EpisodeSettings::resolve(
+        config,
+        &script.front,
+        project.engine_versions(db),
+        project.voice_files(db),
+    )?;
     Ok(Arc::new(EpisodePlan::new(
         input.id(db).clone(),
         input.path(db).clone(),

@@ -11,6 +11,8 @@ use salsa::Setter;
 use crate::config::{Config, VoiceLayer};
 use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::engines::Written;
+use crate::engines::files::{FileUse, ProbedFiles, Refusal};
 use crate::paths;
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
@@ -39,8 +41,13 @@ impl Workspace {
         let root = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
         let db = PlanDb::default();
         // Engine versions are probed once the scripts are read, below.
-        let project =
-            ProjectInput::new(&db, paths::display(&manifest).into(), text, BTreeMap::new());
+        let project = ProjectInput::new(
+            &db,
+            paths::display(&manifest).into(),
+            text,
+            BTreeMap::new(),
+            ProbedFiles::new(),
+        );
         let mut workspace = Workspace {
             manifest,
             root,
@@ -51,6 +58,7 @@ impl Workspace {
         };
         workspace.reload_scripts()?;
         workspace.probe_engines();
+        workspace.probe_files();
         Ok(workspace)
     }
 
@@ -66,7 +74,9 @@ impl Workspace {
         // Probed again for every build: an upgraded program re-keys its
         // voices' sentences without a restart of `pod watch`.
         let versions_changed = self.probe_engines();
-        Ok(scripts_changed || versions_changed || changed)
+        // Read again for every build too: new bytes in a model re-key its voices.
+        let files_changed = self.probe_files();
+        Ok(scripts_changed || versions_changed || files_changed || changed)
     }
 
     /// Sets the planning input of engine versions: the default engine's and
@@ -96,6 +106,68 @@ impl Workspace {
             return false;
         }
         self.project.set_engine_versions(&mut self.db).to(versions);
+        true
+    }
+
+    /// Sets the planning input of voice files: reads, hashes and checks
+    /// every file a voice setting of the project names (podcast.toml or
+    /// front matter), relative to the project root and only inside the
+    /// project (DESIGN.md rule 8), so planning finds each by the path as
+    /// written without reading it. Returns whether anything changed.
+    fn probe_files(&mut self) -> bool {
+        let mut used = BTreeMap::new();
+        let mut add = |voice: &VoiceLayer, voices: &BTreeMap<String, VoiceLayer>| {
+            for layer in std::iter::once(voice).chain(voices.values()) {
+                for (key, setting) in &layer.settings {
+                    if let Written::Text(path) = &setting.value.value
+                        && let Some(check) = crate::engines::file_check(key)
+                    {
+                        let path = path.clone();
+                        used.insert(
+                            FileUse {
+                                key: key.clone(),
+                                path,
+                            },
+                            check,
+                        );
+                    }
+                }
+            }
+        };
+        let confinement = match plan::config(&self.db, self.project) {
+            Ok(config) => {
+                add(&config.voice, &config.voices);
+                Confinement::new(&self.root, config).ok()
+            }
+            Err(_) => None,
+        };
+        for script in self.scripts.values() {
+            if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
+                add(&parsed.front.voice, &parsed.front.voices);
+            }
+        }
+        let mut files = ProbedFiles::new();
+        for (used, check) in used {
+            let file = self.root.join(&used.path);
+            let inside = match &confinement {
+                Some(confinement) => confinement.check(&file).map_err(|why| Refusal {
+                    message: format!("{} `{}` {why}", used.key, used.path),
+                    help: Some(crate::confinement::HELP.into()),
+                }),
+                // Planning reports why there is no confinement; read nothing.
+                None => Err(Refusal {
+                    message: format!("{} `{}` was not read", used.key, used.path),
+                    help: None,
+                }),
+            };
+            let probed = inside
+                .and_then(|()| crate::engines::files::probe(&used.key, &used.path, &file, check));
+            files.insert(used, probed);
+        }
+        if *self.project.voice_files(&self.db) == files {
+            return false;
+        }
+        self.project.set_voice_files(&mut self.db).to(files);
         true
     }
 
@@ -142,9 +214,15 @@ impl Workspace {
 
     /// Every file a change to which can change the build.
     pub fn watched_files(&self) -> Vec<PathBuf> {
+        let voice_files = self
+            .project
+            .voice_files(&self.db)
+            .keys()
+            .map(|used| paths::absolute(&self.root.join(&used.path)));
         std::iter::once(self.manifest.clone())
             .chain(self.scripts.keys().cloned())
             .chain(self.media_files())
+            .chain(voice_files)
             .collect()
     }
 
@@ -229,7 +307,9 @@ impl Workspace {
                     warnings.extend(plan.warnings.iter().cloned());
                     episodes.push(plan.clone());
                 }
-                Err(error) => errors.push(error.clone()),
+                // A show-wide voice's file, refused for every episode: say it once.
+                Err(error) if !errors.contains(error) => errors.push(error.clone()),
+                Err(_) => {}
             }
         }
         if errors.is_empty() {

@@ -23,6 +23,7 @@ pub use source::{SourceText, Sourced};
 pub use voice::{Voice, VoiceLayer};
 
 use crate::diagnostic::Diagnostic;
+use crate::engines::files::ProbedFiles;
 
 /// The show-wide configuration, validated, with voice and pause tables kept as
 /// layers so episodes can override them key by key.
@@ -107,10 +108,11 @@ impl Config {
         // Resolve once here so a bad show-wide voice is reported against
         // podcast.toml even before any episode is planned.
         // Checked here so a bad voice is refused even with no episode; the
-        // engines' versions do not matter for that.
-        config.voice.resolve(&BTreeMap::new())?;
+        // engines' versions do not matter for that, and files are read
+        // (and refused) only before planning.
+        config.voice.resolve(&BTreeMap::new(), None)?;
         for layer in config.voices.values() {
-            layer.over(&config.voice).resolve(&BTreeMap::new())?;
+            layer.over(&config.voice).resolve(&BTreeMap::new(), None)?;
         }
         Ok(config)
     }
@@ -248,14 +250,16 @@ pub struct EpisodeSettings {
 impl EpisodeSettings {
     /// Front matter over the show: episode keys win; a named voice inherits
     /// every key it leaves unset from the episode's resolved `[voice]`.
-    /// `versions` are the engines' versions, probed for this build.
+    /// `versions` are the engines' versions and `files` what the voices'
+    /// file settings hold, both probed for this build.
     pub fn resolve(
         config: &Config,
         front: &FrontMatter,
         versions: &BTreeMap<String, String>,
+        files: &ProbedFiles,
     ) -> Result<EpisodeSettings, Diagnostic> {
         let default_layer = front.voice.over(&config.voice);
-        let default_voice = default_layer.resolve(versions)?;
+        let default_voice = default_layer.resolve(versions, Some(files))?;
         let mut voices = BTreeMap::new();
         let mut names = BTreeMap::new();
         for name in config.voices.keys().chain(front.voices.keys()) {
@@ -267,7 +271,10 @@ impl EpisodeSettings {
             if let Some(display) = own.display_name() {
                 names.insert(name.clone(), display);
             }
-            voices.insert(name.clone(), own.over(&default_layer).resolve(versions)?);
+            voices.insert(
+                name.clone(),
+                own.over(&default_layer).resolve(versions, Some(files))?,
+            );
         }
         Ok(EpisodeSettings {
             default_voice,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use super::schema::RawVoice;
 use super::source::{SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
+use crate::engines::files::ProbedFiles;
 use crate::engines::{self, EngineId, VoiceSettings, Written};
 
 /// Keys of a voice table that are not the engine's.
@@ -112,8 +113,14 @@ impl VoiceLayer {
     }
 
     /// Has the engine check every setting and fill in its defaults; the
-    /// engine's version comes from `versions` (probed once per build).
-    pub fn resolve(&self, versions: &BTreeMap<String, String>) -> Result<Voice, Diagnostic> {
+    /// engine's version comes from `versions`, and what its file settings
+    /// hold from `files` (both probed once per build; see
+    /// `engines::settings::resolve` for `None`).
+    pub fn resolve(
+        &self,
+        versions: &BTreeMap<String, String>,
+        files: Option<&ProbedFiles>,
+    ) -> Result<Voice, Diagnostic> {
         let name = self
             .engine
             .as_ref()
@@ -127,19 +134,20 @@ impl VoiceLayer {
             .iter()
             .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
             .collect();
-        let settings = engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS)
-            .map_err(|e| {
-            let place = &self.settings[&e.key];
-            let mut diag = if e.at_key {
-                place.key.error(e.message)
-            } else {
-                place.value.error(e.message)
-            };
-            if let Some(help) = e.help {
-                diag = diag.with_help(help);
-            }
-            diag
-        })?;
+        let settings =
+            engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, files)
+                .map_err(|e| {
+                    let place = &self.settings[&e.key];
+                    let mut diag = if e.at_key {
+                        place.key.error(e.message)
+                    } else {
+                        place.value.error(e.message)
+                    };
+                    if let Some(help) = e.help {
+                        diag = diag.with_help(help);
+                    }
+                    diag
+                })?;
         Ok(Voice {
             engine: EngineId {
                 name: name.to_string(),

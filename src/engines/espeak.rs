@@ -98,14 +98,22 @@ impl Engine for EspeakEngine {
     }
 
     #[cfg(feature = "espeak")]
-    fn start(&self, data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(
+        &self,
+        data_root: &Path,
+        _project_root: &Path,
+    ) -> Result<Box<dyn Speaker>, EngineError> {
         Espeak::install(data_root)
             .map(|e| Box::new(e) as Box<dyn Speaker>)
             .map_err(EngineError::Unavailable)
     }
 
     #[cfg(not(feature = "espeak"))]
-    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(
+        &self,
+        _data_root: &Path,
+        _project_root: &Path,
+    ) -> Result<Box<dyn Speaker>, EngineError> {
         Err(EngineError::Unavailable(
             "the espeak engine is not in this build of pod: it needs the `espeak` feature \
              (`cargo install pod --features espeak`; the binary is then GPL-3.0-or-later), \

@@ -145,7 +145,11 @@ impl Engine for EspeakNgEngine {
         }
     }
 
-    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(
+        &self,
+        _data_root: &Path,
+        _project_root: &Path,
+    ) -> Result<Box<dyn Speaker>, EngineError> {
         match find_program() {
             Some(program) => Ok(Box::new(EspeakNg { program })),
             None => Err(EngineError::Unavailable(format!(

@@ -7,6 +7,7 @@
 
 mod espeak;
 mod espeak_ng;
+pub mod files;
 pub mod hibari;
 mod limit;
 mod retry;
@@ -33,6 +34,18 @@ pub const DEFAULT: &str = "hibari";
 /// The engine a config names, if pod has it.
 pub fn find(name: &str) -> Option<&'static dyn Engine> {
     ENGINES.iter().copied().find(|e| e.name() == name)
+}
+
+/// The check of the file setting `key` (a voice `model`), if an engine
+/// takes a file by that name.
+pub fn file_check(key: &str) -> Option<files::Check> {
+    ENGINES
+        .iter()
+        .flat_map(|e| e.settings())
+        .find_map(|setting| match setting.kind {
+            settings::Kind::File { check } if setting.key == key => Some(check),
+            _ => None,
+        })
 }
 
 pub fn names() -> impl Iterator<Item = &'static str> + Clone {
@@ -95,8 +108,10 @@ pub trait Engine: Sync {
         None
     }
     /// Sets the engine up for this process; `data_root` is where it may
-    /// unpack data (under the cache).
-    fn start(&self, data_root: &Path) -> Result<Box<dyn Speaker>, EngineError>;
+    /// unpack data (under the cache), `project_root` where the paths of its
+    /// file settings (a voice `model`) start.
+    fn start(&self, data_root: &Path, project_root: &Path)
+    -> Result<Box<dyn Speaker>, EngineError>;
 }
 
 /// A started engine.
@@ -140,14 +155,16 @@ pub fn text<'a>(voice: &'a VoiceSettings, key: &str) -> Result<&'a str, EngineEr
 /// it, so a build with nothing to synthesise never touches them.
 pub struct Engines {
     data_root: PathBuf,
+    project_root: PathBuf,
     started: Vec<OnceLock<Result<Box<dyn Speaker>, EngineError>>>,
     limits: Vec<Option<Limit>>,
 }
 
 impl Engines {
-    pub fn new(data_root: PathBuf) -> Engines {
+    pub fn new(data_root: PathBuf, project_root: PathBuf) -> Engines {
         Engines {
             data_root,
+            project_root,
             started: ENGINES.iter().map(|_| OnceLock::new()).collect(),
             limits: ENGINES
                 .iter()
@@ -167,11 +184,12 @@ impl Engines {
         let Some(index) = ENGINES.iter().position(|e| e.name() == name) else {
             return Err(EngineError::Unavailable(format!("unknown engine `{name}`")));
         };
-        let speaker =
-            match self.started[index].get_or_init(|| ENGINES[index].start(&self.data_root)) {
-                Ok(speaker) => speaker.as_ref(),
-                Err(e) => return Err(e.clone()),
-            };
+        let speaker = match self.started[index]
+            .get_or_init(|| ENGINES[index].start(&self.data_root, &self.project_root))
+        {
+            Ok(speaker) => speaker.as_ref(),
+            Err(e) => return Err(e.clone()),
+        };
         retry::with_retries(retry::ATTEMPTS, retry::FIRST_WAIT, || {
             let _permit = self.limits[index].as_ref().map(Limit::acquire);
             speaker.speak(voice, text)
@@ -195,8 +213,13 @@ mod tests {
     #[test]
     fn every_default_passes_its_own_check() {
         for engine in ENGINES {
-            let resolved =
-                settings::resolve(engine.name(), engine.settings(), &BTreeMap::new(), &[]);
+            let resolved = settings::resolve(
+                engine.name(),
+                engine.settings(),
+                &BTreeMap::new(),
+                &[],
+                None,
+            );
             assert!(resolved.is_ok(), "{}: {resolved:?}", engine.name());
         }
     }

@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::files::{Check, FileUse, ProbedFiles};
+use crate::cache::ContentHash;
+
 /// One setting an engine takes.
 pub struct Setting {
     pub key: &'static str,
@@ -34,6 +37,12 @@ pub enum Kind {
         default: &'static str,
         check: fn(&str) -> Result<(), String>,
     },
+    /// A file (a voice model), named by a path relative to the project
+    /// root. Unset, the setting is absent from the resolved voice (the
+    /// engine's built-in data), so adding this kind changed no key. `check`
+    /// judges the bytes; it runs before planning (`files::probe`), which
+    /// reads the file, so planning itself only looks the result up.
+    File { check: Check },
 }
 
 /// A finite number with a fraction, compared and hashed by its bits so
@@ -101,6 +110,14 @@ pub enum SettingValue {
     Whole(u32),
     Decimal(Decimal),
     Text(String),
+    /// A file by its path as written (relative to the project root, so a
+    /// key means the same on every machine) and its content: new bytes,
+    /// new key (DESIGN.md invariant 2); `--explain` reads
+    /// `voice.model.blake3 1a2b3c4d… -> 5e6f7a8b…`.
+    File {
+        path: String,
+        blake3: ContentHash,
+    },
 }
 
 /// Every setting of one engine, resolved (defaults filled in).
@@ -118,12 +135,15 @@ pub struct SettingError {
 
 /// Checks `written` against `settings` (of the engine `engine`) and fills in
 /// every default. `other_keys` are keys the config itself owns (`engine`,
-/// `name`), offered in did-you-mean hints.
+/// `name`), offered in did-you-mean hints. `files` holds what reading each
+/// file setting found (read before planning, which reads no file); `None`
+/// checks only that each is a path, and leaves it out of the result.
 pub fn resolve(
     engine: &str,
     settings: &[Setting],
     written: &BTreeMap<String, Written>,
     other_keys: &[&str],
+    files: Option<&ProbedFiles>,
 ) -> Result<VoiceSettings, SettingError> {
     for key in written.keys() {
         if !settings.iter().any(|s| s.key == key) {
@@ -152,6 +172,23 @@ pub fn resolve(
     let mut resolved = VoiceSettings::new();
     for setting in settings {
         let value = match (&setting.kind, written.get(setting.key)) {
+            (Kind::File { .. }, None) => continue,
+            (Kind::File { .. }, Some(Written::Text(path))) => match files {
+                Some(files) => file(setting.key, path, files)?,
+                None => continue,
+            },
+            (Kind::File { .. }, Some(other)) => {
+                return Err(SettingError {
+                    key: setting.key.to_string(),
+                    at_key: false,
+                    message: format!(
+                        "{}: expected a path to a file, found {}",
+                        setting.key,
+                        other.describe()
+                    ),
+                    help: None,
+                });
+            }
             (Kind::Whole { default, .. }, None) => SettingValue::Whole(*default),
             (Kind::Decimal { default, .. }, None) => SettingValue::Decimal(Decimal(*default)),
             (Kind::Name { default, .. }, None) => SettingValue::Text(default.to_string()),
@@ -186,6 +223,33 @@ pub fn resolve(
         resolved.insert(setting.key.to_string(), value);
     }
     Ok(resolved)
+}
+
+/// A file setting, from what reading it before planning found.
+fn file(key: &str, path: &str, files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+    let used = FileUse {
+        key: key.to_string(),
+        path: path.to_string(),
+    };
+    match files.get(&used) {
+        Some(Ok(hash)) => Ok(SettingValue::File {
+            path: path.to_string(),
+            blake3: *hash,
+        }),
+        Some(Err(refusal)) => Err(SettingError {
+            key: key.to_string(),
+            at_key: false,
+            message: refusal.message.clone(),
+            help: refusal.help.clone(),
+        }),
+        // The workspace reads every file a voice layer names before planning.
+        None => Err(SettingError {
+            key: key.to_string(),
+            at_key: false,
+            message: format!("{key} `{path}` was not read before planning (a bug in pod)"),
+            help: None,
+        }),
+    }
 }
 
 fn whole(
@@ -306,12 +370,12 @@ mod tests {
 
     #[test]
     fn a_decimal_takes_whole_and_fractional_numbers_in_its_range() {
-        let speed = |w: Written| resolve("e", SPEED, &written(&[("speed", w)]), &[]);
+        let speed = |w: Written| resolve("e", SPEED, &written(&[("speed", w)]), &[], None);
         let one = SettingValue::Decimal(Decimal(1.0));
         assert_eq!(speed(Written::Integer(1)).unwrap()["speed"], one);
         assert_eq!(speed(Written::Float(Decimal(1.0))).unwrap()["speed"], one);
         assert_eq!(
-            resolve("e", SPEED, &BTreeMap::new(), &[]).unwrap()["speed"],
+            resolve("e", SPEED, &BTreeMap::new(), &[], None).unwrap()["speed"],
             one
         );
         let low = speed(Written::Float(Decimal(0.25))).unwrap_err();
@@ -327,6 +391,50 @@ mod tests {
         );
     }
 
+    fn check_model(bytes: &[u8]) -> Result<(), String> {
+        if bytes.is_empty() {
+            Err("empty".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    const WITH_FILE: &[Setting] = &[Setting {
+        key: "model",
+        kind: Kind::File { check: check_model },
+    }];
+
+    #[test]
+    fn a_file_setting_is_absent_unset_and_its_probe_when_set() {
+        let unset = resolve("e", WITH_FILE, &BTreeMap::new(), &[], None).unwrap();
+        assert!(unset.is_empty(), "the built-in data keeps its keys");
+        let set = written(&[("model", Written::Text("m.onnx".into()))]);
+        let used = FileUse {
+            key: "model".into(),
+            path: "m.onnx".into(),
+        };
+        let hash = ContentHash::of(b"model");
+        let files = ProbedFiles::from([(used.clone(), Ok(hash))]);
+        let resolved = resolve("e", WITH_FILE, &set, &[], Some(&files)).unwrap();
+        assert_eq!(
+            resolved["model"],
+            SettingValue::File {
+                path: "m.onnx".into(),
+                blake3: hash
+            }
+        );
+        let refused = super::super::files::Refusal {
+            message: "no".into(),
+            help: None,
+        };
+        let files = ProbedFiles::from([(used, Err(refused))]);
+        let error = resolve("e", WITH_FILE, &set, &[], Some(&files)).unwrap_err();
+        assert_eq!((error.message.as_str(), error.at_key), ("no", false));
+        let number = written(&[("model", Written::Integer(3))]);
+        let error = resolve("e", WITH_FILE, &number, &[], None).unwrap_err();
+        assert!(error.message.contains("expected a path"), "{error:?}");
+    }
+
     fn written(pairs: &[(&str, Written)]) -> BTreeMap<String, Written> {
         pairs
             .iter()
@@ -336,7 +444,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_every_unset_key() {
-        let resolved = resolve("e", SETTINGS, &BTreeMap::new(), &[]).unwrap();
+        let resolved = resolve("e", SETTINGS, &BTreeMap::new(), &[], None).unwrap();
         assert_eq!(resolved["rate"], SettingValue::Whole(175));
         assert_eq!(resolved["voice"], SettingValue::Text("en".into()));
     }
@@ -348,6 +456,7 @@ mod tests {
             SETTINGS,
             &written(&[("rat", Written::Integer(1))]),
             &[],
+            None,
         )
         .unwrap_err();
         assert!(error.at_key);
@@ -365,6 +474,7 @@ mod tests {
             SETTINGS,
             &written(&[("rate", Written::Integer(79))]),
             &[],
+            None,
         );
         assert!(
             out.unwrap_err()
@@ -376,6 +486,7 @@ mod tests {
             SETTINGS,
             &written(&[("rate", Written::Integer(-5))]),
             &[],
+            None,
         );
         assert!(negative.unwrap_err().message.contains("-5"));
         let text = resolve(
@@ -383,6 +494,7 @@ mod tests {
             SETTINGS,
             &written(&[("rate", Written::Text("fast".into()))]),
             &[],
+            None,
         );
         assert_eq!(
             text.unwrap_err().message,
@@ -393,6 +505,7 @@ mod tests {
             SETTINGS,
             &written(&[("voice", Written::Text("fr".into()))]),
             &[],
+            None,
         );
         assert_eq!(voice.unwrap_err().message, "no voice `fr`");
     }

@@ -117,7 +117,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
 
     let mut previous = Index::load(store.root()).logical;
     crate::explain::forget_moved(&mut previous, &planned.episodes);
-    let engines = Engines::new(layout.engines());
+    let engines = Engines::new(layout.engines(), workspace.root.clone());
     let graph = BuildGraph::new(&planned.episodes);
     let jobs = options
         .jobs

@@ -261,6 +261,22 @@ const CASES: &[Bad] = &[
     ),
     bad(A, "number = 1", "numbr = 1", 3, 1, "unknown field `numbr`"),
     bad(A, "speed = 0.9", "speed = 0.09", 8, 9, "out of range"),
+    bad(
+        TOML,
+        "speed = 1.15",
+        "model = 3",
+        13,
+        9,
+        "model: expected a path to a file, found integer `3`",
+    ),
+    bad(
+        A,
+        "speed = 0.9",
+        "model = \"nowhere.onnx\"",
+        8,
+        9,
+        "model `nowhere.onnx`: ",
+    ),
 ];
 
 #[test]

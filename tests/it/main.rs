@@ -20,4 +20,5 @@ mod production;
 mod safety;
 mod speakers;
 mod status;
+mod voice_model;
 mod watch;

@@ -187,6 +187,30 @@ fn watch_rebuilds_when_a_media_file_changes() {
 }
 
 #[test]
+fn watch_rebuilds_when_a_voice_model_changes() {
+    let project = crate::voice_model::fixture_with_model();
+    let watch = Watch::start(&project);
+    let first = watch.until("build-finished");
+    assert_eq!(first.last().unwrap()["success"], true);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // New bytes in the guest's model: its sentences, and only those.
+    std::fs::write(
+        project.path("voices/alt.onnx"),
+        crate::voice_model::other_model(),
+    )
+    .unwrap();
+    let second = watch.until("build-finished");
+    assert_eq!(executed(&second, "tts"), 2);
+
+    let _ = Command::new("kill")
+        .args(["-INT", &watch.child.id().to_string()])
+        .status();
+    let mut child = watch.child;
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
 fn ctrl_c_right_after_a_build_exits_cleanly() {
     // A built project: each watch's first build is all cache hits, so
     // Ctrl-C lands right after `build-finished`, where the race was.

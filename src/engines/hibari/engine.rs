@@ -4,13 +4,15 @@
 //! model, lexicons, tagger and out-of-vocabulary net are compiled into the
 //! binary from `voices/hibari/`: no system package, no download.
 
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use super::model::AcousticModel;
+use super::model::{self, AcousticModel};
 use super::{dsp, g2p, oov, vocab};
+use crate::cache::ContentHash;
 use crate::engines::settings::{Kind, Setting};
-use crate::engines::{Engine, EngineError, Speaker, Speech, VoiceSettings};
+use crate::engines::{Engine, EngineError, SettingValue, Speaker, Speech, VoiceSettings};
 
 pub struct HibariEngine;
 pub const HIBARI: HibariEngine = HibariEngine;
@@ -30,15 +32,24 @@ const MAX_PHONEMES: usize = 400;
 /// tail: cut, so only pod's pauses count (about -54 dBFS).
 const QUIET: f32 = 1.0 / 512.0;
 
-const SETTINGS: &[Setting] = &[Setting {
-    key: "speed",
-    kind: Kind::Decimal {
-        min: 0.5,
-        max: 2.0,
-        default: 1.0,
-        unit: "times the voice's own pace",
+const SETTINGS: &[Setting] = &[
+    Setting {
+        key: "speed",
+        kind: Kind::Decimal {
+            min: 0.5,
+            max: 2.0,
+            default: 1.0,
+            unit: "times the voice's own pace",
+        },
     },
-}];
+    // Another voice of the same architecture, by path; unset, the built-in one.
+    Setting {
+        key: "model",
+        kind: Kind::File {
+            check: model::check,
+        },
+    },
+];
 
 impl Engine for HibariEngine {
     fn name(&self) -> &'static str {
@@ -62,29 +73,93 @@ impl Engine for HibariEngine {
             .clone()
     }
 
-    fn start(&self, _data_root: &Path) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(
+        &self,
+        _data_root: &Path,
+        project_root: &Path,
+    ) -> Result<Box<dyn Speaker>, EngineError> {
         // The front end's tables parse while the model is optimised (each
         // about half a second): a one-sentence edit waits for the slower only.
         std::thread::spawn(|| {
             g2p::front_end();
             oov::reader();
         });
-        let model = AcousticModel::load(HEART).map_err(|e| {
-            EngineError::Unavailable(format!("the built-in hibari voice does not load: {e}"))
-        })?;
         Ok(Box::new(Hibari {
-            model: Arc::new(model),
+            project_root: project_root.to_path_buf(),
+            built_in: OnceLock::new(),
+            loaded: Mutex::new(HashMap::new()),
         }))
     }
 }
 
+/// A model loaded once, on first use, by whichever thread needs it first.
+type Loaded = OnceLock<Result<Arc<AcousticModel>, String>>;
+
 struct Hibari {
-    model: Arc<AcousticModel>,
+    project_root: PathBuf,
+    built_in: Loaded,
+    /// Models named by a voice's `model`, by content hash: loading one
+    /// optimises it (about a second), so each is loaded once per build.
+    loaded: Mutex<HashMap<ContentHash, Arc<Loaded>>>,
+}
+
+impl Hibari {
+    /// The model `voice` speaks with: the built-in one unless `model` is set.
+    fn model(&self, voice: &VoiceSettings) -> Result<Arc<AcousticModel>, EngineError> {
+        let (path, hash) = match voice.get("model") {
+            None => {
+                return self
+                    .built_in
+                    .get_or_init(|| AcousticModel::load(HEART).map(Arc::new))
+                    .clone()
+                    .map_err(|e| {
+                        EngineError::Unavailable(format!(
+                            "the built-in hibari voice does not load: {e}"
+                        ))
+                    });
+            }
+            Some(SettingValue::File { path, blake3 }) => (path, *blake3),
+            Some(_) => {
+                return Err(EngineError::Failed(
+                    "voice setting `model` is not a file".into(),
+                ));
+            }
+        };
+        // Held only to find the cell: loading runs outside the lock, so
+        // threads needing other models do not wait for this one.
+        let cell = self
+            .loaded
+            .lock()
+            .expect("models lock")
+            .entry(hash)
+            .or_default()
+            .clone();
+        cell.get_or_init(|| self.load(path, hash))
+            .clone()
+            .map_err(EngineError::Failed)
+    }
+
+    /// Loads the model file `path`, which planning hashed to `hash`: other
+    /// bytes now mean the file changed during the build, and speaking with
+    /// them would cache audio under a key that does not describe it.
+    fn load(&self, path: &str, hash: ContentHash) -> Result<Arc<AcousticModel>, String> {
+        let bytes = std::fs::read(self.project_root.join(path))
+            .map_err(|e| format!("hibari model `{path}`: {e}"))?;
+        if ContentHash::of(&bytes) != hash {
+            return Err(format!(
+                "hibari model `{path}` changed during the build; build again"
+            ));
+        }
+        AcousticModel::load(&bytes)
+            .map(Arc::new)
+            .map_err(|e| format!("hibari model `{path}`: {e}"))
+    }
 }
 
 impl Speaker for Hibari {
     fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
         let speed = crate::engines::decimal(voice, "speed")? as f32;
+        let model = self.model(voice)?;
         let phonemes = phonemes(text);
         // The noise is seeded by what is spoken and how: the same input,
         // the same samples (DESIGN.md: determinism).
@@ -104,8 +179,7 @@ impl Speaker for Hibari {
             if ids.len() < 3 {
                 continue;
             }
-            let frames = self
-                .model
+            let frames = model
                 .run(&ids, speed)
                 .map_err(|e| EngineError::Failed(format!("hibari on {text:?}: {e}")))?;
             samples.extend(trim_quiet(dsp::synthesize(
@@ -183,7 +257,9 @@ mod tests {
 
     #[test]
     fn speaks_the_same_samples_twice_and_nothing_quiet_at_the_ends() {
-        let speaker = HIBARI.start(Path::new("/nonexistent")).unwrap();
+        let speaker = HIBARI
+            .start(Path::new("/nonexistent"), Path::new("/nonexistent"))
+            .unwrap();
         let mut voice = VoiceSettings::new();
         voice.insert(
             "speed".into(),

@@ -28,6 +28,16 @@ pub struct AcousticModel {
     plan: Arc<TypedRunnableModel>,
 }
 
+/// Whether `bytes` are a hibari voice model: parsed and its signature
+/// checked, not optimised (milliseconds, where loading takes a second), so
+/// planning can refuse a wrong `model` file where it is written.
+pub fn check(bytes: &[u8]) -> Result<(), String> {
+    let proto = tract_onnx::onnx()
+        .proto_model_for_read(&mut &*bytes)
+        .map_err(|e| format!("not an ONNX model: {e}"))?;
+    check_signature(&proto)
+}
+
 impl AcousticModel {
     /// Loads an ONNX model of hibari's architecture from its bytes. The
     /// error says what is wrong in words fit for a voice's `model` setting.
@@ -94,7 +104,10 @@ fn floats(value: &TValue) -> Result<Vec<f32>, String> {
 /// The inputs and outputs pod feeds and reads, by name, so a file of another
 /// architecture is refused before tract tries to make sense of it.
 fn check_signature(proto: &pb::ModelProto) -> Result<(), String> {
-    let graph = proto.graph.as_ref().ok_or("the ONNX file holds no graph")?;
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or("not a hibari voice model: the file holds no ONNX graph")?;
     let inputs: Vec<&str> = graph.input.iter().map(|i| i.name.as_str()).collect();
     let outputs: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
     let want_in = ["ids", "speed"];
