@@ -12,7 +12,7 @@ rng = random.Random(42)
 os.makedirs(os.path.join(root, "episodes"), exist_ok=True)
 with open(os.path.join(root, "podcast.toml"), "w") as f:
     f.write('[podcast]\ntitle = "Bench"\nepisodes = ["episodes/*.md"]\n\n'
-            '[voices.guest]\nvoice = "en-gb"\npitch = 40\n\n'
+            '[voices.guest]\nspeed = 1.12\n\n'
             '[output]\nsample_rate = 22050\n')
 for e in range(episodes):
     lines = [f"+++\ntitle = \"Episode {e}\"\n+++\n", "# Part one\n"]
