@@ -239,6 +239,7 @@ mod tests {
                 version: "espeak-ng 0.2.0".into(),
             },
             voice: crate::engines::VoiceSettings::new(),
+            route: crate::engines::Route::new(),
             parts: Vec::new(),
         });
         let sentence = |n: u8| PlannedSentence {

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use salsa::Setter;
 
+use crate::cache::ContentHash;
+use crate::config;
 use crate::config::{Config, VoiceLayer};
 use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engines::Written;
-use crate::engines::files::{FileUse, ProbedFiles, Refusal};
+use crate::engines::files::{self, FileUse, Probe, ProbedFiles, Refusal};
 use crate::paths;
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
@@ -112,56 +114,49 @@ impl Workspace {
     /// Sets the planning input of voice files: reads, hashes and checks
     /// every file a voice setting of the project names (podcast.toml or
     /// front matter), relative to the project root and only inside the
-    /// project (DESIGN.md rule 8), so planning finds each by the path as
-    /// written without reading it. Returns whether anything changed.
+    /// project (DESIGN.md rule 8), and every program a `command` names, so
+    /// planning finds each by the path as written without reading it.
+    /// Returns whether anything changed.
     fn probe_files(&mut self) -> bool {
-        let mut used = BTreeMap::new();
-        let mut add = |voice: &VoiceLayer, voices: &BTreeMap<String, VoiceLayer>| {
-            for layer in std::iter::once(voice).chain(voices.values()) {
-                for (key, setting) in &layer.settings {
-                    if let Written::Text(path) = &setting.value.value
-                        && let Some(check) = crate::engines::file_check(key)
-                    {
-                        let path = path.clone();
-                        used.insert(
-                            FileUse {
-                                key: key.clone(),
-                                path,
-                            },
-                            check,
-                        );
-                    }
-                }
-            }
+        let Ok(config) = plan::config(&self.db, self.project) else {
+            // Planning reports the config error; nothing to read.
+            return false;
         };
-        let confinement = match plan::config(&self.db, self.project) {
-            Ok(config) => {
-                add(&config.voice, &config.voices);
-                Confinement::new(&self.root, config).ok()
-            }
-            Err(_) => None,
-        };
+        let mut layers = config::merged_voices(config, None);
         for script in self.scripts.values() {
             if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
-                add(&parsed.front.voice, &parsed.front.voices);
+                layers.extend(config::merged_voices(config, Some(&parsed.front)));
             }
         }
+        let mut used = BTreeMap::new();
+        for layer in &layers {
+            let engine = layer
+                .engine
+                .as_ref()
+                .map_or(crate::engines::DEFAULT, |e| e.value.as_str());
+            for (key, setting) in &layer.settings {
+                let (path, probe) = match (
+                    &setting.value.value,
+                    crate::engines::file_probe(engine, key),
+                ) {
+                    (Written::Text(path), Some(probe @ Probe::File(_))) => (path, probe),
+                    (Written::Words(words), Some(Probe::Program)) => match words.first() {
+                        Some(program) => (program, Probe::Program),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                let used_file = FileUse {
+                    key: key.clone(),
+                    path: path.clone(),
+                };
+                used.insert(used_file, probe);
+            }
+        }
+        let confinement = Confinement::new(&self.root, config).ok();
         let mut files = ProbedFiles::new();
-        for (used, check) in used {
-            let file = self.root.join(&used.path);
-            let inside = match &confinement {
-                Some(confinement) => confinement.check(&file).map_err(|why| Refusal {
-                    message: format!("{} `{}` {why}", used.key, used.path),
-                    help: Some(crate::confinement::HELP.into()),
-                }),
-                // Planning reports why there is no confinement; read nothing.
-                None => Err(Refusal {
-                    message: format!("{} `{}` was not read", used.key, used.path),
-                    help: None,
-                }),
-            };
-            let probed = inside
-                .and_then(|()| crate::engines::files::probe(&used.key, &used.path, &file, check));
+        for (used, probe) in used {
+            let probed = self.probe_file(&used, probe, confinement.as_ref());
             files.insert(used, probed);
         }
         if *self.project.voice_files(&self.db) == files {
@@ -169,6 +164,52 @@ impl Workspace {
         }
         self.project.set_voice_files(&mut self.db).to(files);
         true
+    }
+
+    /// Reads one file or program a voice names, inside the project unless
+    /// it is a program found on PATH (which the build runs anyway).
+    fn probe_file(
+        &self,
+        used: &FileUse,
+        probe: Probe,
+        confinement: Option<&Confinement>,
+    ) -> Result<ContentHash, Refusal> {
+        let (file, check) = match probe {
+            Probe::File(check) => (self.root.join(&used.path), check),
+            Probe::Program => match files::find_program(&used.path, &self.root) {
+                Some(program) if !used.path.contains('/') => {
+                    return files::probe(&used.key, &used.path, &program, files::any_program);
+                }
+                Some(program) => (program, files::any_program as files::Check),
+                None => {
+                    return Err(Refusal {
+                        message: format!(
+                            "{} `{}`: no program of that name on PATH",
+                            used.key, used.path
+                        ),
+                        help: Some(
+                            "install it, or name it by its path from the project root \
+                             (`./tts.sh`)"
+                                .into(),
+                        ),
+                    });
+                }
+            },
+        };
+        match confinement {
+            Some(confinement) => confinement.check(&file).map_err(|why| Refusal {
+                message: format!("{} `{}` {why}", used.key, used.path),
+                help: Some(crate::confinement::HELP.into()),
+            })?,
+            // Planning reports why there is no confinement; read nothing.
+            None => {
+                return Err(Refusal {
+                    message: format!("{} `{}` was not read", used.key, used.path),
+                    help: None,
+                });
+            }
+        }
+        files::probe(&used.key, &used.path, &file, check)
     }
 
     fn reload_scripts(&mut self) -> Result<bool, Diagnostic> {

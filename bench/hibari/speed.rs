@@ -92,10 +92,15 @@ fn main() {
 
     let clock = Instant::now();
     let speaker = engine
-        .start(Path::new("/nonexistent"), Path::new("."))
+        .start(&pod::engines::Setup {
+            data_root: Path::new("/nonexistent"),
+            project_root: Path::new("."),
+            options: &Default::default(),
+        })
         .unwrap();
+    let route = pod::engines::Route::new();
     let started = clock.elapsed();
-    let first = speaker.speak(&voice, &sentences[0]).unwrap();
+    let first = speaker.speak(&voice, &route, &sentences[0]).unwrap();
     let first_call = clock.elapsed() - started;
     let first_audio = first.samples.len() as f64 / f64::from(first.sample_rate);
 
@@ -103,7 +108,7 @@ fn main() {
     let (wall, cpu) = (Instant::now(), cpu_time());
     let mut audio = 0.0;
     for sentence in &sentences {
-        let speech = speaker.speak(&voice, sentence).unwrap();
+        let speech = speaker.speak(&voice, &route, sentence).unwrap();
         audio += speech.samples.len() as f64 / f64::from(speech.sample_rate);
     }
     let (wall, cpu) = (

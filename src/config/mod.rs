@@ -2,6 +2,7 @@
 //! to once its front matter is layered on top.
 
 mod date;
+mod engines;
 mod expected;
 mod limits;
 mod output;
@@ -48,6 +49,8 @@ pub struct Config {
     pub intro: LayerConfig,
     pub outro: LayerConfig,
     pub loudness: Loudness,
+    /// `[engines.NAME]`: request limits, retries and spending per engine.
+    pub engines: crate::engines::options::EnginesOptions,
 }
 
 impl Config {
@@ -102,6 +105,7 @@ impl Config {
             intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
             outro: LayerConfig::from_raw(raw.outro.unwrap_or_default(), source, "outro")?,
             loudness: Loudness::from_raw(raw.loudness.unwrap_or_default(), source)?,
+            engines: engines::from_raw(raw.engines, source)?,
             voice,
             voices,
         };
@@ -245,6 +249,30 @@ pub struct EpisodeSettings {
     pub music: Option<Music>,
     pub intro: Option<Layer>,
     pub outro: Option<Layer>,
+}
+
+/// Every voice as planning merges it, show-wide (`front` = `None`) or for
+/// an episode with this front matter: the layers whose engine and settings
+/// are final, so the engine each setting belongs to is known.
+pub fn merged_voices(config: &Config, front: Option<&FrontMatter>) -> Vec<VoiceLayer> {
+    let empty = VoiceLayer::default();
+    let default_layer = match front {
+        Some(front) => front.voice.over(&config.voice),
+        None => config.voice.clone(),
+    };
+    let names: std::collections::BTreeSet<&String> = config
+        .voices
+        .keys()
+        .chain(front.into_iter().flat_map(|f| f.voices.keys()))
+        .collect();
+    let named = names.into_iter().map(|name| {
+        let show = config.voices.get(name).unwrap_or(&empty);
+        let episode = front.and_then(|f| f.voices.get(name)).unwrap_or(&empty);
+        episode.over(show).over(&default_layer)
+    });
+    let mut layers: Vec<VoiceLayer> = named.collect();
+    layers.push(default_layer);
+    layers
 }
 
 impl EpisodeSettings {

@@ -21,6 +21,21 @@ pub struct RawConfig {
     pub intro: Option<RawLayer>,
     pub outro: Option<RawLayer>,
     pub loudness: Option<RawLoudness>,
+    #[serde(default)]
+    pub engines: BTreeMap<Spanned<String>, RawEngineOptions>,
+}
+
+/// `[engines.NAME]`: how pod talks to one engine (`engines::options`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEngineOptions {
+    pub max_concurrent: Option<Spanned<u32>>,
+    pub requests_per_minute: Option<Spanned<u32>>,
+    /// Seconds.
+    pub timeout: Option<Spanned<f64>>,
+    pub retries: Option<Spanned<u32>>,
+    pub max_characters: Option<Spanned<u64>>,
+    pub price_per_million_chars: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

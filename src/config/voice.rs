@@ -14,6 +14,7 @@ use super::schema::RawVoice;
 use super::source::{SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
 use crate::engines::files::ProbedFiles;
+use crate::engines::settings::Route;
 use crate::engines::{self, EngineId, VoiceSettings, Written};
 
 /// Keys of a voice table that are not the engine's.
@@ -134,14 +135,15 @@ impl VoiceLayer {
             .iter()
             .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
             .collect();
-        let settings =
+        let resolved =
             engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, files)
                 .map_err(|e| {
-                    let place = &self.settings[&e.key];
-                    let mut diag = if e.at_key {
-                        place.key.error(e.message)
-                    } else {
-                        place.value.error(e.message)
+                    let mut diag = match (self.settings.get(&e.key), &self.engine) {
+                        (Some(place), _) if e.at_key => place.key.error(e.message),
+                        (Some(place), _) => place.value.error(e.message),
+                        // A required key nobody wrote: at the engine that needs it.
+                        (None, Some(engine)) => engine.error(e.message),
+                        (None, None) => Diagnostic::error(e.message),
                     };
                     if let Some(help) = e.help {
                         diag = diag.with_help(help);
@@ -153,7 +155,8 @@ impl VoiceLayer {
                 name: name.to_string(),
                 version: versions.get(name).cloned().unwrap_or_default(),
             },
-            settings,
+            settings: resolved.settings,
+            route: resolved.route,
         })
     }
 }
@@ -185,4 +188,6 @@ fn string(key: &str, value: Sourced<toml::Value>) -> Result<Sourced<String>, Dia
 pub struct Voice {
     pub engine: EngineId,
     pub settings: VoiceSettings,
+    /// Where the engine is reached (a server's URL): not in any key.
+    pub route: Route,
 }

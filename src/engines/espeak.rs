@@ -5,14 +5,13 @@
 //! naming it plan, report status and clean; it fails only when asked to
 //! speak.
 
-use std::path::Path;
 #[cfg(feature = "espeak")]
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::settings::{Kind, Setting};
-use super::{Engine, EngineError, Speaker};
+use super::{Engine, EngineError, Setup, Speaker};
 #[cfg(feature = "espeak")]
-use super::{Speech, VoiceSettings};
+use super::{Route, Speech, VoiceSettings};
 
 pub struct EspeakEngine;
 pub const ESPEAK: EspeakEngine = EspeakEngine;
@@ -98,22 +97,14 @@ impl Engine for EspeakEngine {
     }
 
     #[cfg(feature = "espeak")]
-    fn start(
-        &self,
-        data_root: &Path,
-        _project_root: &Path,
-    ) -> Result<Box<dyn Speaker>, EngineError> {
-        Espeak::install(data_root)
+    fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
+        Espeak::install(setup.data_root)
             .map(|e| Box::new(e) as Box<dyn Speaker>)
             .map_err(EngineError::Unavailable)
     }
 
     #[cfg(not(feature = "espeak"))]
-    fn start(
-        &self,
-        _data_root: &Path,
-        _project_root: &Path,
-    ) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(&self, _setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
         Err(EngineError::Unavailable(
             "the espeak engine is not in this build of pod: it needs the `espeak` feature \
              (`cargo install pod --features espeak`; the binary is then GPL-3.0-or-later), \
@@ -197,7 +188,12 @@ fn mount_point(path: &Path) -> PathBuf {
 
 #[cfg(feature = "espeak")]
 impl Speaker for Espeak {
-    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
+    fn speak(
+        &self,
+        voice: &VoiceSettings,
+        _route: &Route,
+        text: &str,
+    ) -> Result<Speech, EngineError> {
         let mut engine = espeak_ng::EspeakNg::builder()
             .voice(super::text(voice, "voice")?)
             .rate(super::whole(voice, "rate")?)

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::settings::{Kind, Setting};
-use super::{Engine, EngineError, Speaker, Speech, VoiceSettings};
+use super::{Engine, EngineError, Route, Setup, Speaker, Speech, VoiceSettings};
 
 pub struct EspeakNgEngine;
 pub const ESPEAK_NG: EspeakNgEngine = EspeakNgEngine;
@@ -145,11 +145,7 @@ impl Engine for EspeakNgEngine {
         }
     }
 
-    fn start(
-        &self,
-        _data_root: &Path,
-        _project_root: &Path,
-    ) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(&self, _setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
         match find_program() {
             Some(program) => Ok(Box::new(EspeakNg { program })),
             None => Err(EngineError::Unavailable(format!(
@@ -187,7 +183,12 @@ struct EspeakNg {
 }
 
 impl Speaker for EspeakNg {
-    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
+    fn speak(
+        &self,
+        voice: &VoiceSettings,
+        _route: &Route,
+        text: &str,
+    ) -> Result<Speech, EngineError> {
         let name = super::text(voice, "voice")?;
         let variant = super::text(voice, "variant")?;
         let voice_arg = if variant.is_empty() {
@@ -241,68 +242,14 @@ impl Speaker for EspeakNg {
             )));
         }
         written.map_err(|e| EngineError::Failed(format!("writing to espeak-ng: {e}")))?;
-        parse_wav(&output.stdout)
-            .ok_or_else(|| EngineError::Failed("espeak-ng wrote no readable WAV".to_string()))
+        super::audio::speech(output.stdout)
+            .map_err(|e| EngineError::Failed(format!("espeak-ng wrote no readable WAV: {e}")))
     }
-}
-
-/// Mono 16-bit PCM from espeak-ng's WAV. Written to a pipe, its sizes are
-/// placeholders (`0x7ffff000`), so the data chunk runs to the end of output.
-fn parse_wav(bytes: &[u8]) -> Option<Speech> {
-    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
-        return None;
-    }
-    let mut at = 12;
-    let mut sample_rate = None;
-    while at + 8 <= bytes.len() {
-        let id = &bytes[at..at + 4];
-        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
-        let body = &bytes[at + 8..];
-        match id {
-            b"fmt " => {
-                let format = u16::from_le_bytes(body.get(0..2)?.try_into().ok()?);
-                let channels = u16::from_le_bytes(body.get(2..4)?.try_into().ok()?);
-                let bits = u16::from_le_bytes(body.get(14..16)?.try_into().ok()?);
-                if format != 1 || channels != 1 || bits != 16 {
-                    return None;
-                }
-                sample_rate = Some(u32::from_le_bytes(body.get(4..8)?.try_into().ok()?));
-            }
-            b"data" => {
-                let data = &body[..size.min(body.len()) & !1];
-                let samples = data
-                    .chunks_exact(2)
-                    .map(|s| i16::from_le_bytes([s[0], s[1]]))
-                    .collect();
-                return Some(Speech {
-                    sample_rate: sample_rate?,
-                    samples,
-                });
-            }
-            _ => {}
-        }
-        at = at.checked_add(8 + size + (size & 1))?;
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_a_wav_whose_sizes_are_placeholders() {
-        let mut wav = b"RIFF\x24\xf0\xff\x7fWAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-        wav.extend(22050u32.to_le_bytes());
-        wav.extend(44100u32.to_le_bytes());
-        wav.extend([2, 0, 16, 0]);
-        wav.extend(b"data\x00\xf0\xff\x7f");
-        wav.extend([1, 0, 0xff, 0xff, 7]);
-        let speech = parse_wav(&wav).unwrap();
-        assert_eq!(speech.sample_rate, 22050);
-        assert_eq!(speech.samples, vec![1, -1]);
-        assert!(parse_wav(b"RIFF").is_none());
-    }
 
     #[test]
     fn names_that_could_be_options_are_refused() {

@@ -5,11 +5,15 @@
 //! says arrives in the `tts` step's input, identity included, so the key
 //! holds it because the input does (DESIGN.md, invariants 1 and 2).
 
+mod audio;
+mod command;
 mod espeak;
 mod espeak_ng;
 pub mod files;
 pub mod hibari;
 mod limit;
+pub mod options;
+mod pace;
 mod retry;
 pub mod settings;
 
@@ -20,14 +24,17 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use limit::Limit;
+use options::{EngineOptions, EnginesOptions};
+use pace::Pace;
 
-pub use settings::{Setting, SettingValue, VoiceSettings, Written};
+pub use settings::{Route, Setting, SettingValue, VoiceSettings, Written};
 
 /// Every engine pod has, in the order messages list them.
 pub const ENGINES: &[&dyn Engine] = &[
     &hibari::engine::HIBARI,
     &espeak::ESPEAK,
     &espeak_ng::ESPEAK_NG,
+    &command::COMMAND,
 ];
 pub const DEFAULT: &str = "hibari";
 
@@ -36,14 +43,15 @@ pub fn find(name: &str) -> Option<&'static dyn Engine> {
     ENGINES.iter().copied().find(|e| e.name() == name)
 }
 
-/// The check of the file setting `key` (a voice `model`), if an engine
-/// takes a file by that name.
-pub fn file_check(key: &str) -> Option<files::Check> {
-    ENGINES
+/// What the setting `key` of `engine` reads before planning (a voice
+/// `model` file, a `command`'s program), if it reads anything.
+pub fn file_probe(engine: &str, key: &str) -> Option<files::Probe> {
+    find(engine)?
+        .settings()
         .iter()
-        .flat_map(|e| e.settings())
         .find_map(|setting| match setting.kind {
-            settings::Kind::File { check } if setting.key == key => Some(check),
+            settings::Kind::File { check } if setting.key == key => Some(files::Probe::File(check)),
+            settings::Kind::Program { .. } if setting.key == key => Some(files::Probe::Program),
             _ => None,
         })
 }
@@ -83,9 +91,13 @@ pub enum EngineError {
     /// about no sentence in particular.
     #[error("{0}")]
     Unavailable(String),
-    /// Worth trying again later (a timeout, HTTP 429 or 5xx).
-    #[error("{0}")]
-    Retryable(String),
+    /// Worth trying again later (a timeout, HTTP 429 or 5xx); `after` is
+    /// how long the server asked pod to wait (`Retry-After`).
+    #[error("{message}")]
+    Retryable {
+        message: String,
+        after: Option<std::time::Duration>,
+    },
     /// This request fails and will fail again.
     #[error("{0}")]
     Failed(String),
@@ -102,23 +114,42 @@ pub trait Engine: Sync {
     /// while planning, `status` and `clean` still work).
     fn version(&self) -> String;
     /// How many requests the engine takes at once; `None` for as many as
-    /// the build runs in parallel (`-j`). A cloud API's concurrency limit
-    /// goes here.
+    /// the build runs in parallel (`-j`). `[engines.NAME] max_concurrent`
+    /// overrides it.
     fn parallel(&self) -> Option<usize> {
         None
     }
-    /// Sets the engine up for this process; `data_root` is where it may
-    /// unpack data (under the cache), `project_root` where the paths of its
-    /// file settings (a voice `model`) start.
-    fn start(&self, data_root: &Path, project_root: &Path)
-    -> Result<Box<dyn Speaker>, EngineError>;
+    /// Whether its requests wait on a network rather than a CPU: such an
+    /// engine's sentences are sent from threads of their own, not from the
+    /// `-j` CPU workers.
+    fn network(&self) -> bool {
+        false
+    }
+    /// Sets the engine up for this process.
+    fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError>;
+}
+
+/// What an engine may use when it starts.
+pub struct Setup<'a> {
+    /// Where it may unpack data (under the cache).
+    pub data_root: &'a Path,
+    /// Where the paths of its file settings (a voice `model`) start.
+    pub project_root: &'a Path,
+    /// `[engines.NAME]` (its `timeout` is the engine's to apply).
+    pub options: &'a EngineOptions,
 }
 
 /// A started engine.
 pub trait Speaker: Send + Sync {
-    /// Speaks `text` with `voice` (this engine's resolved settings).
-    /// Deterministic: same input, same samples.
-    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError>;
+    /// Speaks `text` with `voice` (this engine's resolved settings), reached
+    /// through `route` (its route settings, such as a server's URL).
+    /// Deterministic where the engine can be: same input, same samples.
+    fn speak(
+        &self,
+        voice: &VoiceSettings,
+        route: &Route,
+        text: &str,
+    ) -> Result<Speech, EngineError>;
 }
 
 /// A whole-number setting of a resolved voice; planning put every key there.
@@ -156,44 +187,109 @@ pub fn text<'a>(voice: &'a VoiceSettings, key: &str) -> Result<&'a str, EngineEr
 pub struct Engines {
     data_root: PathBuf,
     project_root: PathBuf,
+    options: Vec<EngineOptions>,
     started: Vec<OnceLock<Result<Box<dyn Speaker>, EngineError>>>,
     limits: Vec<Option<Limit>>,
+    paces: Vec<Option<Pace>>,
+    /// The error that stopped an engine: after it, no new request starts.
+    stopped: Vec<OnceLock<EngineError>>,
 }
 
 impl Engines {
-    pub fn new(data_root: PathBuf, project_root: PathBuf) -> Engines {
+    pub fn new(data_root: PathBuf, project_root: PathBuf, options: &EnginesOptions) -> Engines {
+        let options: Vec<EngineOptions> = ENGINES
+            .iter()
+            .map(|e| options.get(e.name()).cloned().unwrap_or_default())
+            .collect();
         Engines {
             data_root,
             project_root,
             started: ENGINES.iter().map(|_| OnceLock::new()).collect(),
             limits: ENGINES
                 .iter()
-                .map(|e| e.parallel().map(Limit::new))
+                .zip(&options)
+                .map(|(e, o)| o.max_concurrent.or(e.parallel()).map(Limit::new))
                 .collect(),
+            paces: options
+                .iter()
+                .map(|o| o.requests_per_minute.map(Pace::per_minute))
+                .collect(),
+            stopped: ENGINES.iter().map(|_| OnceLock::new()).collect(),
+            options,
         }
     }
 
+    /// For a network engine, how many requests it takes at once (its
+    /// `max_concurrent`); `None` for an engine that runs on the CPU.
+    pub fn requests_at_once(&self, name: &str) -> Option<usize> {
+        let index = ENGINES.iter().position(|e| e.name() == name)?;
+        let engine = ENGINES[index];
+        engine.network().then(|| {
+            self.options[index]
+                .max_concurrent
+                .or(engine.parallel())
+                .unwrap_or(1)
+        })
+    }
+
     /// Speaks `text` with engine `name`: started on first use, within its
-    /// limit of requests at once, retrying what is worth retrying.
+    /// limits of requests at once and per minute, retrying what is worth
+    /// retrying. An error that is no sentence's fault (the engine cannot
+    /// run, the server refused the key, retries ran out) stops the engine:
+    /// later calls return it without sending anything, so a build ends
+    /// after the requests already in flight.
     pub fn speak(
         &self,
         name: &str,
         voice: &VoiceSettings,
+        route: &Route,
         text: &str,
     ) -> Result<Speech, EngineError> {
         let Some(index) = ENGINES.iter().position(|e| e.name() == name) else {
             return Err(EngineError::Unavailable(format!("unknown engine `{name}`")));
         };
-        let speaker = match self.started[index]
-            .get_or_init(|| ENGINES[index].start(&self.data_root, &self.project_root))
-        {
+        if let Some(error) = self.stopped[index].get() {
+            return Err(error.clone());
+        }
+        let speaker = match self.started[index].get_or_init(|| {
+            ENGINES[index].start(&Setup {
+                data_root: &self.data_root,
+                project_root: &self.project_root,
+                options: &self.options[index],
+            })
+        }) {
             Ok(speaker) => speaker.as_ref(),
             Err(e) => return Err(e.clone()),
         };
-        retry::with_retries(retry::ATTEMPTS, retry::FIRST_WAIT, || {
-            let _permit = self.limits[index].as_ref().map(Limit::acquire);
-            speaker.speak(voice, text)
-        })
+        let spoken = retry::with_retries(
+            self.options[index].retries(),
+            retry::FIRST_WAIT,
+            std::thread::sleep,
+            || {
+                let _permit = self.limits[index].as_ref().map(Limit::acquire);
+                if let Some(error) = self.stopped[index].get() {
+                    return Err(error.clone());
+                }
+                if let Some(pace) = &self.paces[index] {
+                    pace.wait_turn();
+                }
+                speaker.speak(voice, route, text)
+            },
+        );
+        match spoken {
+            Err(EngineError::Retryable { message, .. }) => {
+                let retries = self.options[index].retries();
+                let error = EngineError::Unavailable(format!(
+                    "the `{name}` engine still failed after {retries} retries, so pod \
+                     stopped sending to it: {message}"
+                ));
+                Err(self.stopped[index].get_or_init(|| error).clone())
+            }
+            Err(error @ EngineError::Unavailable(_)) => {
+                Err(self.stopped[index].get_or_init(|| error).clone())
+            }
+            other => other,
+        }
     }
 }
 
@@ -220,7 +316,15 @@ mod tests {
                 &[],
                 None,
             );
-            assert!(resolved.is_ok(), "{}: {resolved:?}", engine.name());
+            // A program has no default: the user names it.
+            let required = engine
+                .settings()
+                .iter()
+                .find(|s| matches!(s.kind, settings::Kind::Program { .. }));
+            match required {
+                None => assert!(resolved.is_ok(), "{}: {resolved:?}", engine.name()),
+                Some(setting) => assert_eq!(resolved.unwrap_err().key, setting.key),
+            }
         }
     }
 }

@@ -43,6 +43,20 @@ pub enum Kind {
     /// judges the bytes; it runs before planning (`files::probe`), which
     /// reads the file, so planning itself only looks the result up.
     File { check: Check },
+    /// A program and its arguments (`["my-tts", "--out", "{output}"]`).
+    /// The program is read and hashed before planning like a file (found on
+    /// PATH, or inside the project when written as a path), so a new
+    /// program is a new key; the words are checked by `check`.
+    Program {
+        check: fn(&[String]) -> Result<(), String>,
+    },
+    /// Where to reach the engine, not what it says (a server's URL, the
+    /// name of the variable holding an API key): resolved like a name but
+    /// kept out of the key, so moving a server re-synthesises nothing.
+    Route {
+        default: &'static str,
+        check: fn(&str) -> Result<(), String>,
+    },
 }
 
 /// A finite number with a fraction, compared and hashed by its bits so
@@ -72,6 +86,8 @@ pub enum Written {
     /// A finite floating-point number.
     Float(Decimal),
     Text(String),
+    /// An array of strings.
+    Words(Vec<String>),
     /// Anything else, described as serde would (`floating point \`50.5\``).
     Other(String),
 }
@@ -87,7 +103,14 @@ impl Written {
             toml::Value::Float(f) => Written::Float(Decimal(*f)),
             toml::Value::Boolean(b) => Written::Other(format!("boolean `{b}`")),
             toml::Value::Datetime(d) => Written::Other(format!("datetime `{d}`")),
-            toml::Value::Array(_) => Written::Other("an array".into()),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map_or_else(
+                    || Written::Other("an array of other things than strings".into()),
+                    Written::Words,
+                ),
             toml::Value::Table(_) => Written::Other("a table".into()),
         }
     }
@@ -97,6 +120,7 @@ impl Written {
             Written::Integer(i) => format!("integer `{i}`"),
             Written::Float(f) => format!("floating point `{}`", f.0),
             Written::Text(s) => format!("string {s:?}"),
+            Written::Words(_) => "an array".to_string(),
             Written::Other(what) => what.clone(),
         }
     }
@@ -118,10 +142,28 @@ pub enum SettingValue {
         path: String,
         blake3: ContentHash,
     },
+    /// A program's words as written and the program's content
+    /// (`voice.command.blake3 … -> …`).
+    Program {
+        command: Vec<String>,
+        blake3: ContentHash,
+    },
 }
 
 /// Every setting of one engine, resolved (defaults filled in).
 pub type VoiceSettings = BTreeMap<String, SettingValue>;
+
+/// A voice's route settings (`Kind::Route`), by key: what the engine needs
+/// to reach its server, kept out of every key.
+pub type Route = BTreeMap<String, String>;
+
+/// What `resolve` makes of a voice: the settings that go into the key and
+/// the route that does not.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resolved {
+    pub settings: VoiceSettings,
+    pub route: Route,
+}
 
 /// Why a written setting was refused, and which part of it to point at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +186,7 @@ pub fn resolve(
     written: &BTreeMap<String, Written>,
     other_keys: &[&str],
     files: Option<&ProbedFiles>,
-) -> Result<VoiceSettings, SettingError> {
+) -> Result<Resolved, SettingError> {
     for key in written.keys() {
         if !settings.iter().any(|s| s.key == key) {
             let known = settings
@@ -169,25 +211,65 @@ pub fn resolve(
             });
         }
     }
-    let mut resolved = VoiceSettings::new();
+    let mut resolved = Resolved::default();
     for setting in settings {
         let value = match (&setting.kind, written.get(setting.key)) {
+            (Kind::Route { default, check }, value) => {
+                let text = match value {
+                    None => default.to_string(),
+                    Some(Written::Text(text)) => text.clone(),
+                    Some(other) => return Err(not_a(setting.key, "string", other)),
+                };
+                check(&text).map_err(|message| SettingError {
+                    key: setting.key.to_string(),
+                    at_key: false,
+                    message,
+                    help: None,
+                })?;
+                resolved.route.insert(setting.key.to_string(), text);
+                continue;
+            }
+            (Kind::Program { .. }, None) => {
+                return Err(SettingError {
+                    key: setting.key.to_string(),
+                    at_key: true,
+                    message: format!(
+                        "a voice of the `{engine}` engine needs `{}`, the program to run",
+                        setting.key
+                    ),
+                    help: None,
+                });
+            }
+            (Kind::Program { check }, Some(Written::Words(words))) => {
+                let checked = match words.first() {
+                    Some(program) if !program.trim().is_empty() => check(words),
+                    _ => Err("the first word must be the program to run".to_string()),
+                };
+                checked.map_err(|message| SettingError {
+                    key: setting.key.to_string(),
+                    at_key: false,
+                    message: format!("{}: {message}", setting.key),
+                    help: None,
+                })?;
+                match files {
+                    Some(files) => program(setting.key, words, files)?,
+                    None => continue,
+                }
+            }
+            (Kind::Program { .. }, Some(other)) => {
+                return Err(not_a(
+                    setting.key,
+                    "list of strings, the program and its arguments",
+                    other,
+                ));
+            }
             (Kind::File { .. }, None) => continue,
             (Kind::File { .. }, Some(Written::Text(path))) => match files {
                 Some(files) => file(setting.key, path, files)?,
                 None => continue,
             },
             (Kind::File { .. }, Some(other)) => {
-                return Err(SettingError {
-                    key: setting.key.to_string(),
-                    at_key: false,
-                    message: format!(
-                        "{}: expected a path to a file, found {}",
-                        setting.key,
-                        other.describe()
-                    ),
-                    help: None,
-                });
+                return Err(not_a(setting.key, "path to a file", other));
             }
             (Kind::Whole { default, .. }, None) => SettingValue::Whole(*default),
             (Kind::Decimal { default, .. }, None) => SettingValue::Decimal(Decimal(*default)),
@@ -208,34 +290,49 @@ pub fn resolve(
                 SettingValue::Text(name.clone())
             }
             (Kind::Name { .. }, Some(other)) => {
-                return Err(SettingError {
-                    key: setting.key.to_string(),
-                    at_key: false,
-                    message: format!(
-                        "{}: expected a name, found {}",
-                        setting.key,
-                        other.describe()
-                    ),
-                    help: None,
-                });
+                return Err(not_a(setting.key, "name", other));
             }
         };
-        resolved.insert(setting.key.to_string(), value);
+        resolved.settings.insert(setting.key.to_string(), value);
     }
     Ok(resolved)
 }
 
+/// `key: expected a {what}, found …`, at the value.
+fn not_a(key: &str, what: &str, found: &Written) -> SettingError {
+    SettingError {
+        key: key.to_string(),
+        at_key: false,
+        message: format!("{key}: expected a {what}, found {}", found.describe()),
+        help: None,
+    }
+}
+
 /// A file setting, from what reading it before planning found.
 fn file(key: &str, path: &str, files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+    Ok(SettingValue::File {
+        path: path.to_string(),
+        blake3: probed(key, path, files)?,
+    })
+}
+
+/// A program setting, from what reading its program before planning found.
+fn program(key: &str, words: &[String], files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+    let program = words.first().map_or("", String::as_str);
+    Ok(SettingValue::Program {
+        command: words.to_vec(),
+        blake3: probed(key, program, files)?,
+    })
+}
+
+/// The content hash reading `path` (of setting `key`) found before planning.
+fn probed(key: &str, path: &str, files: &ProbedFiles) -> Result<ContentHash, SettingError> {
     let used = FileUse {
         key: key.to_string(),
         path: path.to_string(),
     };
     match files.get(&used) {
-        Some(Ok(hash)) => Ok(SettingValue::File {
-            path: path.to_string(),
-            blake3: *hash,
-        }),
+        Some(Ok(hash)) => Ok(*hash),
         Some(Err(refusal)) => Err(SettingError {
             key: key.to_string(),
             at_key: false,
@@ -372,10 +469,15 @@ mod tests {
     fn a_decimal_takes_whole_and_fractional_numbers_in_its_range() {
         let speed = |w: Written| resolve("e", SPEED, &written(&[("speed", w)]), &[], None);
         let one = SettingValue::Decimal(Decimal(1.0));
-        assert_eq!(speed(Written::Integer(1)).unwrap()["speed"], one);
-        assert_eq!(speed(Written::Float(Decimal(1.0))).unwrap()["speed"], one);
+        assert_eq!(speed(Written::Integer(1)).unwrap().settings["speed"], one);
         assert_eq!(
-            resolve("e", SPEED, &BTreeMap::new(), &[], None).unwrap()["speed"],
+            speed(Written::Float(Decimal(1.0))).unwrap().settings["speed"],
+            one
+        );
+        assert_eq!(
+            resolve("e", SPEED, &BTreeMap::new(), &[], None)
+                .unwrap()
+                .settings["speed"],
             one
         );
         let low = speed(Written::Float(Decimal(0.25))).unwrap_err();
@@ -407,7 +509,10 @@ mod tests {
     #[test]
     fn a_file_setting_is_absent_unset_and_its_probe_when_set() {
         let unset = resolve("e", WITH_FILE, &BTreeMap::new(), &[], None).unwrap();
-        assert!(unset.is_empty(), "the built-in data keeps its keys");
+        assert!(
+            unset.settings.is_empty(),
+            "the built-in data keeps its keys"
+        );
         let set = written(&[("model", Written::Text("m.onnx".into()))]);
         let used = FileUse {
             key: "model".into(),
@@ -417,7 +522,7 @@ mod tests {
         let files = ProbedFiles::from([(used.clone(), Ok(hash))]);
         let resolved = resolve("e", WITH_FILE, &set, &[], Some(&files)).unwrap();
         assert_eq!(
-            resolved["model"],
+            resolved.settings["model"],
             SettingValue::File {
                 path: "m.onnx".into(),
                 blake3: hash
@@ -445,8 +550,8 @@ mod tests {
     #[test]
     fn defaults_fill_every_unset_key() {
         let resolved = resolve("e", SETTINGS, &BTreeMap::new(), &[], None).unwrap();
-        assert_eq!(resolved["rate"], SettingValue::Whole(175));
-        assert_eq!(resolved["voice"], SettingValue::Text("en".into()));
+        assert_eq!(resolved.settings["rate"], SettingValue::Whole(175));
+        assert_eq!(resolved.settings["voice"], SettingValue::Text("en".into()));
     }
 
     #[test]

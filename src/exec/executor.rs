@@ -48,6 +48,8 @@ pub(crate) struct Executor<'a> {
     pub(super) explain: bool,
     /// Blobs found corrupt in this build (their producers say so when they rerun).
     pub(super) corrupt: Mutex<HashSet<ContentHash>>,
+    /// Engine errors already reported (each is said once).
+    pub(super) engine_errors: Mutex<HashSet<String>>,
 }
 
 impl<'a> Executor<'a> {
@@ -74,18 +76,21 @@ impl<'a> Executor<'a> {
             previous,
             explain,
             corrupt: Mutex::default(),
+            engine_errors: Mutex::default(),
         }
     }
 
     pub(crate) fn run(&self) -> BuildOutcome {
         self.reporter
             .start_progress(self.graph.step_count(self.store) as u64, "Building");
-        let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = self
-            .graph
-            .episodes
-            .par_iter()
-            .map(|episode| self.episode(episode))
-            .collect();
+        let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = std::thread::scope(|scope| {
+            let _ = scope;
+            self.graph
+                .episodes
+                .par_iter()
+                .map(|episode| self.episode(episode))
+                .collect()
+        });
         self.reporter.finish_progress();
 
         let mut failed = false;

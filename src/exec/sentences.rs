@@ -59,8 +59,11 @@ impl Executor<'_> {
 
     fn sentence_failure(&self, node: &TtsNode, error: StepError) {
         if let StepError::Engine(why) = &error {
-            // Not the sentence's fault: no script line to point at.
-            self.reporter.diagnostic(&Diagnostic::error(why.clone()));
+            // Not the sentence's fault: no script line to point at, and
+            // every sentence of that engine would say the same.
+            if self.engine_errors.lock().expect("said").insert(why.clone()) {
+                self.reporter.diagnostic(&Diagnostic::error(why.clone()));
+            }
             return;
         }
         let mut diag = Diagnostic::error(format!(

@@ -117,7 +117,11 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
 
     let mut previous = Index::load(store.root()).logical;
     crate::explain::forget_moved(&mut previous, &planned.episodes);
-    let engines = Engines::new(layout.engines(), workspace.root.clone());
+    let engine_options = workspace
+        .config()
+        .map(|config| config.engines.clone())
+        .unwrap_or_default();
+    let engines = Engines::new(layout.engines(), workspace.root.clone(), &engine_options);
     let graph = BuildGraph::new(&planned.episodes);
     let jobs = options
         .jobs

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audio::clip::{Clip, ClipPart};
 use crate::config::{Pauses, Voice};
-use crate::engines::{EngineError, EngineId, VoiceSettings};
+use crate::engines::{EngineError, EngineId, Route, VoiceSettings};
 use crate::step::{Step, StepError, Tools};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -19,6 +19,10 @@ pub struct TtsInput {
     pub engine: EngineId,
     /// Every setting of the voice, defaults included (`voice.rate`).
     pub voice: VoiceSettings,
+    /// Where the engine is reached (a server's URL): deliberately not
+    /// serialised, so not in the key; moving a server re-bills nothing.
+    #[serde(skip)]
+    pub route: Route,
     pub parts: Vec<TtsPart>,
 }
 
@@ -59,6 +63,7 @@ impl TtsInput {
         TtsInput {
             engine: voice.engine.clone(),
             voice: voice.settings.clone(),
+            route: voice.route.clone(),
             parts,
         }
     }
@@ -93,14 +98,13 @@ impl Step for Tts {
                 TtsPart::Text(text) => {
                     let speech = tools
                         .engines
-                        .speak(&input.engine.name, &input.voice, text)
+                        .speak(&input.engine.name, &input.voice, &input.route, text)
                         .map_err(|e| match e {
                             EngineError::Unavailable(_) => {
                                 StepError::Engine(unavailable(input, &e))
                             }
-                            EngineError::Retryable(message) | EngineError::Failed(message) => {
-                                StepError::Failed(message)
-                            }
+                            EngineError::Retryable { message, .. }
+                            | EngineError::Failed(message) => StepError::Failed(message),
                         })?;
                     clip.sample_rate = speech.sample_rate;
                     clip.parts
@@ -150,6 +154,7 @@ mod tests {
                 version: "espeak-ng 0.2.0".into(),
             },
             settings: VoiceSettings::new(),
+            route: Route::new(),
         }
     }
 

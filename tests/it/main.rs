@@ -7,6 +7,7 @@ mod common;
 mod build;
 mod cache;
 mod clean;
+mod command;
 mod compact;
 mod confinement;
 mod errors;

@@ -200,6 +200,35 @@ const ESPEAK_MUTATIONS: &[Mutation] = &[
     m("voices.guest.rate", A, "description = \"The first episode.\"", "description = \"The first episode.\"\n\n[voices.guest]\nrate = 160", &[W], 1, 1),
 ];
 
+/// The fixture with the guest on the `command` engine (the tests' tone
+/// program), built once.
+fn warm_command() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = crate::command::fixture();
+        project.edit(TOML, crate::command::GUEST, crate::command::GUEST_COMMAND);
+        let build = project.build();
+        assert_eq!(build.executed("tts"), 7);
+        project
+    })
+}
+
+/// Every setting of the command engine, the program's own bytes, and its
+/// engine switch. Words that change how text and audio travel change the
+/// key but not the speech: the episodes are not assembled again.
+#[rustfmt::skip]
+const COMMAND_MUTATIONS: &[Mutation] = &[
+    m("voices.guest.engine", TOML, "engine = \"command\"\ncommand = [\"./tone.py\", \"--voice\", \"{voice}\", \"--out\", \"{output}\"]\nvoice = \"v1\"", "engine = \"hibari\"", &[W, G], 2, 2),
+    m("voices.guest.command", TOML, "\"--out\", \"{output}\"", "\"--text\", \"{text}\"", &[W, G], 0, 0),
+    m("voices.guest.command", TOML, "\"--voice\", \"{voice}\"", "\"--voice\", \"v2\"", &[W, G], 2, 2),
+    m("the program's bytes", "tone.py", "RATE = 16000", "RATE = 16000  # unchanged", &[W, G], 0, 0),
+    m("the program's sound", "tone.py", "CHAR_MS = 40", "CHAR_MS = 45", &[W, G], 2, 2),
+    m("voices.guest.voice", TOML, "voice = \"v1\"", "voice = \"v3\"", &[W, G], 2, 2),
+    m("voices.guest.version", TOML, "voice = \"v1\"", "voice = \"v1\"\nversion = \"2\"", &[W, G], 0, 0),
+    m("engines.command.timeout", TOML, "[pauses]", "[engines.command]\ntimeout = 30\n\n[pauses]", &[], 0, 0),
+    m("voices.guest.voice", B, "number = 2", "number = 2\n\n[voices.guest]\nvoice = \"v4\"", &[G], 1, 1),
+];
+
 fn check(mutations: &[Mutation]) {
     check_from(warm(), mutations);
 }
@@ -274,6 +303,11 @@ fn every_front_matter_leaf() {
 #[test]
 fn every_kind_of_script_edit() {
     check(SCRIPT_MUTATIONS);
+}
+
+#[test]
+fn every_setting_of_the_command_engine() {
+    check_from(warm_command(), COMMAND_MUTATIONS);
 }
 
 #[test]

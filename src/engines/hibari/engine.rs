@@ -5,14 +5,16 @@
 //! binary from `voices/hibari/`: no system package, no download.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::model::{self, AcousticModel};
 use super::{dsp, g2p, oov, vocab};
 use crate::cache::ContentHash;
 use crate::engines::settings::{Kind, Setting};
-use crate::engines::{Engine, EngineError, SettingValue, Speaker, Speech, VoiceSettings};
+use crate::engines::{
+    Engine, EngineError, Route, SettingValue, Setup, Speaker, Speech, VoiceSettings,
+};
 
 pub struct HibariEngine;
 pub const HIBARI: HibariEngine = HibariEngine;
@@ -73,11 +75,7 @@ impl Engine for HibariEngine {
             .clone()
     }
 
-    fn start(
-        &self,
-        _data_root: &Path,
-        project_root: &Path,
-    ) -> Result<Box<dyn Speaker>, EngineError> {
+    fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
         // The front end's tables parse while the model is optimised (each
         // about half a second): a one-sentence edit waits for the slower only.
         std::thread::spawn(|| {
@@ -85,7 +83,7 @@ impl Engine for HibariEngine {
             oov::reader();
         });
         Ok(Box::new(Hibari {
-            project_root: project_root.to_path_buf(),
+            project_root: setup.project_root.to_path_buf(),
             built_in: OnceLock::new(),
             loaded: Mutex::new(HashMap::new()),
         }))
@@ -157,7 +155,12 @@ impl Hibari {
 }
 
 impl Speaker for Hibari {
-    fn speak(&self, voice: &VoiceSettings, text: &str) -> Result<Speech, EngineError> {
+    fn speak(
+        &self,
+        voice: &VoiceSettings,
+        _route: &Route,
+        text: &str,
+    ) -> Result<Speech, EngineError> {
         let speed = crate::engines::decimal(voice, "speed")? as f32;
         let model = self.model(voice)?;
         let phonemes = phonemes(text);
@@ -257,16 +260,22 @@ mod tests {
 
     #[test]
     fn speaks_the_same_samples_twice_and_nothing_quiet_at_the_ends() {
+        let nowhere = std::path::Path::new("/nonexistent");
         let speaker = HIBARI
-            .start(Path::new("/nonexistent"), Path::new("/nonexistent"))
+            .start(&crate::engines::Setup {
+                data_root: nowhere,
+                project_root: nowhere,
+                options: &Default::default(),
+            })
             .unwrap();
+        let route = crate::engines::Route::new();
         let mut voice = VoiceSettings::new();
         voice.insert(
             "speed".into(),
             crate::engines::SettingValue::Decimal(crate::engines::settings::Decimal(1.0)),
         );
-        let one = speaker.speak(&voice, "Hello there.").unwrap();
-        let two = speaker.speak(&voice, "Hello there.").unwrap();
+        let one = speaker.speak(&voice, &route, "Hello there.").unwrap();
+        let two = speaker.speak(&voice, &route, "Hello there.").unwrap();
         assert_eq!(one, two);
         assert_eq!(one.sample_rate, 24_000);
         // "Hello there." lasts well under two seconds and over a third of one.

@@ -75,8 +75,14 @@ impl Project {
 
     /// `pod build --message-format json` plus `extra` arguments.
     pub fn build_with(&self, extra: &[&str]) -> Build {
+        self.build_in_env(&[], extra)
+    }
+
+    /// `build_with`, with environment variables set for pod.
+    pub fn build_in_env(&self, env: &[(&str, &str)], extra: &[&str]) -> Build {
         let output = self
             .pod()
+            .envs(env.iter().copied())
             .args(["build", "--message-format", "json"])
             .args(extra)
             .output()
