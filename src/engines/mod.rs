@@ -11,6 +11,7 @@ mod espeak;
 mod espeak_ng;
 pub mod files;
 pub mod hibari;
+mod http;
 mod limit;
 pub mod options;
 mod pace;
@@ -35,6 +36,7 @@ pub const ENGINES: &[&dyn Engine] = &[
     &espeak::ESPEAK,
     &espeak_ng::ESPEAK_NG,
     &command::COMMAND,
+    &http::HTTP,
 ];
 pub const DEFAULT: &str = "hibari";
 

@@ -84,7 +84,7 @@ impl<'a> Executor<'a> {
         self.reporter
             .start_progress(self.graph.step_count(self.store) as u64, "Building");
         let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = std::thread::scope(|scope| {
-            let _ = scope;
+            self.start_requests(scope);
             self.graph
                 .episodes
                 .par_iter()

@@ -9,6 +9,7 @@ mod executor;
 mod graph;
 mod outcome;
 mod publish;
+mod requests;
 mod runner;
 mod sentences;
 

@@ -14,6 +14,7 @@ mod errors;
 mod espeak;
 mod explain;
 mod formats;
+mod http;
 mod input;
 mod licence;
 mod mutation;
