@@ -8,6 +8,7 @@
 mod espeak;
 mod espeak_ng;
 pub mod files;
+mod flite;
 pub mod hibari;
 mod limit;
 mod retry;
@@ -28,6 +29,7 @@ pub const ENGINES: &[&dyn Engine] = &[
     &hibari::engine::HIBARI,
     &espeak::ESPEAK,
     &espeak_ng::ESPEAK_NG,
+    &flite::FLITE,
 ];
 pub const DEFAULT: &str = "hibari";
 
