@@ -12,6 +12,7 @@ mod confinement;
 mod errors;
 mod espeak;
 mod explain;
+mod flite;
 mod formats;
 mod input;
 mod licence;
