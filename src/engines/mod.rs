@@ -10,6 +10,7 @@ mod command;
 mod espeak;
 mod espeak_ng;
 pub mod files;
+mod flite;
 pub mod hibari;
 mod http;
 mod limit;
@@ -35,6 +36,7 @@ pub const ENGINES: &[&dyn Engine] = &[
     &hibari::engine::HIBARI,
     &espeak::ESPEAK,
     &espeak_ng::ESPEAK_NG,
+    &flite::FLITE,
     &command::COMMAND,
     &http::HTTP,
 ];

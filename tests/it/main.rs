@@ -13,6 +13,7 @@ mod confinement;
 mod errors;
 mod espeak;
 mod explain;
+mod flite;
 mod formats;
 mod http;
 mod input;

@@ -53,7 +53,8 @@ const B: &str = "episodes/b.md";
 
 // `output.formats` and `build.target_dir` are exercised by the error and
 // clean tests (the target directory is not an input); the engine and the
-// espeak-ng engine's own settings by ESPEAK_MUTATIONS below.
+// espeak-ng and flite engines' own settings by ESPEAK_MUTATIONS and
+// FLITE_MUTATIONS below.
 #[rustfmt::skip]
 const CONFIG_MUTATIONS: &[Mutation] = &[
     // Tags are in the WAV's INFO chunk: the WAV is rewritten, nothing re-assembled.
@@ -213,6 +214,24 @@ fn warm_command() -> &'static Project {
     })
 }
 
+/// The fixture with the guest on the `flite` engine (the program), built
+/// once, as `warm_espeak` does for espeak-ng.
+fn warm_flite() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture();
+        project.edit(
+            TOML,
+            "[voices.guest]\nspeed = 1.15",
+            "[voices.guest]\nengine = \"flite\"\nvoice = \"kal\"\nduration_stretch = 1.1",
+        );
+        project.edit(A, "[voices.guest]\nspeed = 0.9\n", "");
+        let build = project.build();
+        assert_eq!(build.executed("tts"), 7);
+        project
+    })
+}
+
 /// Every setting of the command engine, the program's own bytes, and its
 /// engine switch. Words that change how text and audio travel change the
 /// key but not the speech: the episodes are not assembled again.
@@ -227,6 +246,19 @@ const COMMAND_MUTATIONS: &[Mutation] = &[
     m("voices.guest.version", TOML, "voice = \"v1\"", "voice = \"v1\"\nversion = \"2\"", &[W, G], 0, 0),
     m("engines.command.timeout", TOML, "[pauses]", "[engines.command]\ntimeout = 30\n\n[pauses]", &[], 0, 0),
     m("voices.guest.voice", B, "number = 2", "number = 2\n\n[voices.guest]\nvoice = \"v4\"", &[G], 1, 1),
+];
+
+/// Every setting of the flite engine, its engine switch, and a hibari
+/// setting of `[voice]` it does not inherit.
+#[rustfmt::skip]
+const FLITE_MUTATIONS: &[Mutation] = &[
+    m("voices.guest.engine", TOML, "engine = \"flite\"\nvoice = \"kal\"\nduration_stretch = 1.1", "engine = \"hibari\"", &[W, G], 2, 2),
+    m("voices.guest.voice", TOML, "voice = \"kal\"", "voice = \"slt\"", &[W, G], 2, 2),
+    m("voices.guest.duration_stretch", TOML, "duration_stretch = 1.1", "duration_stretch = 0.9", &[W, G], 2, 2),
+    // Unset, the stretch is the default again.
+    m("voices.guest.duration_stretch", TOML, "\nduration_stretch = 1.1", "", &[W, G], 2, 2),
+    m("voice.speed", TOML, "speed = 1.0", "speed = 1.05", &[H, S, N, P, PL], 2, 2),
+    m("voices.guest.voice", A, "description = \"The first episode.\"", "description = \"The first episode.\"\n\n[voices.guest]\nvoice = \"rms\"", &[W], 1, 1),
 ];
 
 fn check(mutations: &[Mutation]) {
@@ -313,6 +345,11 @@ fn every_setting_of_the_command_engine() {
 #[test]
 fn every_setting_of_the_espeak_ng_engine() {
     check_from(warm_espeak(), ESPEAK_MUTATIONS);
+}
+
+#[test]
+fn every_setting_of_the_flite_engine() {
+    check_from(warm_flite(), FLITE_MUTATIONS);
 }
 
 /// Production settings: which steps must run (exactly, or at least) and
