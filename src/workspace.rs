@@ -113,23 +113,25 @@ impl Workspace {
     /// every file a voice setting of the project names (podcast.toml or
     /// front matter), relative to the project root and only inside the
     /// project (DESIGN.md rule 8), so planning finds each by the path as
-    /// written without reading it. Returns whether anything changed.
+    /// written without reading it. A layer that inherits its engine is read
+    /// for every engine that takes the key (merging is planning's). Returns
+    /// whether anything changed.
     fn probe_files(&mut self) -> bool {
         let mut used = BTreeMap::new();
         let mut add = |voice: &VoiceLayer, voices: &BTreeMap<String, VoiceLayer>| {
             for layer in std::iter::once(voice).chain(voices.values()) {
+                let engine = layer.engine.as_ref().map(|e| e.value.as_str());
                 for (key, setting) in &layer.settings {
-                    if let Written::Text(path) = &setting.value.value
-                        && let Some(check) = crate::engines::file_check(key)
-                    {
-                        let path = path.clone();
-                        used.insert(
-                            FileUse {
-                                key: key.clone(),
-                                path,
-                            },
-                            check,
-                        );
+                    let Written::Text(path) = &setting.value.value else {
+                        continue;
+                    };
+                    for (engine, check, companion) in crate::engines::file_checks(engine, key) {
+                        let used_file = FileUse {
+                            engine: engine.to_string(),
+                            key: key.clone(),
+                            path: path.clone(),
+                        };
+                        used.insert(used_file, (check, companion));
                     }
                 }
             }
@@ -147,21 +149,29 @@ impl Workspace {
             }
         }
         let mut files = ProbedFiles::new();
-        for (used, check) in used {
+        for (used, (check, companion)) in used {
             let file = self.root.join(&used.path);
+            let companion_path = companion.map(|c| format!("{}{}", used.path, c.suffix));
             let inside = match &confinement {
-                Some(confinement) => confinement.check(&file).map_err(|why| Refusal {
-                    message: format!("{} `{}` {why}", used.key, used.path),
-                    help: Some(crate::confinement::HELP.into()),
-                }),
+                Some(confinement) => std::iter::once(&used.path)
+                    .chain(&companion_path)
+                    .try_for_each(|path| {
+                        confinement
+                            .check(&self.root.join(path))
+                            .map_err(|why| Refusal {
+                                message: format!("{} `{path}` {why}", used.key),
+                                help: Some(crate::confinement::HELP.into()),
+                            })
+                    }),
                 // Planning reports why there is no confinement; read nothing.
                 None => Err(Refusal {
                     message: format!("{} `{}` was not read", used.key, used.path),
                     help: None,
                 }),
             };
-            let probed = inside
-                .and_then(|()| crate::engines::files::probe(&used.key, &used.path, &file, check));
+            let probed = inside.and_then(|()| {
+                crate::engines::files::probe(&used.key, &used.path, &file, check, companion)
+            });
             files.insert(used, probed);
         }
         if *self.project.voice_files(&self.db) == files {

@@ -137,11 +137,13 @@ impl VoiceLayer {
         let settings =
             engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, files)
                 .map_err(|e| {
-                    let place = &self.settings[&e.key];
-                    let mut diag = if e.at_key {
-                        place.key.error(e.message)
-                    } else {
-                        place.value.error(e.message)
+                    // A required setting left out is placed at the engine
+                    // that requires it.
+                    let mut diag = match (self.settings.get(&e.key), &self.engine) {
+                        (Some(place), _) if e.at_key => place.key.error(e.message),
+                        (Some(place), _) => place.value.error(e.message),
+                        (None, Some(engine)) => engine.error(e.message),
+                        (None, None) => Diagnostic::error(e.message),
                     };
                     if let Some(help) = e.help {
                         diag = diag.with_help(help);

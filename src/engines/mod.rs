@@ -36,16 +36,24 @@ pub fn find(name: &str) -> Option<&'static dyn Engine> {
     ENGINES.iter().copied().find(|e| e.name() == name)
 }
 
-/// The check of the file setting `key` (a voice `model`), if an engine
-/// takes a file by that name.
-pub fn file_check(key: &str) -> Option<files::Check> {
+/// How each engine that takes a file setting `key` (a voice `model`)
+/// reads it: the engine's name, the check of the file and its companion.
+/// `engine` narrows to one engine where the layer names it.
+pub fn file_checks(
+    engine: Option<&str>,
+    key: &str,
+) -> Vec<(&'static str, files::Check, Option<files::Companion>)> {
     ENGINES
         .iter()
-        .flat_map(|e| e.settings())
-        .find_map(|setting| match setting.kind {
-            settings::Kind::File { check } if setting.key == key => Some(check),
+        .filter(|e| engine.is_none_or(|name| e.name() == name))
+        .flat_map(|e| e.settings().iter().map(move |setting| (e.name(), setting)))
+        .filter_map(|(name, setting)| match setting.kind {
+            settings::Kind::File {
+                check, companion, ..
+            } if setting.key == key => Some((name, check, companion)),
             _ => None,
         })
+        .collect()
 }
 
 pub fn names() -> impl Iterator<Item = &'static str> + Clone {
@@ -210,6 +218,8 @@ mod tests {
         assert!(find(DEFAULT).is_some());
     }
 
+    /// A required file (piper's `model`) has no default: unset, it is the
+    /// one error.
     #[test]
     fn every_default_passes_its_own_check() {
         for engine in ENGINES {
@@ -220,7 +230,15 @@ mod tests {
                 &[],
                 None,
             );
-            assert!(resolved.is_ok(), "{}: {resolved:?}", engine.name());
+            let required = |key: &str| {
+                engine.settings().iter().any(|s| {
+                    s.key == key && matches!(s.kind, settings::Kind::File { required: true, .. })
+                })
+            };
+            match resolved {
+                Ok(_) => {}
+                Err(e) => assert!(required(&e.key), "{}: {e:?}", engine.name()),
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{Check, FileUse, ProbedFiles};
+use super::files::{Check, Companion, FileUse, ProbedFiles};
 use crate::cache::ContentHash;
 
 /// One setting an engine takes.
@@ -41,8 +41,14 @@ pub enum Kind {
     /// root. Unset, the setting is absent from the resolved voice (the
     /// engine's built-in data), so adding this kind changed no key. `check`
     /// judges the bytes; it runs before planning (`files::probe`), which
-    /// reads the file, so planning itself only looks the result up.
-    File { check: Check },
+    /// reads the file, so planning itself only looks the result up. A
+    /// `companion` is read, checked and hashed with it. A `required` file
+    /// has no built-in default: unset, the voice is refused.
+    File {
+        check: Check,
+        companion: Option<Companion>,
+        required: bool,
+    },
 }
 
 /// A finite number with a fraction, compared and hashed by its bits so
@@ -172,9 +178,24 @@ pub fn resolve(
     let mut resolved = VoiceSettings::new();
     for setting in settings {
         let value = match (&setting.kind, written.get(setting.key)) {
+            (Kind::File { required: true, .. }, None) => {
+                return Err(SettingError {
+                    key: setting.key.to_string(),
+                    at_key: true,
+                    message: format!(
+                        "a voice of the `{engine}` engine needs `{}`: the engine has no \
+                         built-in voice",
+                        setting.key
+                    ),
+                    help: Some(format!(
+                        "add `{} = \"path/to/voice.onnx\"` (relative to the project root)",
+                        setting.key
+                    )),
+                });
+            }
             (Kind::File { .. }, None) => continue,
             (Kind::File { .. }, Some(Written::Text(path))) => match files {
-                Some(files) => file(setting.key, path, files)?,
+                Some(files) => file(engine, setting.key, path, files)?,
                 None => continue,
             },
             (Kind::File { .. }, Some(other)) => {
@@ -226,8 +247,14 @@ pub fn resolve(
 }
 
 /// A file setting, from what reading it before planning found.
-fn file(key: &str, path: &str, files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+fn file(
+    engine: &str,
+    key: &str,
+    path: &str,
+    files: &ProbedFiles,
+) -> Result<SettingValue, SettingError> {
     let used = FileUse {
+        engine: engine.to_string(),
         key: key.to_string(),
         path: path.to_string(),
     };
@@ -401,7 +428,11 @@ mod tests {
 
     const WITH_FILE: &[Setting] = &[Setting {
         key: "model",
-        kind: Kind::File { check: check_model },
+        kind: Kind::File {
+            check: check_model,
+            companion: None,
+            required: false,
+        },
     }];
 
     #[test]
@@ -410,6 +441,7 @@ mod tests {
         assert!(unset.is_empty(), "the built-in data keeps its keys");
         let set = written(&[("model", Written::Text("m.onnx".into()))]);
         let used = FileUse {
+            engine: "e".into(),
             key: "model".into(),
             path: "m.onnx".into(),
         };
