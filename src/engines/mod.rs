@@ -10,6 +10,7 @@ mod espeak_ng;
 pub mod files;
 pub mod hibari;
 mod limit;
+mod piper;
 mod retry;
 pub mod settings;
 
@@ -28,6 +29,7 @@ pub const ENGINES: &[&dyn Engine] = &[
     &hibari::engine::HIBARI,
     &espeak::ESPEAK,
     &espeak_ng::ESPEAK_NG,
+    &piper::PIPER,
 ];
 pub const DEFAULT: &str = "hibari";
 
