@@ -16,6 +16,7 @@ mod formats;
 mod input;
 mod licence;
 mod mutation;
+mod piper;
 mod production;
 mod safety;
 mod speakers;
