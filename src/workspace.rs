@@ -139,7 +139,7 @@ impl Workspace {
                     &setting.value.value,
                     crate::engines::file_probe(engine, key),
                 ) {
-                    (Written::Text(path), Some(probe @ Probe::File(_))) => (path, probe),
+                    (Written::Text(path), Some(probe @ Probe::File { .. })) => (path, probe),
                     (Written::Words(words), Some(Probe::Program)) => match words.first() {
                         Some(program) => (program, Probe::Program),
                         None => continue,
@@ -147,6 +147,7 @@ impl Workspace {
                     _ => continue,
                 };
                 let used_file = FileUse {
+                    engine: engine.to_string(),
                     key: key.clone(),
                     path: path.clone(),
                 };
@@ -166,21 +167,23 @@ impl Workspace {
         true
     }
 
-    /// Reads one file or program a voice names, inside the project unless
-    /// it is a program found on PATH (which the build runs anyway).
+    /// Reads one file or program a voice names (and a file's companion),
+    /// inside the project unless it is a program found on PATH, which the
+    /// build runs anyway.
     fn probe_file(
         &self,
         used: &FileUse,
         probe: Probe,
         confinement: Option<&Confinement>,
     ) -> Result<ContentHash, Refusal> {
-        let (file, check) = match probe {
-            Probe::File(check) => (self.root.join(&used.path), check),
+        let (file, check, companion) = match probe {
+            Probe::File { check, companion } => (self.root.join(&used.path), check, companion),
             Probe::Program => match files::find_program(&used.path, &self.root) {
                 Some(program) if !used.path.contains('/') => {
-                    return files::probe(&used.key, &used.path, &program, files::any_program);
+                    let any = files::any_program;
+                    return files::probe(&used.key, &used.path, &program, any, None);
                 }
-                Some(program) => (program, files::any_program as files::Check),
+                Some(program) => (program, files::any_program as files::Check, None),
                 None => {
                     return Err(Refusal {
                         message: format!(
@@ -196,20 +199,23 @@ impl Workspace {
                 }
             },
         };
-        match confinement {
-            Some(confinement) => confinement.check(&file).map_err(|why| Refusal {
-                message: format!("{} `{}` {why}", used.key, used.path),
-                help: Some(crate::confinement::HELP.into()),
-            })?,
+        let Some(confinement) = confinement else {
             // Planning reports why there is no confinement; read nothing.
-            None => {
-                return Err(Refusal {
-                    message: format!("{} `{}` was not read", used.key, used.path),
-                    help: None,
-                });
-            }
+            return Err(Refusal {
+                message: format!("{} `{}` was not read", used.key, used.path),
+                help: None,
+            });
+        };
+        let companion_path = companion.map(|c| format!("{}{}", used.path, c.suffix));
+        for path in std::iter::once(&used.path).chain(&companion_path) {
+            confinement
+                .check(&self.root.join(path))
+                .map_err(|why| Refusal {
+                    message: format!("{} `{path}` {why}", used.key),
+                    help: Some(crate::confinement::HELP.into()),
+                })?;
         }
-        files::probe(&used.key, &used.path, &file, check)
+        files::probe(&used.key, &used.path, &file, check, companion)
     }
 
     fn reload_scripts(&mut self) -> Result<bool, Diagnostic> {

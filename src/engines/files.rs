@@ -1,7 +1,7 @@
-//! Voice settings that name a file (a hibari voice's `model`) or a program
-//! (a command voice's `command`): read, hashed and checked once per build
-//! before planning, like engine versions, so planning stays pure and looks
-//! the result up by the path as written.
+//! Voice settings that name a file (a hibari or piper voice's `model`) or a
+//! program (a command voice's `command`): read, hashed and checked once per
+//! build before planning, like engine versions, so planning stays pure and
+//! looks the result up by the path as written.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,16 +15,31 @@ pub type Check = fn(&[u8]) -> Result<(), String>;
 /// What a setting names, and so how the workspace finds what to read.
 #[derive(Clone, Copy)]
 pub enum Probe {
-    /// A file inside the project, judged by `check`.
-    File(Check),
+    /// A file inside the project, judged by `check`, perhaps with a
+    /// companion file read and hashed with it.
+    File {
+        check: Check,
+        companion: Option<Companion>,
+    },
     /// A program: the first word of a command, found like a shell would
     /// (on PATH, or as a path from the project root when it has a `/`).
     Program,
 }
 
-/// A file setting as a voice layer wrote it.
+/// A second file an engine reads with a file setting's file, named by
+/// appending `suffix` to its path (a Piper voice's `x.onnx.json` next to
+/// `x.onnx`): checked by `check` and hashed with it.
+#[derive(Clone, Copy)]
+pub struct Companion {
+    pub suffix: &'static str,
+    pub check: Check,
+}
+
+/// A file setting as a voice layer wrote it, for one engine that takes it:
+/// engines judge the same path differently, and hash their companions too.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileUse {
+    pub engine: String,
     pub key: String,
     /// As written: relative to the project root.
     pub path: String,
@@ -40,15 +55,45 @@ pub struct Refusal {
 /// What reading each file setting found: its content hash, or why not.
 pub type ProbedFiles = BTreeMap<FileUse, Result<ContentHash, Refusal>>;
 
-/// Reads `file` (`path` as written), hashes it and checks its bytes.
-pub fn probe(key: &str, path: &str, file: &Path, check: Check) -> Result<ContentHash, Refusal> {
-    let refusal = |why: String| Refusal {
+/// Reads `file` (`path` as written), and its companion if the setting has
+/// one, checks their bytes and hashes them together.
+pub fn probe(
+    key: &str,
+    path: &str,
+    file: &Path,
+    check: Check,
+    companion: Option<Companion>,
+) -> Result<ContentHash, Refusal> {
+    let refusal = |path: &str, why: String| Refusal {
         message: format!("{key} `{path}`: {why}"),
         help: None,
     };
-    let bytes = std::fs::read(file).map_err(|e| refusal(e.to_string()))?;
-    check(&bytes).map_err(refusal)?;
-    Ok(ContentHash::of(&bytes))
+    let bytes = std::fs::read(file).map_err(|e| refusal(path, e.to_string()))?;
+    check(&bytes).map_err(|why| refusal(path, why))?;
+    let Some(companion) = companion else {
+        return Ok(content_hash(&bytes, None));
+    };
+    let companion_path = format!("{path}{}", companion.suffix);
+    let mut companion_file = file.as_os_str().to_owned();
+    companion_file.push(companion.suffix);
+    let companion_bytes = std::fs::read(&companion_file)
+        .map_err(|e| refusal(&companion_path, format!("{e} (it goes next to `{path}`)")))?;
+    (companion.check)(&companion_bytes).map_err(|why| refusal(&companion_path, why))?;
+    Ok(content_hash(&bytes, Some(&companion_bytes)))
+}
+
+/// The hash a file setting's value holds: the file's own content hash, or,
+/// with a companion, one hash of both (the file's length first, so no two
+/// pairs of files hash alike).
+pub fn content_hash(bytes: &[u8], companion: Option<&[u8]>) -> ContentHash {
+    let Some(companion) = companion else {
+        return ContentHash::of(bytes);
+    };
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&(bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
+    hasher.update(companion);
+    ContentHash(*hasher.finalize().as_bytes())
 }
 
 /// Where the program a command's first word names is: `None` when it is a

@@ -16,6 +16,7 @@ mod http;
 mod limit;
 pub mod options;
 mod pace;
+mod piper;
 mod retry;
 pub mod settings;
 
@@ -39,6 +40,7 @@ pub const ENGINES: &[&dyn Engine] = &[
     &flite::FLITE,
     &command::COMMAND,
     &http::HTTP,
+    &piper::PIPER,
 ];
 pub const DEFAULT: &str = "hibari";
 
@@ -48,13 +50,15 @@ pub fn find(name: &str) -> Option<&'static dyn Engine> {
 }
 
 /// What the setting `key` of `engine` reads before planning (a voice
-/// `model` file, a `command`'s program), if it reads anything.
+/// `model` file and its companion, a `command`'s program), if anything.
 pub fn file_probe(engine: &str, key: &str) -> Option<files::Probe> {
     find(engine)?
         .settings()
         .iter()
         .find_map(|setting| match setting.kind {
-            settings::Kind::File { check } if setting.key == key => Some(files::Probe::File(check)),
+            settings::Kind::File {
+                check, companion, ..
+            } if setting.key == key => Some(files::Probe::File { check, companion }),
             settings::Kind::Program { .. } if setting.key == key => Some(files::Probe::Program),
             _ => None,
         })
@@ -310,6 +314,8 @@ mod tests {
         assert!(find(DEFAULT).is_some());
     }
 
+    /// A required file (piper's `model`) has no default: unset, it is the
+    /// one error.
     #[test]
     fn every_default_passes_its_own_check() {
         for engine in ENGINES {
@@ -320,14 +326,20 @@ mod tests {
                 &[],
                 None,
             );
-            // A program has no default: the user names it.
-            let required = engine
-                .settings()
-                .iter()
-                .find(|s| matches!(s.kind, settings::Kind::Program { .. }));
-            match required {
-                None => assert!(resolved.is_ok(), "{}: {resolved:?}", engine.name()),
-                Some(setting) => assert_eq!(resolved.unwrap_err().key, setting.key),
+            // A program or a model with no default: the user names it.
+            let required = |key: &str| {
+                engine.settings().iter().any(|s| {
+                    s.key == key
+                        && matches!(
+                            s.kind,
+                            settings::Kind::File { required: true, .. }
+                                | settings::Kind::Program { .. }
+                        )
+                })
+            };
+            match resolved {
+                Ok(_) => {}
+                Err(e) => assert!(required(&e.key), "{}: {e:?}", engine.name()),
             }
         }
     }

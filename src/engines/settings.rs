@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{Check, FileUse, ProbedFiles};
+use super::files::{Check, Companion, FileUse, ProbedFiles};
 use crate::cache::ContentHash;
 
 /// One setting an engine takes.
@@ -41,8 +41,14 @@ pub enum Kind {
     /// root. Unset, the setting is absent from the resolved voice (the
     /// engine's built-in data), so adding this kind changed no key. `check`
     /// judges the bytes; it runs before planning (`files::probe`), which
-    /// reads the file, so planning itself only looks the result up.
-    File { check: Check },
+    /// reads the file, so planning itself only looks the result up. A
+    /// `companion` is read, checked and hashed with it. A `required` file
+    /// has no built-in default: unset, the voice is refused.
+    File {
+        check: Check,
+        companion: Option<Companion>,
+        required: bool,
+    },
     /// A program and its arguments (`["my-tts", "--out", "{output}"]`).
     /// The program is read and hashed before planning like a file (found on
     /// PATH, or inside the project when written as a path), so a new
@@ -252,7 +258,7 @@ pub fn resolve(
                     help: None,
                 })?;
                 match files {
-                    Some(files) => program(setting.key, words, files)?,
+                    Some(files) => program(engine, setting.key, words, files)?,
                     None => continue,
                 }
             }
@@ -263,9 +269,24 @@ pub fn resolve(
                     other,
                 ));
             }
+            (Kind::File { required: true, .. }, None) => {
+                return Err(SettingError {
+                    key: setting.key.to_string(),
+                    at_key: true,
+                    message: format!(
+                        "a voice of the `{engine}` engine needs `{}`: the engine has no \
+                         built-in voice",
+                        setting.key
+                    ),
+                    help: Some(format!(
+                        "add `{} = \"path/to/voice.onnx\"` (relative to the project root)",
+                        setting.key
+                    )),
+                });
+            }
             (Kind::File { .. }, None) => continue,
             (Kind::File { .. }, Some(Written::Text(path))) => match files {
-                Some(files) => file(setting.key, path, files)?,
+                Some(files) => file(engine, setting.key, path, files)?,
                 None => continue,
             },
             (Kind::File { .. }, Some(other)) => {
@@ -309,25 +330,42 @@ fn not_a(key: &str, what: &str, found: &Written) -> SettingError {
 }
 
 /// A file setting, from what reading it before planning found.
-fn file(key: &str, path: &str, files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+fn file(
+    engine: &str,
+    key: &str,
+    path: &str,
+    files: &ProbedFiles,
+) -> Result<SettingValue, SettingError> {
     Ok(SettingValue::File {
         path: path.to_string(),
-        blake3: probed(key, path, files)?,
+        blake3: probed(engine, key, path, files)?,
     })
 }
 
 /// A program setting, from what reading its program before planning found.
-fn program(key: &str, words: &[String], files: &ProbedFiles) -> Result<SettingValue, SettingError> {
+fn program(
+    engine: &str,
+    key: &str,
+    words: &[String],
+    files: &ProbedFiles,
+) -> Result<SettingValue, SettingError> {
     let program = words.first().map_or("", String::as_str);
     Ok(SettingValue::Program {
         command: words.to_vec(),
-        blake3: probed(key, program, files)?,
+        blake3: probed(engine, key, program, files)?,
     })
 }
 
-/// The content hash reading `path` (of setting `key`) found before planning.
-fn probed(key: &str, path: &str, files: &ProbedFiles) -> Result<ContentHash, SettingError> {
+/// The content hash reading `path` (of setting `key` of `engine`) found
+/// before planning.
+fn probed(
+    engine: &str,
+    key: &str,
+    path: &str,
+    files: &ProbedFiles,
+) -> Result<ContentHash, SettingError> {
     let used = FileUse {
+        engine: engine.to_string(),
         key: key.to_string(),
         path: path.to_string(),
     };
@@ -503,7 +541,11 @@ mod tests {
 
     const WITH_FILE: &[Setting] = &[Setting {
         key: "model",
-        kind: Kind::File { check: check_model },
+        kind: Kind::File {
+            check: check_model,
+            companion: None,
+            required: false,
+        },
     }];
 
     #[test]
@@ -515,6 +557,7 @@ mod tests {
         );
         let set = written(&[("model", Written::Text("m.onnx".into()))]);
         let used = FileUse {
+            engine: "e".into(),
             key: "model".into(),
             path: "m.onnx".into(),
         };

@@ -121,8 +121,11 @@ impl Step for Tts {
 /// An engine that cannot run here, said once for the whole build: which
 /// engine, which voice asked for it, and the engine's own remedy.
 fn unavailable(input: &TtsInput, error: &EngineError) -> String {
-    let voice = match input.voice.get("voice") {
-        Some(crate::engines::SettingValue::Text(name)) => format!("voice `{name}`"),
+    use crate::engines::SettingValue;
+    // A voice is named by its `voice` (espeak-ng), else by its model file.
+    let voice = match (input.voice.get("voice"), input.voice.get("model")) {
+        (Some(SettingValue::Text(name)), _) => format!("voice `{name}`"),
+        (_, Some(SettingValue::File { path, .. })) => format!("the voice of model `{path}`"),
         _ => "a voice".to_string(),
     };
     format!(

@@ -19,6 +19,7 @@ mod http;
 mod input;
 mod licence;
 mod mutation;
+mod piper;
 mod production;
 mod safety;
 mod speakers;

@@ -49,6 +49,8 @@ const SETTINGS: &[Setting] = &[
         key: "model",
         kind: Kind::File {
             check: model::check,
+            companion: None,
+            required: false,
         },
     },
 ];
