@@ -67,6 +67,9 @@ pub struct BuildArgs {
     /// Run nothing and write nothing: show what would run and why (as `pod status`)
     #[arg(long)]
     pub dry_run: bool,
+    /// Send engines more characters than their `max_characters` allows
+    #[arg(long)]
+    pub allow_spend: bool,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// How to report progress and results
@@ -99,6 +102,9 @@ pub struct WatchArgs {
     /// Say why each executed step runs
     #[arg(long)]
     pub explain: bool,
+    /// Send engines more characters than their `max_characters` allows
+    #[arg(long)]
+    pub allow_spend: bool,
     /// Quiet time after a save before rebuilding, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub debounce_ms: u64,

@@ -114,6 +114,10 @@ pub struct BuildFinished {
     /// Step kind -> how many ran and how many were cached.
     pub counts: BTreeMap<String, Counts>,
     pub outputs: Vec<Output>,
+    /// Engine -> characters this build sent it (`synthesised`) and
+    /// characters the cache served instead.
+    #[serde(default)]
+    pub characters: BTreeMap<String, EngineCharacters>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +139,19 @@ pub struct Status {
     pub fresh: u64,
     /// Engine -> characters it would be sent.
     pub characters: BTreeMap<String, u64>,
+    /// Engine -> characters, requests and estimated cost it would be sent.
+    #[serde(default)]
+    pub sending: BTreeMap<String, Sending>,
     pub outputs: Vec<String>,
+}
+
+/// What a build would send one engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sending {
+    pub characters: u64,
+    pub requests: u64,
+    /// With `[engines.NAME] price_per_million_chars`: characters x price.
+    pub cost: Option<f64>,
 }
 
 /// `pod cache stats --json`: one JSON document.
@@ -266,10 +282,17 @@ mod tests {
                 format: "wav".into(),
                 path: "/abs/path".into(),
             }],
+            characters: BTreeMap::from([(
+                "http".to_string(),
+                EngineCharacters {
+                    synthesised: 42,
+                    cached: 1200,
+                },
+            )]),
         });
         assert_eq!(
             finished.to_line(),
-            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path"}]}"#
+            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path"}],"characters":{"http":{"synthesised":42,"cached":1200}}}"#
         );
     }
 }

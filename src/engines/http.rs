@@ -150,6 +150,10 @@ impl Engine for HttpEngine {
         true
     }
 
+    fn requests_for(&self, text: &str) -> usize {
+        pieces(text, MAX_INPUT_CHARS).len()
+    }
+
     fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(setup.options.timeout.unwrap_or(TIMEOUT)))

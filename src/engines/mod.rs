@@ -64,6 +64,11 @@ pub fn file_probe(engine: &str, key: &str) -> Option<files::Probe> {
         })
 }
 
+/// How many requests engine `name` takes to speak `text`.
+pub fn requests_for(name: &str, text: &str) -> usize {
+    find(name).map_or(1, |engine| engine.requests_for(text))
+}
+
 pub fn names() -> impl Iterator<Item = &'static str> + Clone {
     ENGINES.iter().map(|e| e.name())
 }
@@ -126,6 +131,11 @@ pub trait Engine: Sync {
     /// overrides it.
     fn parallel(&self) -> Option<usize> {
         None
+    }
+    /// How many requests speaking `text` takes (an API with an input limit
+    /// sends long text in pieces).
+    fn requests_for(&self, _text: &str) -> usize {
+        1
     }
     /// Whether its requests wait on a network rather than a CPU: such an
     /// engine's sentences are sent from threads of their own, not from the

@@ -11,6 +11,8 @@ use crate::cache::{ActionKey, FileLock, Index, LockKind, Store, gc};
 use crate::cli::BuildArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
+use crate::engines::options::EnginesOptions;
+use crate::exec::spend;
 use crate::exec::{BuildGraph, BuildOutcome, Executor, Status};
 use crate::message::{self, BuildFinished, Counts, Message, StepStatus};
 use crate::paths;
@@ -44,6 +46,7 @@ pub fn build(args: &BuildArgs) -> Exit {
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,
+        allow_spend: args.allow_spend,
         loudness_lines: LoudnessLines::Every,
     };
     run(&workspace, &options, &reporter)
@@ -54,6 +57,8 @@ pub struct BuildOptions {
     pub jobs: Option<u16>,
     pub target_dir: Option<PathBuf>,
     pub explain: bool,
+    /// Send past an engine's `max_characters`.
+    pub allow_spend: bool,
     pub loudness_lines: LoudnessLines,
 }
 
@@ -123,6 +128,10 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         .unwrap_or_default();
     let engines = Engines::new(layout.engines(), workspace.root.clone(), &engine_options);
     let graph = BuildGraph::new(&planned.episodes);
+    if !options.allow_spend && !spending_allowed(&graph, &store, &engine_options, reporter) {
+        finished(reporter, None, started, false);
+        return Exit::Failed;
+    }
     let jobs = options
         .jobs
         .map(usize::from)
@@ -374,6 +383,36 @@ fn collect_garbage(
     drop(lock);
 }
 
+/// Whether this build stays within every engine's `max_characters`; if
+/// not, says by how much before anything is sent. Reads the cache only
+/// when some engine has a limit.
+fn spending_allowed(
+    graph: &BuildGraph,
+    store: &Store,
+    options: &EnginesOptions,
+    reporter: &Reporter,
+) -> bool {
+    if options.values().all(|o| o.max_characters.is_none()) {
+        return true;
+    }
+    let to_send = spend::to_send(graph, store, options);
+    let over = spend::over_limit(&to_send, options);
+    for (engine, spend, limit) in &over {
+        reporter.diagnostic(
+            &Diagnostic::error(format!(
+                "this build would send {}, over its max_characters of {limit} \
+                 ([engines.{engine}] in podcast.toml); nothing was sent",
+                spend::describe(spend, engine, options)
+            ))
+            .with_help(
+                "run `pod build --allow-spend` to send it anyway, or raise max_characters; \
+                 `pod status` shows what would be sent",
+            ),
+        );
+    }
+    over.is_empty()
+}
+
 fn finished(
     reporter: &Reporter,
     outcome: Option<(&BuildOutcome, usize)>,
@@ -383,7 +422,15 @@ fn finished(
     reporter.build_finished();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let mut outputs = Vec::new();
+    let mut characters = BTreeMap::new();
     if let Some((outcome, _)) = outcome {
+        for (engine, counts) in &outcome.usage.counters.characters {
+            let sent = message::EngineCharacters {
+                synthesised: counts.synthesised,
+                cached: counts.cached,
+            };
+            characters.insert(engine.clone(), sent);
+        }
         for step in &outcome.steps {
             let entry = counts.entry(step.kind.to_string()).or_default();
             match step.status {
@@ -403,6 +450,7 @@ fn finished(
         success,
         counts,
         outputs,
+        characters,
     }));
     if reporter.format() == MessageFormat::Human
         && success

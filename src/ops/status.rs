@@ -10,7 +10,9 @@ use super::{Exit, verbosity};
 use crate::cache::{ContentHash, Index, Store};
 use crate::cli::StatusArgs;
 use crate::diagnostic::Diagnostic;
+use crate::engines::options::EnginesOptions;
 use crate::exec::BuildGraph;
+use crate::exec::spend::{self, Spend};
 use crate::explain;
 use crate::message::{self, Message, StepStatus};
 use crate::paths;
@@ -71,7 +73,15 @@ pub fn report(
     explain::forget_moved(&mut previous, &planned.episodes);
     let graph = BuildGraph::new(&planned.episodes);
 
-    let mut prediction = Prediction::default();
+    let options = workspace
+        .config()
+        .map(|config| config.engines.clone())
+        .unwrap_or_default();
+    let mut prediction = Prediction {
+        sending: spend::to_send(&graph, &store, &options),
+        options,
+        ..Prediction::default()
+    };
     let speech = prediction.sentences(&graph, &store, &previous);
     if let Err(error) = prediction.episodes(&graph, &speech, &store, &previous, &layout) {
         reporter.diagnostic(&error);
@@ -81,12 +91,13 @@ pub fn report(
     Exit::Success
 }
 
-/// What a build would do: its steps (dirty or fresh), the characters each
-/// engine would be sent, and the outputs it would write.
+/// What a build would do: its steps (dirty or fresh), what each engine
+/// would be sent (and cost), and the outputs it would write.
 #[derive(Default)]
 struct Prediction {
     lines: Vec<Line>,
-    characters: BTreeMap<String, u64>,
+    sending: BTreeMap<String, Spend>,
+    options: EnginesOptions,
     to_write: Vec<PathBuf>,
 }
 
@@ -104,10 +115,6 @@ impl Prediction {
             let dirty = match store.lookup(&node.key) {
                 Some(_) => None,
                 None => {
-                    *self
-                        .characters
-                        .entry(node.input.engine.name.clone())
-                        .or_default() += node.input.characters() as u64;
                     let dirty = explain::step_dirty::<Tts>(
                         store,
                         previous,
@@ -197,7 +204,8 @@ impl Prediction {
     fn print(self, reporter: &Reporter) {
         let Prediction {
             lines,
-            characters,
+            sending,
+            options,
             to_write,
         } = self;
         let dirty = lines.iter().filter(|l| l.dirty.is_some()).count();
@@ -220,11 +228,16 @@ impl Prediction {
                 None => reporter.verbose_status("Fresh", &format!("{} {}", line.kind, line.place)),
             }
         }
-        for (engine, count) in &characters {
-            reporter.status(
-                "Would send",
-                &format!("{count} characters to the {engine} engine"),
-            );
+        for (engine, spend) in &sending {
+            let mut line = spend::describe(spend, engine, &options);
+            if let Some(limit) = options.get(engine).and_then(|o| o.max_characters)
+                && spend.characters > limit
+            {
+                line.push_str(&format!(
+                    ": over its max_characters of {limit}, so `pod build` needs --allow-spend"
+                ));
+            }
+            reporter.status("Would send", &line);
         }
         for path in &to_write {
             reporter.status("Would write", &paths::display(path));
@@ -232,7 +245,21 @@ impl Prediction {
         reporter.json(&Message::Status(message::Status {
             would_execute: dirty as u64,
             fresh: (lines.len() - dirty) as u64,
-            characters,
+            characters: sending
+                .iter()
+                .map(|(engine, spend)| (engine.clone(), spend.characters))
+                .collect(),
+            sending: sending
+                .iter()
+                .map(|(engine, spend)| {
+                    let sending = message::Sending {
+                        characters: spend.characters,
+                        requests: spend.requests,
+                        cost: spend.cost,
+                    };
+                    (engine.clone(), sending)
+                })
+                .collect(),
             outputs: to_write.iter().map(|p| p.display().to_string()).collect(),
         }));
         if reporter.format() == MessageFormat::Human {

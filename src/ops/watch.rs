@@ -46,6 +46,7 @@ pub fn watch(args: &WatchArgs) -> Exit {
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,
+        allow_spend: args.allow_spend,
         loudness_lines: LoudnessLines::Every,
     };
 

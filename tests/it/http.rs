@@ -399,3 +399,62 @@ fn http_settings_are_checked_and_located() {
     }
     assert!(server.requests().is_empty());
 }
+
+/// What a build would send, before it sends it: `pod status` counts
+/// characters, requests and cost; over `max_characters` the build stops
+/// before the first request, and `--allow-spend` lets it through.
+#[test]
+fn spending_is_shown_before_and_capped_unless_allowed() {
+    let server = Server::start(&["--key", KEY]);
+    let project = fixture(
+        &server,
+        "retries = 2\nmax_characters = 30\nprice_per_million_chars = 15",
+    );
+    // "Welcome back;" + "good to see you." + "A guest line.": 42 characters.
+    let status = project
+        .pod()
+        .env("POD_TEST_KEY", KEY)
+        .args(["status", "--message-format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("\"reason\":\"status\""))
+        .unwrap_or_else(|| panic!("no status in {stdout}"));
+    let status: Value = serde_json::from_str(line).unwrap();
+    let http = &status["sending"]["http"];
+    assert_eq!(
+        (http["characters"].as_u64(), http["requests"].as_u64()),
+        (Some(42), Some(3)),
+        "{status}"
+    );
+    let cost = http["cost"].as_f64().unwrap();
+    assert!((cost - 42.0 * 15.0 / 1e6).abs() < 1e-12, "{cost}");
+    let human = project.pod().arg("status").output().unwrap();
+    let said = String::from_utf8_lossy(&human.stderr);
+    assert!(
+        said.contains("42 characters in 3 requests to the http engine"),
+        "{said}"
+    );
+    assert!(said.contains("needs --allow-spend"), "{said}");
+
+    let capped = project.build_in_env(ENV, &[]);
+    assert_eq!(capped.code(), 1, "{}", capped.stderr());
+    let error = &capped.errors()[0];
+    assert!(
+        error.message.contains("42 characters") && error.message.contains("max_characters of 30"),
+        "{error:?}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
+    assert_eq!(capped.executed("tts"), 0, "nothing ran");
+
+    let allowed = project.build_in_env(ENV, &["--allow-spend"]);
+    allowed.assert_success();
+    assert_eq!(server.requests().len(), 3);
+    let characters = &allowed.finished().characters["http"];
+    assert_eq!((characters.synthesised, characters.cached), (42, 0));
+    // Nothing left to send: within the limit again.
+    let again = build(&project);
+    assert_eq!(again.finished().characters["http"].cached, 42);
+}
