@@ -489,3 +489,30 @@ fn with_noise_a_clean_rebuild_may_differ_and_without_it_does_not() {
     assert_eq!(say("0"), say("0"));
     assert_ne!(say("0.667"), say("0.667"));
 }
+
+/// The engine switch: a voice moved from `http` to `piper` and back
+/// is spoken once by each, and after that nothing is sent or synthesised.
+#[test]
+fn a_voice_moved_between_http_and_piper_speaks_once_each_way() {
+    require_program();
+    let server = crate::http::Server::start(&[]);
+    let project = fixture();
+    let http = format!(
+        "[voices.guest]\nengine = \"http\"\nurl = \"{}\"\nvoice = \"ash\"",
+        server.url
+    );
+    project.edit(TOML, GUEST, &http);
+    let first = project.build();
+    assert!(first.synthesised_texts().is_superset(&texts(&[W, G])));
+
+    project.edit(TOML, &http, GUEST_PIPER);
+    assert_eq!(project.build().synthesised_texts(), texts(&[W, G]));
+    project.edit(TOML, GUEST_PIPER, &http);
+    assert_eq!(project.build().executed("tts"), 0);
+    project.edit(TOML, &http, GUEST_PIPER);
+    let last = project.build();
+    assert_eq!(last.executed("tts"), 0);
+    // "Welcome back;", "good to see you." and "A guest line.": once each.
+    assert_eq!(server.requests().len(), 3);
+    same_as_clean(&project, &last).unwrap();
+}
