@@ -178,7 +178,7 @@ impl Workspace {
     ) -> Result<ContentHash, Refusal> {
         let (file, check, companion) = match probe {
             Probe::File { check, companion } => (self.root.join(&used.path), check, companion),
-            Probe::Program => match files::find_program(&used.path, &self.root) {
+            Probe::Program => match crate::engines::program::for_command(&used.path, &self.root) {
                 Some(program) if !used.path.contains('/') => {
                     let any = files::any_program;
                     return files::probe(&used.key, &used.path, &program, any, None);

@@ -129,7 +129,7 @@ impl Speaker for Commands {
         let text_as_word = command.iter().any(|w| w.contains("{text}"));
         let output_as_file = command.iter().any(|w| w.contains("{output}"));
         let program =
-            super::files::find_program(&command[0], &self.project_root).ok_or_else(|| {
+            super::program::for_command(&command[0], &self.project_root).ok_or_else(|| {
                 EngineError::Unavailable(format!(
                     "the command engine's program `{}` is not on PATH",
                     command[0]

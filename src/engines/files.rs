@@ -4,7 +4,7 @@
 //! looks the result up by the path as written.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::cache::ContentHash;
 
@@ -94,19 +94,6 @@ pub fn content_hash(bytes: &[u8], companion: Option<&[u8]>) -> ContentHash {
     hasher.update(bytes);
     hasher.update(companion);
     ContentHash(*hasher.finalize().as_bytes())
-}
-
-/// Where the program a command's first word names is: `None` when it is a
-/// bare name that no directory on PATH holds as a file. Paths (with a `/`)
-/// start at the project root and are the caller's to confine.
-pub fn find_program(word: &str, project_root: &Path) -> Option<PathBuf> {
-    if word.contains('/') {
-        return Some(project_root.join(word));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(word))
-        .find(|candidate| candidate.is_file())
 }
 
 /// Accepts any bytes: a program is whatever the user runs.

@@ -6,7 +6,7 @@
 //! The program runs with an empty environment (found on PATH first), so
 //! nothing but the step's input reaches it (DESIGN.md, invariant 1).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use super::settings::{Kind, Setting};
@@ -121,25 +121,7 @@ fn parse_version(said: &str) -> String {
 
 /// The program on PATH, as an absolute path (it then runs without PATH).
 fn find_program() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(PROGRAM))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
+    super::program::on_path(PROGRAM)
 }
 
 struct Flite {

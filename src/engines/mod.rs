@@ -17,6 +17,7 @@ mod limit;
 pub mod options;
 mod pace;
 mod piper;
+pub mod program;
 mod retry;
 pub mod settings;
 

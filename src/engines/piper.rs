@@ -206,25 +206,7 @@ impl Engine for PiperEngine {
 
 /// The program on PATH, as an absolute path (it then runs without PATH).
 fn find_program() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(PROGRAM))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
+    super::program::on_path(PROGRAM)
 }
 
 /// The Pythons `program` may run on, likeliest first: its `#!` line's
@@ -248,7 +230,7 @@ fn pythons(program: &Path) -> Vec<PathBuf> {
     for dir in [real.parent(), program.parent()].into_iter().flatten() {
         for name in ["python3", "python"] {
             let candidate = dir.join(name);
-            if is_executable(&candidate) && !found.contains(&candidate) {
+            if super::program::is_executable(&candidate) && !found.contains(&candidate) {
                 found.push(candidate);
             }
         }

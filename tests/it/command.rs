@@ -179,6 +179,8 @@ fn a_failing_program_fails_its_sentence_and_the_fix_resumes() {
     }
 }
 
+/// Without the timeout the program would sleep its 5 s and then speak, and
+/// the build would succeed.
 #[test]
 fn a_program_past_its_timeout_is_stopped() {
     let project = fixture();
@@ -189,13 +191,8 @@ fn a_program_past_its_timeout_is_stopped() {
         "[pauses]",
         "[engines.command]\ntimeout = 0.3\n\n[pauses]",
     );
-    let started = std::time::Instant::now();
     let build = project.build_with(&[]);
     assert_eq!(build.code(), 1, "{}", build.stderr());
-    assert!(
-        started.elapsed().as_secs_f64() < 5.0,
-        "stopped, not waited for"
-    );
     let error = build.errors()[0];
     assert!(
         error.message.contains("engines.command.timeout"),
