@@ -74,10 +74,15 @@ fn inline_entry(
     value: &Sourced<toml::Value>,
 ) -> Result<Sourced<Entry>, Diagnostic> {
     let toml::Value::Table(table) = &value.value else {
-        return Err(value.error(format!(
+        let error = value.error(format!(
             "pronunciations.\"{}\" must be a table such as {{ alias = \"...\" }} or {{ phonemes = \"...\", alphabet = \"ipa\" }}",
             word.value
-        )));
+        ));
+        // A list here is most likely a misspelt `lexicons`.
+        return Err(match value.value {
+            toml::Value::Array(_) => error.with_help("did you mean `lexicons`?"),
+            _ => error,
+        });
     };
     for key in table.keys() {
         if !ENTRY_KEYS.contains(&key.as_str()) {
@@ -441,6 +446,8 @@ mod tests {
         assert!(layer("Khipu = { phonemes = \"ki:pu\", alphabet = \"x-sampa\" }\n").is_err());
         assert!(layer("\".NET\" = { alias = \"dot net\" }\n").is_err());
         assert!(layer("lexicons = \"names.pls\"\n").is_err());
+        let error = layer("lexicon = [\"names.pls\"]\n").unwrap_err();
+        assert_eq!(error.help.as_deref(), Some("did you mean `lexicons`?"));
     }
 
     #[test]
