@@ -366,3 +366,78 @@ fn no_phonemes_warning(entry: &Sourced<Entry>, engine: &str) -> Diagnostic {
     warning.location = entry.location.clone().map(Box::new);
     warning
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::{EngineId, Route, VoiceSettings};
+
+    fn voice(engine: &str) -> Voice {
+        Voice {
+            engine: EngineId {
+                name: engine.into(),
+                version: "test".into(),
+            },
+            settings: VoiceSettings::new(),
+            route: Route::new(),
+        }
+    }
+
+    fn entry(grapheme: &str, alias: Option<&str>, phonemes: Option<&str>) -> Sourced<Entry> {
+        Sourced::default_value(Entry {
+            grapheme: grapheme.into(),
+            case_sensitive: false,
+            alias: alias.map(str::to_string),
+            phonemes: phonemes.map(str::to_string),
+        })
+    }
+
+    fn said(
+        engine: &str,
+        entries: &[Sourced<Entry>],
+        text: &str,
+    ) -> (Result<String, Diagnostic>, Vec<Diagnostic>) {
+        let lexicon = Lexicon::new(entries.iter().map(|e| e.value.clone()).collect());
+        let mut warnings = Vec::new();
+        let text = spoken_text(text, &voice(engine), &lexicon, entries, &mut warnings);
+        (text, warnings)
+    }
+
+    #[test]
+    fn each_engine_gets_the_form_it_reads() {
+        let entries = [
+            entry("Khipu", Some("Kee-poo"), Some("ˈkiːpuː")),
+            entry("Nguyen", None, Some("wˈɪn")),
+        ];
+        let text = "Khipu, Nguyen and khipus; KHIPU.";
+        let (hibari, warnings) = said("hibari", &entries, text);
+        assert_eq!(
+            hibari.unwrap(),
+            "[Khipu](/kˈipu/), [Nguyen](/wˈɪn/) and khipus; [KHIPU](/kˈipu/)."
+        );
+        assert!(warnings.is_empty());
+
+        let (espeak_ng, warnings) = said("espeak-ng", &entries, text);
+        assert_eq!(
+            espeak_ng.unwrap(),
+            "[['ki:pu:]], [[w'In]] and khipus; [['ki:pu:]]."
+        );
+        assert!(warnings.is_empty());
+
+        for engine in ["flite", "espeak", "command", "http", "piper"] {
+            let (text, warnings) = said(engine, &entries, "Khipu, Nguyen, Nguyen.");
+            assert_eq!(text.unwrap(), "Kee-poo, Nguyen, Nguyen.", "{engine}");
+            assert_eq!(warnings.len(), 1, "{engine}: once per entry and engine");
+            assert!(warnings[0].message.contains(&format!("`{engine}`")));
+        }
+    }
+
+    #[test]
+    fn phonemes_hibari_cannot_say_are_an_error_an_alias_does_not_rescue() {
+        let entries = [entry("Llan", Some("Klan"), Some("ɬan"))];
+        let (text, _) = said("hibari", &entries, "To Llan.");
+        assert!(text.unwrap_err().message.contains("`ɬ`"));
+        // Where nobody says the word, nothing is refused.
+        assert_eq!(said("hibari", &entries, "To Lan.").0.unwrap(), "To Lan.");
+    }
+}

@@ -9,6 +9,7 @@ mod audio;
 mod command;
 mod espeak;
 mod espeak_ng;
+mod espeak_phonemes;
 pub mod files;
 mod flite;
 pub mod hibari;

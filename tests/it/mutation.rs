@@ -196,6 +196,8 @@ fn warm_espeak() -> &'static Project {
 /// setting of `[voice]` it does not inherit.
 #[rustfmt::skip]
 const ESPEAK_MUTATIONS: &[Mutation] = &[
+    // espeak-ng is sent the phonemes as `[[...]]` (hibari says no sentence with the word).
+    m("pronunciations.WORD.phonemes", TOML, "[output]", "[pronunciations]\nguest = { phonemes = \"ɡˈiːst\" }\n\n[output]", &["A [[g'i:st]] line."], 1, 1),
     m("voices.guest.engine", TOML, "engine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"\npitch = 40", "engine = \"hibari\"", &[W, G], 2, 2),
     m("voices.guest.voice", TOML, "voice = \"en-gb-x-rp\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
     m("voices.guest.variant", TOML, "pitch = 40", "pitch = 40\nvariant = \"f3\"", &[W, G], 2, 2),

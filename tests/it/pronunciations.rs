@@ -324,3 +324,45 @@ fn an_engine_without_phonemes_gets_the_alias_or_the_word_and_one_warning() {
     let b = ("b".to_string(), "wav".to_string());
     assert_eq!(with_alias[&b], direct[&b]);
 }
+
+/// What pod marks for espeak-ng is what espeak-ng reads back as the same
+/// IPA: the program itself prints the phonemes it would say
+/// (`espeak-ng --ipa`), an independent check of the mapping. (American
+/// English: the en-us voice says a few sounds its own way, `ɒ` as `ɑː`,
+/// `t` before a syllabic `n̩` as a flap.)
+#[test]
+fn espeak_ng_reads_back_the_ipa_pod_marks() {
+    let engine = pod::engines::find("espeak-ng").unwrap();
+    let cases = [
+        ("ˈkiːpuː", "kˈiːpuː"),
+        ("wˈɪn", "wˈɪn"),
+        ("ˈtʃɜːtʃ", "tʃˈɜːtʃ"),
+        ("ˈneɪm", "nˈeɪm"),
+        ("ðə ˈθɪŋk", "ðə θˈɪŋk"),
+        ("ˌʌndɪˈnaɪ", "ˌʌndɪnˈaɪ"),
+        ("ˈɡoʊ", "ɡˈoʊ"),
+        ("ˈhæpi", "hˈæpi"),
+        ("ˈsʌmθɪŋ", "sˈʌmθɪŋ"),
+        ("ˈʒaɪv", "ʒˈaɪv"),
+        ("dʒˈæz", "dʒˈæz"),
+    ];
+    for (ipa, heard) in cases {
+        let marked = engine.mark_phonemes("word", ipa).unwrap().unwrap();
+        let mut child = std::process::Command::new("espeak-ng")
+            .args(["-q", "--ipa", "-v", "en-us", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("espeak-ng is needed by this test (`bash scripts/test` installs it)");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(marked.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        let said = String::from_utf8(output.stdout).unwrap();
+        assert_eq!(said.trim(), heard, "{ipa} marked as {marked}");
+    }
+}
