@@ -185,6 +185,18 @@ fn front_matter_entries_override_the_shows_for_that_episode_only() {
     assert_eq!(build.synthesised_texts(), texts(&["Hello there, buddy."]));
     assert_eq!(build.executed("assemble"), 1, "b.md is untouched");
     same_as_clean(&project, &build).unwrap();
+
+    // A lexicon named in b.md's front matter (relative to podcast.toml).
+    project.write("lexicons/b.pls", &pls(&[("plain", "<alias>Flat</alias>")]));
+    project.edit(
+        B,
+        "sentence_ms = 500\n",
+        "sentence_ms = 500\n\n[pronunciations]\nlexicons = [\"lexicons/b.pls\"]\n",
+    );
+    let build = project.build();
+    assert_eq!(build.synthesised_texts(), texts(&["Flat words here."]));
+    assert_eq!(build.executed("assemble"), 1, "a.md is untouched");
+    same_as_clean(&project, &build).unwrap();
 }
 
 /// A failed build: exit 2, the first error at `file`:`line`, and nothing
