@@ -7,9 +7,13 @@ use std::sync::Arc;
 
 pub use crate::audio::tags::Tags;
 use crate::cache::ActionKey;
-use crate::config::{Config, EpisodeSettings, Layer, Loudness, Music, Output, SourceText, Sourced};
+use crate::config::{
+    Config, EpisodeSettings, Layer, LexiconFiles, Loudness, Music, Output, SourceText, Sourced,
+    Voice,
+};
 use crate::diagnostic::Diagnostic;
 use crate::engines::files::ProbedFiles;
+use crate::engines::pronounce::{self, Entry, Lexicon};
 use crate::script::{self, Item, Script};
 use crate::step::action_key;
 use crate::steps::{Tts, TtsInput};
@@ -40,6 +44,10 @@ pub struct ProjectInput {
     /// input for the same reason: new bytes re-plan exactly its voices.
     #[returns(ref)]
     pub voice_files: ProbedFiles,
+    /// What each `[pronunciations]` lexicon file held when read before
+    /// planning: its entries, or why it is refused.
+    #[returns(ref)]
+    pub lexicon_files: LexiconFiles,
 }
 
 /// One episode script, as read.
@@ -99,6 +107,7 @@ pub fn episode_plan(
         &script.front,
         project.engine_versions(db),
         project.voice_files(db),
+        project.lexicon_files(db),
     )?;
     Ok(Arc::new(EpisodePlan::new(
         input.id(db).clone(),
@@ -106,7 +115,7 @@ pub fn episode_plan(
         config,
         script,
         &settings,
-    )))
+    )?))
 }
 
 /// Everything the executor needs to build one episode.
@@ -197,7 +206,7 @@ impl EpisodePlan {
         config: &Config,
         script: &Script,
         settings: &EpisodeSettings,
-    ) -> EpisodePlan {
+    ) -> Result<EpisodePlan, Diagnostic> {
         let pauses = &settings.pauses;
         let title = script.front.title.clone().unwrap_or_else(|| id.clone());
         let mut plan = EpisodePlan {
@@ -223,6 +232,13 @@ impl EpisodePlan {
                 description: script.front.description.clone(),
             },
         };
+        let lexicon = Lexicon::new(
+            settings
+                .pronunciations
+                .iter()
+                .map(|e| e.value.clone())
+                .collect(),
+        );
         let mut boundary = Boundary::None;
         let mut spoken_before = false;
         let mut explicit_pause = false;
@@ -263,7 +279,14 @@ impl EpisodePlan {
                                 };
                                 plan.timeline.push(TimelineItem::SilenceMs(gap));
                             }
-                            let input = TtsInput::new(voice, &sentence.text, pauses);
+                            let text = spoken_text(
+                                &sentence.text,
+                                voice,
+                                &lexicon,
+                                &settings.pronunciations,
+                                &mut plan.warnings,
+                            )?;
+                            let input = TtsInput::new(voice, &text, pauses);
                             plan.sentences.push(PlannedSentence {
                                 key: action_key::<Tts>(&input),
                                 input: Arc::new(input),
@@ -283,6 +306,138 @@ impl EpisodePlan {
                 }
             }
         }
-        plan
+        Ok(plan)
+    }
+}
+
+/// `text` as `voice`'s engine is sent it: each word with a pronunciation
+/// replaced by the entry's phonemes in the engine's markup where it takes
+/// phonemes, else by its alias, else left as written (with a warning, once
+/// per entry and engine). So the key holds exactly the entries a sentence
+/// matches, in the form its engine reads them; transcripts keep `display`.
+fn spoken_text(
+    text: &str,
+    voice: &Voice,
+    lexicon: &Lexicon,
+    entries: &[Sourced<Entry>],
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<String, Diagnostic> {
+    let Some(engine) = crate::engines::find(&voice.engine.name) else {
+        return Ok(text.to_string());
+    };
+    let mut replacements = Vec::new();
+    for found in lexicon.matches(text) {
+        let entry = &entries[found.entry];
+        let word = &text[found.range.clone()];
+        let marked = entry
+            .value
+            .phonemes
+            .as_deref()
+            .and_then(|ipa| engine.mark_phonemes(word, ipa));
+        let said = match (marked, &entry.value.alias) {
+            (Some(Ok(marked)), _) => marked,
+            (Some(Err(why)), _) => {
+                return Err(entry.error(format!(
+                    "pronunciation of `{}` for the `{}` engine: {why}",
+                    entry.value.grapheme,
+                    engine.name()
+                )));
+            }
+            (None, Some(alias)) => alias.clone(),
+            (None, None) => {
+                let warning = no_phonemes_warning(entry, engine.name());
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+                continue;
+            }
+        };
+        replacements.push((found.range, said));
+    }
+    Ok(pronounce::rewrite(text, &replacements))
+}
+
+fn no_phonemes_warning(entry: &Sourced<Entry>, engine: &str) -> Diagnostic {
+    let mut warning = Diagnostic::warning(format!(
+        "the `{engine}` engine takes no phonemes, so `{}` is said as written",
+        entry.value.grapheme
+    ))
+    .with_help("give the entry an `alias` too: every engine says an alias");
+    warning.location = entry.location.clone().map(Box::new);
+    warning
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engines::{EngineId, Route, VoiceSettings};
+
+    fn voice(engine: &str) -> Voice {
+        Voice {
+            engine: EngineId {
+                name: engine.into(),
+                version: "test".into(),
+            },
+            settings: VoiceSettings::new(),
+            route: Route::new(),
+        }
+    }
+
+    fn entry(grapheme: &str, alias: Option<&str>, phonemes: Option<&str>) -> Sourced<Entry> {
+        Sourced::default_value(Entry {
+            grapheme: grapheme.into(),
+            case_sensitive: false,
+            alias: alias.map(str::to_string),
+            phonemes: phonemes.map(str::to_string),
+        })
+    }
+
+    fn said(
+        engine: &str,
+        entries: &[Sourced<Entry>],
+        text: &str,
+    ) -> (Result<String, Diagnostic>, Vec<Diagnostic>) {
+        let lexicon = Lexicon::new(entries.iter().map(|e| e.value.clone()).collect());
+        let mut warnings = Vec::new();
+        let text = spoken_text(text, &voice(engine), &lexicon, entries, &mut warnings);
+        (text, warnings)
+    }
+
+    #[test]
+    fn each_engine_gets_the_form_it_reads() {
+        let entries = [
+            entry("Khipu", Some("Kee-poo"), Some("ˈkiːpuː")),
+            entry("Nguyen", None, Some("wˈɪn")),
+        ];
+        let text = "Khipu, Nguyen and khipus; KHIPU.";
+        let (hibari, warnings) = said("hibari", &entries, text);
+        assert_eq!(
+            hibari.unwrap(),
+            "[Khipu](/kˈipu/), [Nguyen](/wˈɪn/) and khipus; [KHIPU](/kˈipu/)."
+        );
+        assert!(warnings.is_empty());
+
+        let (espeak_ng, warnings) = said("espeak-ng", &entries, text);
+        assert_eq!(
+            espeak_ng.unwrap(),
+            "[['ki:pu:]], [[w'In]] and khipus; [['ki:pu:]]."
+        );
+        assert!(warnings.is_empty());
+
+        for engine in ["flite", "espeak", "command", "http", "piper"] {
+            let (text, warnings) = said(engine, &entries, "Khipu, Nguyen, Nguyen.");
+            assert_eq!(text.unwrap(), "Kee-poo, Nguyen, Nguyen.", "{engine}");
+            assert_eq!(warnings.len(), 1, "{engine}: once per entry and engine");
+            assert!(warnings[0].message.contains(&format!("`{engine}`")));
+        }
+    }
+
+    #[test]
+    fn phonemes_hibari_cannot_say_are_an_error_an_alias_does_not_rescue() {
+        let entries = [entry("Llan", Some("Klan"), Some("ɬan"))];
+        let (text, _) = said("hibari", &entries, "To Llan.");
+        assert!(text.unwrap_err().message.contains("`ɬ`"));
+        // Where nobody says the word, nothing is refused.
+        assert_eq!(said("hibari", &entries, "To Lan.").0.unwrap(), "To Lan.");
     }
 }

@@ -10,7 +10,7 @@ use salsa::Setter;
 
 use crate::cache::ContentHash;
 use crate::config;
-use crate::config::{Config, VoiceLayer};
+use crate::config::{Config, LexiconFiles, VoiceLayer};
 use crate::confinement::Confinement;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engines::Written;
@@ -49,6 +49,7 @@ impl Workspace {
             text,
             BTreeMap::new(),
             ProbedFiles::new(),
+            LexiconFiles::new(),
         );
         let mut workspace = Workspace {
             manifest,
@@ -61,6 +62,7 @@ impl Workspace {
         workspace.reload_scripts()?;
         workspace.probe_engines();
         workspace.probe_files();
+        workspace.read_lexicons();
         Ok(workspace)
     }
 
@@ -78,7 +80,8 @@ impl Workspace {
         let versions_changed = self.probe_engines();
         // Read again for every build too: new bytes in a model re-key its voices.
         let files_changed = self.probe_files();
-        Ok(scripts_changed || versions_changed || files_changed || changed)
+        let lexicons_changed = self.read_lexicons();
+        Ok(scripts_changed || versions_changed || files_changed || lexicons_changed || changed)
     }
 
     /// Sets the planning input of engine versions: the default engine's and
@@ -218,6 +221,70 @@ impl Workspace {
         files::probe(&used.key, &used.path, &file, check, companion)
     }
 
+    /// Sets the planning input of lexicon files: reads and parses every PLS
+    /// file `[pronunciations] lexicons` names (podcast.toml or front
+    /// matter), relative to the project root and only inside the project
+    /// (DESIGN.md rule 8), so planning looks them up without reading.
+    /// Returns whether anything changed.
+    fn read_lexicons(&mut self) -> bool {
+        let Ok(config) = plan::config(&self.db, self.project) else {
+            return false;
+        };
+        let mut named: BTreeSet<String> = config
+            .pronunciations
+            .lexicons
+            .iter()
+            .map(|l| l.value.clone())
+            .collect();
+        for script in self.scripts.values() {
+            if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
+                named.extend(
+                    parsed
+                        .front
+                        .pronunciations
+                        .lexicons
+                        .iter()
+                        .map(|l| l.value.clone()),
+                );
+            }
+        }
+        let confinement = Confinement::new(&self.root, config).ok();
+        let lexicons: LexiconFiles = named
+            .into_iter()
+            .map(|path| {
+                let read = self.read_lexicon(&path, confinement.as_ref());
+                (path, read)
+            })
+            .collect();
+        if *self.project.lexicon_files(&self.db) == lexicons {
+            return false;
+        }
+        self.project.set_lexicon_files(&mut self.db).to(lexicons);
+        true
+    }
+
+    /// One lexicon file's entries; a refusal of the path itself is left
+    /// unlocated, for planning to place where the file is named.
+    fn read_lexicon(
+        &self,
+        path: &str,
+        confinement: Option<&Confinement>,
+    ) -> Result<Arc<Vec<config::Sourced<crate::engines::pronounce::Entry>>>, Diagnostic> {
+        let file = self.root.join(path);
+        let Some(confinement) = confinement else {
+            return Err(Diagnostic::error(format!("lexicon `{path}` was not read")));
+        };
+        confinement.check(&file).map_err(|why| {
+            Diagnostic::error(format!("lexicon `{path}` {why}")).with_help(crate::confinement::HELP)
+        })?;
+        let bytes = std::fs::read(&file)
+            .map_err(|e| Diagnostic::error(format!("cannot read lexicon `{path}`: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Diagnostic::error(format!("lexicon `{path}` is not UTF-8 text")))?;
+        let text: Arc<str> = crate::diagnostic::strip_bom(&text).into();
+        config::parse_pls(Path::new(&paths::display(&file)), &text).map(Arc::new)
+    }
+
     fn reload_scripts(&mut self) -> Result<bool, Diagnostic> {
         let Ok(config) = plan::config(&self.db, self.project) else {
             // Planning reports the config error; keep the scripts we had.
@@ -266,10 +333,16 @@ impl Workspace {
             .voice_files(&self.db)
             .keys()
             .map(|used| paths::absolute(&self.root.join(&used.path)));
+        let lexicons = self
+            .project
+            .lexicon_files(&self.db)
+            .keys()
+            .map(|path| paths::absolute(&self.root.join(path)));
         std::iter::once(self.manifest.clone())
             .chain(self.scripts.keys().cloned())
             .chain(self.media_files())
             .chain(voice_files)
+            .chain(lexicons)
             .collect()
     }
 
@@ -351,7 +424,13 @@ impl Workspace {
                             errors.push(error);
                         }
                     }
-                    warnings.extend(plan.warnings.iter().cloned());
+                    // Show-wide warnings (a pronunciation an engine cannot
+                    // use) come from every episode: say each once.
+                    for warning in &plan.warnings {
+                        if !warnings.contains(warning) {
+                            warnings.push(warning.clone());
+                        }
+                    }
                     episodes.push(plan.clone());
                 }
                 // A show-wide voice's file, refused for every episode: say it once.

@@ -8,6 +8,7 @@ mod limits;
 mod output;
 mod pauses;
 mod production;
+mod pronunciations;
 mod schema;
 mod source;
 mod voice;
@@ -19,6 +20,7 @@ pub use limits::MAX_PAUSE_MS;
 pub use output::{Format, Mp3Mode, Output};
 pub use pauses::{Pauses, PausesLayer};
 pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, MusicLayer};
+pub use pronunciations::{LexiconFiles, PronunciationsLayer, parse_pls};
 pub use schema::RawFrontMatter;
 pub use source::{SourceText, Sourced};
 pub use voice::{Voice, VoiceLayer};
@@ -51,6 +53,7 @@ pub struct Config {
     pub loudness: Loudness,
     /// `[engines.NAME]`: request limits, retries and spending per engine.
     pub engines: crate::engines::options::EnginesOptions,
+    pub pronunciations: PronunciationsLayer,
 }
 
 impl Config {
@@ -106,6 +109,10 @@ impl Config {
             outro: LayerConfig::from_raw(raw.outro.unwrap_or_default(), source, "outro")?,
             loudness: Loudness::from_raw(raw.loudness.unwrap_or_default(), source)?,
             engines: engines::from_raw(raw.engines, source)?,
+            pronunciations: PronunciationsLayer::from_raw(
+                raw.pronunciations.unwrap_or_default(),
+                source,
+            )?,
             voice,
             voices,
         };
@@ -214,6 +221,7 @@ pub struct FrontMatter {
     pub music: MusicLayer,
     pub intro: LayerConfig,
     pub outro: LayerConfig,
+    pub pronunciations: PronunciationsLayer,
 }
 
 impl FrontMatter {
@@ -231,6 +239,10 @@ impl FrontMatter {
             music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,
             intro: LayerConfig::from_raw(raw.intro.unwrap_or_default(), source, "intro")?,
             outro: LayerConfig::from_raw(raw.outro.unwrap_or_default(), source, "outro")?,
+            pronunciations: PronunciationsLayer::from_raw(
+                raw.pronunciations.unwrap_or_default(),
+                source,
+            )?,
         })
     }
 }
@@ -249,6 +261,8 @@ pub struct EpisodeSettings {
     pub music: Option<Music>,
     pub intro: Option<Layer>,
     pub outro: Option<Layer>,
+    /// `[pronunciations]` entries, first ones winning (`pronunciations::resolve`).
+    pub pronunciations: Vec<Sourced<crate::engines::pronounce::Entry>>,
 }
 
 /// Every voice as planning merges it, show-wide (`front` = `None`) or for
@@ -278,13 +292,15 @@ pub fn merged_voices(config: &Config, front: Option<&FrontMatter>) -> Vec<VoiceL
 impl EpisodeSettings {
     /// Front matter over the show: episode keys win; a named voice inherits
     /// every key it leaves unset from the episode's resolved `[voice]`.
-    /// `versions` are the engines' versions and `files` what the voices'
-    /// file settings hold, both probed for this build.
+    /// `versions` are the engines' versions, `files` what the voices'
+    /// file settings hold and `lexicons` what the lexicon files hold, all
+    /// read for this build.
     pub fn resolve(
         config: &Config,
         front: &FrontMatter,
         versions: &BTreeMap<String, String>,
         files: &ProbedFiles,
+        lexicons: &LexiconFiles,
     ) -> Result<EpisodeSettings, Diagnostic> {
         let default_layer = front.voice.over(&config.voice);
         let default_voice = default_layer.resolve(versions, Some(files))?;
@@ -313,6 +329,11 @@ impl EpisodeSettings {
             music: front.music.over(&config.music).resolve(),
             intro: front.intro.over(&config.intro).resolve(),
             outro: front.outro.over(&config.outro).resolve(),
+            pronunciations: pronunciations::resolve(
+                &config.pronunciations,
+                &front.pronunciations,
+                lexicons,
+            )?,
         })
     }
 }

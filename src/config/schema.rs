@@ -23,7 +23,14 @@ pub struct RawConfig {
     pub loudness: Option<RawLoudness>,
     #[serde(default)]
     pub engines: BTreeMap<Spanned<String>, RawEngineOptions>,
+    pub pronunciations: Option<RawPronunciations>,
 }
+
+/// `[pronunciations]`: `lexicons = [...]` and one entry per word, checked
+/// by `config::pronunciations` (the words are the user's, so no schema).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct RawPronunciations(pub BTreeMap<Spanned<String>, Spanned<toml::Value>>);
 
 /// `[engines.NAME]`: how pod talks to one engine (`engines::options`).
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +162,7 @@ pub struct RawFrontMatter {
     pub music: Option<RawMusic>,
     pub intro: Option<RawLayer>,
     pub outro: Option<RawLayer>,
+    pub pronunciations: Option<RawPronunciations>,
 }
 
 /// `date = 2026-11-02` (a TOML date) or `date = "2026-11-02"`.

@@ -145,6 +145,11 @@ impl Engine for EspeakNgEngine {
         }
     }
 
+    /// `[[...]]`: espeak-ng's phoneme input, in its own mnemonics.
+    fn mark_phonemes(&self, _word: &str, ipa: &str) -> Option<Result<String, String>> {
+        Some(super::espeak_phonemes::from_ipa(ipa).map(|names| format!("[[{names}]]")))
+    }
+
     fn start(&self, _setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {
         match find_program() {
             Some(program) => Ok(Box::new(EspeakNg { program })),

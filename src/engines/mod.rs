@@ -9,6 +9,7 @@ mod audio;
 mod command;
 mod espeak;
 mod espeak_ng;
+mod espeak_phonemes;
 pub mod files;
 mod flite;
 pub mod hibari;
@@ -18,6 +19,7 @@ pub mod options;
 mod pace;
 mod piper;
 pub mod program;
+pub mod pronounce;
 mod retry;
 pub mod settings;
 
@@ -143,6 +145,13 @@ pub trait Engine: Sync {
     /// `-j` CPU workers.
     fn network(&self) -> bool {
         false
+    }
+    /// `word` said as the IPA `ipa`, in the engine's own phoneme markup,
+    /// to stand for `word` in the text it is sent. `None`: the engine takes
+    /// no phonemes (planning then sends an alias, or the word as written).
+    /// `Some(Err(why))`: it takes phonemes but cannot say these.
+    fn mark_phonemes(&self, _word: &str, _ipa: &str) -> Option<Result<String, String>> {
+        None
     }
     /// Sets the engine up for this process.
     fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError>;

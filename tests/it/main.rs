@@ -21,6 +21,7 @@ mod licence;
 mod mutation;
 mod piper;
 mod production;
+mod pronunciations;
 mod safety;
 mod speakers;
 mod status;

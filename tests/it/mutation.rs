@@ -87,6 +87,11 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("cache.retention_days", TOML, "[output]", "[cache]\nretention_days = 30\n\n[output]", &[], 0, 0),
     m("build.allow_paths", TOML, "[output]", "[build]\nallow_paths = [\"episodes\"]\n\n[output]", &[], 0, 0),
     m("cache.max_size", TOML, "[output]", "[cache]\nmax_size = \"1 GiB\"\n\n[output]", &[], 0, 0),
+    // An entry re-speaks exactly the sentences that say its word.
+    m("pronunciations.WORD.alias", TOML, "[output]", "[pronunciations]\nfriend = { alias = \"pal\" }\n\n[output]", &["Hello there, pal."], 2, 2),
+    m("pronunciations.WORD.phonemes", TOML, "[output]", "[pronunciations]\nfriend = { phonemes = \"fɹˈind\" }\n\n[output]", &["Hello there, [friend](/fɹˈind/)."], 2, 2),
+    m("pronunciations.WORD (no sentence says it)", TOML, "[output]", "[pronunciations]\nKhipu = { alias = \"Kee-poo\" }\n\n[output]", &[], 0, 0),
+    m("pronunciations.WORD.case_sensitive", TOML, "[output]", "[pronunciations]\nFriend = { alias = \"pal\", case_sensitive = true }\n\n[output]", &[], 0, 0),
 ];
 
 #[rustfmt::skip]
@@ -102,6 +107,8 @@ const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("pauses.sentence_ms", B, "sentence_ms = 500", "sentence_ms = 600", &[], 1, 1),
     m("pauses.comma_ms", B, "sentence_ms = 500", "sentence_ms = 500\ncomma_ms = 120", &[H], 1, 1),
     m("pauses.preset", A, "[voices.guest]", "[pauses]\npreset = \"fast\"\n\n[voices.guest]", &[N, W], 1, 1),
+    // a.md's "Hello there, friend." only; b.md keeps the cached one.
+    m("pronunciations.WORD.alias", A, "speed = 0.9\n+++", "speed = 0.9\n\n[pronunciations]\nfriend = { alias = \"buddy\" }\n+++", &["Hello there, buddy."], 1, 1),
 ];
 
 #[rustfmt::skip]
@@ -189,6 +196,8 @@ fn warm_espeak() -> &'static Project {
 /// setting of `[voice]` it does not inherit.
 #[rustfmt::skip]
 const ESPEAK_MUTATIONS: &[Mutation] = &[
+    // espeak-ng is sent the phonemes as `[[...]]` (hibari says no sentence with the word).
+    m("pronunciations.WORD.phonemes", TOML, "[output]", "[pronunciations]\nguest = { phonemes = \"ɡˈiːst\" }\n\n[output]", &["A [[g'i:st]] line."], 1, 1),
     m("voices.guest.engine", TOML, "engine = \"espeak-ng\"\nvoice = \"en-gb-x-rp\"\npitch = 40", "engine = \"hibari\"", &[W, G], 2, 2),
     m("voices.guest.voice", TOML, "voice = \"en-gb-x-rp\"", "voice = \"en-gb-scotland\"", &[W, G], 2, 2),
     m("voices.guest.variant", TOML, "pitch = 40", "pitch = 40\nvariant = \"f3\"", &[W, G], 2, 2),
@@ -259,6 +268,44 @@ const FLITE_MUTATIONS: &[Mutation] = &[
     m("voices.guest.duration_stretch", TOML, "\nduration_stretch = 1.1", "", &[W, G], 2, 2),
     m("voice.speed", TOML, "speed = 1.0", "speed = 1.05", &[H, S, N, P, PL], 2, 2),
     m("voices.guest.voice", A, "description = \"The first episode.\"", "description = \"The first episode.\"\n\n[voices.guest]\nvoice = \"rms\"", &[W], 1, 1),
+];
+
+/// The fixture with a PLS lexicon (`names.pls`: "Khipu", which no sentence
+/// says, and "pause" by its phonemes), built once.
+fn warm_lexicon() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture();
+        project.write(
+            LEXICON,
+            &crate::pronunciations::pls(&[
+                ("Khipu", "<alias>Kee-poo</alias>"),
+                // Not how hibari says "pause" (pˈɔz), so the speech differs.
+                ("pause", "<phoneme>pˈæz</phoneme>"),
+            ]),
+        );
+        project.edit(
+            TOML,
+            "[output]",
+            "[pronunciations]\nlexicons = [\"names.pls\"]\n\n[output]",
+        );
+        let build = project.build();
+        assert_eq!(build.executed("tts"), 7);
+        project
+    })
+}
+
+const LEXICON: &str = "names.pls";
+
+/// Edits of a lexicon file and of the list naming it: only the sentences
+/// whose words an edit touches are spoken again.
+#[rustfmt::skip]
+const LEXICON_MUTATIONS: &[Mutation] = &[
+    m("a lexeme no sentence says", LEXICON, "<alias>Kee-poo</alias>", "<alias>Kee-pu</alias>", &[], 0, 0),
+    m("a new lexeme", LEXICON, "</lexicon>", "<lexeme><grapheme>line</grapheme><alias>lion</alias></lexeme>\n</lexicon>", &["A guest lion."], 1, 1),
+    m("a lexeme's phonemes", LEXICON, "pˈæz", "pˈɑz", &["After the [pause](/pˈɑz/)."], 1, 1),
+    m("a lexeme's alias, with phonemes (hibari says the phonemes)", LEXICON, "<phoneme>pˈæz</phoneme>", "<alias>paws</alias><phoneme>pˈæz</phoneme>", &[], 0, 0),
+    m("pronunciations.lexicons", TOML, "lexicons = [\"names.pls\"]", "lexicons = []", &[P], 1, 1),
 ];
 
 fn check(mutations: &[Mutation]) {
@@ -335,6 +382,11 @@ fn every_front_matter_leaf() {
 #[test]
 fn every_kind_of_script_edit() {
     check(SCRIPT_MUTATIONS);
+}
+
+#[test]
+fn every_lexicon_edit() {
+    check_from(warm_lexicon(), LEXICON_MUTATIONS);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::model::{self, AcousticModel};
-use super::{dsp, g2p, oov, vocab};
+use super::{dsp, g2p, ipa, oov, vocab};
 use crate::cache::ContentHash;
 use crate::engines::settings::{Kind, Setting};
 use crate::engines::{
@@ -75,6 +75,16 @@ impl Engine for HibariEngine {
                 format!("fe{FRONT_END_VERSION} tract0.23 {}", &model[..8])
             })
             .clone()
+    }
+
+    /// The front end reads `[word](/phonemes/)` as given (misaki symbols).
+    fn mark_phonemes(&self, word: &str, ipa: &str) -> Option<Result<String, String>> {
+        if word.contains(['[', ']']) {
+            return Some(Err(format!(
+                "hibari cannot mark phonemes on `{word}`: it contains a bracket"
+            )));
+        }
+        Some(ipa::to_misaki(ipa).map(|phonemes| format!("[{word}](/{phonemes}/)")))
     }
 
     fn start(&self, setup: &Setup) -> Result<Box<dyn Speaker>, EngineError> {

@@ -15,6 +15,7 @@ pub mod data;
 pub mod dsp;
 pub mod engine;
 pub mod g2p;
+pub mod ipa;
 pub mod lexicon;
 pub mod model;
 pub mod normalize;
