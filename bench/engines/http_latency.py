@@ -18,10 +18,8 @@ server's mean time per request (above the latency: the server's own CPU,
 which makes tones in Python under one GIL), and the time a request slot
 stood empty between an answer and the next request.
 
-Each setting runs against the test server as it is and against the same
-server with TCP_NODELAY (nodelay_server.py): the test server's Nagle +
-delayed-ACK adds about 40 ms to each request, which is the server's doing,
-not pod's (see README.md).
+The test server sets TCP_NODELAY, as real servers do: before it did, its
+Nagle + delayed-ACK added about 40 ms to each request (see README.md).
 
     python3 bench/engines/http_latency.py [--sentences 200] [--latency 0.2] [--concurrent 1 4 8] [-j 2]
 
@@ -40,7 +38,6 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POD = os.environ.get("POD") or os.path.join(REPO, "target", "release", "pod")
 SERVER = os.path.join(REPO, "tests", "engines", "openai_server.py")
-NODELAY_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nodelay_server.py")
 WORDS = ("build cache voice sentence episode podcast script audio chapter pause "
          "engine listener morning river signal quiet bright window garden number "
          "system careful simple rapid second minute story studio music").split()
@@ -110,17 +107,12 @@ def main():
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--concurrent", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--server", choices=["test", "nodelay", "both"], default="both",
-                        help="tests/engines/openai_server.py as is, with TCP_NODELAY (nodelay_server.py), or both")
     args = parser.parse_args()
     if "POD" not in os.environ:
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
     print(f"project: {args.sentences} sentences ({PER_EPISODE} an episode), one http voice, WAV out; "
           f"server latency {args.latency * 1000:.0f} ms a request; pod -j {args.jobs}")
-    servers = {"test": [("tests/engines/openai_server.py", SERVER)],
-               "nodelay": [("the same with TCP_NODELAY (bench/engines/nodelay_server.py)", NODELAY_SERVER)]}
-    servers["both"] = servers["test"] + servers["nodelay"]
-    for name, script in servers[args.server]:
+    for name, script in [("tests/engines/openai_server.py", SERVER)]:
         print(f"\nserver: {name}")
         print(f"{'max_concurrent':>14} {'wall s':>8} {'requests':>8} {'ideal s':>8} {'wall/ideal':>10} "
               f"{'most_at_once':>12} {'span s':>7} {'span/ideal':>10} {'server s/req':>12} {'idle ms/req':>11}")
