@@ -34,14 +34,14 @@ const SETTINGS: &[Setting] = &[
         key: "voice",
         kind: Kind::Name {
             default: "",
-            check: one_line,
+            check: super::settings::one_line,
         },
     },
     Setting {
         key: "version",
         kind: Kind::Name {
             default: "",
-            check: one_line,
+            check: super::settings::one_line,
         },
     },
 ];
@@ -66,14 +66,6 @@ fn check_command(words: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn one_line(value: &str) -> Result<(), String> {
-    if value.chars().any(char::is_control) {
-        Err(format!("{value:?} must be one line"))
-    } else {
-        Ok(())
-    }
 }
 
 impl Engine for CommandEngine {

@@ -126,13 +126,8 @@ impl Engine for EspeakNgEngine {
         let Some(program) = find_program() else {
             return NOT_INSTALLED.to_string();
         };
-        let output = Command::new(program)
-            .arg("--version")
-            .env_clear()
-            .stdin(Stdio::null())
-            .output();
-        match output {
-            Ok(out) if out.status.success() => {
+        match super::program::ask(&program, &["--version"]) {
+            Some(out) if out.status.success() => {
                 let text = String::from_utf8_lossy(&out.stdout);
                 let version = text
                     .split(':')

@@ -78,14 +78,9 @@ impl Engine for FliteEngine {
         let Some(program) = find_program() else {
             return NOT_INSTALLED.to_string();
         };
-        let output = Command::new(program)
-            .arg("--version")
-            .env_clear()
-            .stdin(Stdio::null())
-            .output();
-        match output {
-            Ok(out) => parse_version(&String::from_utf8_lossy(&out.stdout)),
-            Err(_) => NOT_INSTALLED.to_string(),
+        match super::program::ask(&program, &["--version"]) {
+            Some(out) => parse_version(&String::from_utf8_lossy(&out.stdout)),
+            None => NOT_INSTALLED.to_string(),
         }
     }
 

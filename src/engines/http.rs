@@ -49,14 +49,14 @@ const SETTINGS: &[Setting] = &[
         key: "model",
         kind: Kind::Name {
             default: "tts-1",
-            check: one_line,
+            check: super::settings::one_line,
         },
     },
     Setting {
         key: "voice",
         kind: Kind::Name {
             default: "alloy",
-            check: one_line,
+            check: super::settings::one_line,
         },
     },
     Setting {
@@ -106,14 +106,6 @@ fn check_variable(name: &str) -> Result<(), String> {
         Err("api_key_env must be the name of an environment variable \
              (such as \"OPENAI_API_KEY\"), not the key itself"
             .to_string())
-    }
-}
-
-fn one_line(value: &str) -> Result<(), String> {
-    if value.chars().any(char::is_control) {
-        Err(format!("{value:?} must be one line"))
-    } else {
-        Ok(())
     }
 }
 

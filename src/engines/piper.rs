@@ -172,12 +172,7 @@ impl Engine for PiperEngine {
             PACKAGE = PACKAGE
         );
         for python in pythons(&program) {
-            let output = Command::new(&python)
-                .args(["-c", &ask])
-                .env_clear()
-                .stdin(Stdio::null())
-                .output();
-            if let Ok(out) = output
+            if let Some(out) = super::program::ask(&python, &["-c", &ask])
                 && out.status.success()
             {
                 let version = String::from_utf8_lossy(&out.stdout).trim().to_string();

@@ -24,6 +24,17 @@ pub fn for_command(word: &str, project_root: &Path) -> Option<PathBuf> {
     }
 }
 
+/// What `program args` prints, run as engines run their programs: with an
+/// empty environment and nothing on stdin (a version probe).
+pub fn ask(program: &Path, args: &[&str]) -> Option<std::process::Output> {
+    std::process::Command::new(program)
+        .args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+}
+
 pub fn is_executable(path: &Path) -> bool {
     let Ok(meta) = std::fs::metadata(path) else {
         return false;

@@ -319,6 +319,16 @@ pub fn resolve(
     Ok(resolved)
 }
 
+/// A `Kind::Name` check for free text that must stay on one line (a
+/// voice name or version that is passed on as an argument or in JSON).
+pub fn one_line(value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        Err(format!("{value:?} must be one line"))
+    } else {
+        Ok(())
+    }
+}
+
 /// `key: expected a {what}, found …`, at the value.
 fn not_a(key: &str, what: &str, found: &Written) -> SettingError {
     SettingError {

@@ -11,7 +11,6 @@ use std::process::{Child, Command, Stdio};
 use serde_json::{Value, json};
 
 use crate::common::{Build, Project, snapshot};
-use crate::mutation::same_as_clean;
 
 const SERVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -191,7 +190,6 @@ fn same_as_clean_in_env(project: &Project, incremental: &Build) {
         incremental.outputs(),
         "incremental equals clean"
     );
-    let _ = same_as_clean; // (the hibari-only variant)
 }
 
 /// Answers worth retrying (429 with Retry-After, 500, a dropped connection,
