@@ -6,7 +6,9 @@
 //! layer, from the modules listed before it:
 //!
 //! 1. `diagnostic`, `message` (the JSON lines), `place`, `paths`, `cache`
-//!    (keys, store, index, gc), `audio`: none imports anything else of pod
+//!    (keys, store, index, gc), `audio`, then `video` (drawing, H.264, the
+//!    MP4 movie; it uses `audio`'s MP4 boxes): none imports anything else
+//!    of pod
 //! 2. `engines`, then `step` (the trait; a step's tools carry the engines)
 //! 3. `config` (podcast.toml and front matter -> resolved settings; each
 //!    engine checks its own voice settings)
@@ -47,4 +49,5 @@ pub mod report;
 pub mod script;
 pub mod step;
 pub mod steps;
+pub mod video;
 pub mod workspace;

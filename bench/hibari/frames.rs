@@ -20,7 +20,7 @@ fn main() {
     let (phonemes, dir) = (&args[1], Path::new(&args[2]));
     fs::create_dir_all(dir).unwrap();
     let model =
-        model::AcousticModel::load(&fs::read("voices/hibari/hibari.onnx").unwrap()).unwrap();
+        model::AcousticModel::load(&fs::read("third_party/hibari/hibari.onnx").unwrap()).unwrap();
     let ids = vocab::ids(phonemes);
     let mut frames = model.run(&ids, 1.0).unwrap();
     for (name, part) in [

@@ -560,7 +560,7 @@ mod tests {
                 .unwrap_err()
                 .contains("not an ONNX model")
         );
-        let hibari = include_bytes!("../../voices/hibari/hibari.onnx");
+        let hibari = include_bytes!("../../third_party/hibari/hibari.onnx");
         let error = check_model(hibari).unwrap_err();
         assert!(error.contains("not a Piper voice model"), "{error}");
     }

@@ -209,11 +209,11 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
     project.edit(TOML, GUEST, GUEST_PIPER);
     project.write("voices/text.onnx", "not a model\n");
     project.write("voices/text.onnx.json", "{}\n");
-    let hibari = concat!(env!("CARGO_MANIFEST_DIR"), "/voices/hibari/hibari.onnx");
-    std::fs::copy(hibari, project.path("voices/hibari.onnx")).unwrap();
+    let hibari = concat!(env!("CARGO_MANIFEST_DIR"), "/third_party/hibari/hibari.onnx");
+    std::fs::copy(hibari, project.path("third_party/hibari.onnx")).unwrap();
     std::fs::copy(
         project.path(CONFIG),
-        project.path("voices/hibari.onnx.json"),
+        project.path("third_party/hibari.onnx.json"),
     )
     .unwrap();
     std::fs::copy(
@@ -247,7 +247,7 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
         ),
         (
             model,
-            "model = \"voices/hibari.onnx\"",
+            "model = \"third_party/hibari.onnx\"",
             14,
             9,
             "not a Piper voice model",

@@ -1,4 +1,4 @@
-//! The front end's data files, embedded in the binary from `voices/hibari/`
+//! The front end's data files, embedded in the binary from `third_party/hibari/`
 //! and parsed once on first use. Nothing is downloaded or read from disk.
 
 use std::io::Read;
@@ -6,12 +6,12 @@ use std::io::Read;
 use flate2::read::GzDecoder;
 use serde_json::Value;
 
-const LEXICON_GOLD_GZ: &[u8] = include_bytes!("../../../voices/hibari/lexicon_us_gold.json.gz");
-const LEXICON_SILVER_GZ: &[u8] = include_bytes!("../../../voices/hibari/lexicon_us_silver.json.gz");
-const TAGGER_GZ: &[u8] = include_bytes!("../../../voices/hibari/tagger.json.gz");
-const TOKENIZER_EXCEPTIONS: &str = include_str!("../../../voices/hibari/tokenizer_exceptions.json");
-const NORMALIZE_TABLES: &str = include_str!("../../../voices/hibari/normalize.json");
-const VOCAB: &str = include_str!("../../../voices/hibari/vocab.json");
+const LEXICON_GOLD_GZ: &[u8] = include_bytes!("../../../third_party/hibari/lexicon_us_gold.json.gz");
+const LEXICON_SILVER_GZ: &[u8] = include_bytes!("../../../third_party/hibari/lexicon_us_silver.json.gz");
+const TAGGER_GZ: &[u8] = include_bytes!("../../../third_party/hibari/tagger.json.gz");
+const TOKENIZER_EXCEPTIONS: &str = include_str!("../../../third_party/hibari/tokenizer_exceptions.json");
+const NORMALIZE_TABLES: &str = include_str!("../../../third_party/hibari/normalize.json");
+const VOCAB: &str = include_str!("../../../third_party/hibari/vocab.json");
 
 fn gunzip_json(bytes: &[u8], name: &str) -> Value {
     let mut text = String::new();

@@ -2,7 +2,7 @@
 //! distilled from Kokoro-82M ("heart", American English, 24 kHz), run by
 //! `tract` inside pod, after the English front end in this folder. The
 //! model, lexicons, tagger and out-of-vocabulary net are compiled into the
-//! binary from `voices/hibari/`: no system package, no download.
+//! binary from `third_party/hibari/`: no system package, no download.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ pub struct HibariEngine;
 pub const HIBARI: HibariEngine = HibariEngine;
 
 /// The shipped voice.
-const HEART: &[u8] = include_bytes!("../../../voices/hibari/hibari.onnx");
+const HEART: &[u8] = include_bytes!("../../../third_party/hibari/hibari.onnx");
 
 /// The front end's own version: bumped whenever a change in this folder
 /// could change a phoneme, so such a change re-speaks what it touches.

@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock};
 use serde::Deserialize;
 use tract_onnx::prelude::*;
 
-const MODEL: &[u8] = include_bytes!("../../../voices/hibari/oov.onnx");
-const ALPHABETS: &str = include_str!("../../../voices/hibari/oov.json");
+const MODEL: &[u8] = include_bytes!("../../../third_party/hibari/oov.onnx");
+const ALPHABETS: &str = include_str!("../../../third_party/hibari/oov.json");
 
 /// The network's alphabets: input characters and output phonemes, each
 /// numbered from 1 (0 is padding and blank).
