@@ -29,8 +29,11 @@ pub(crate) struct Typesetter {
 /// Text laid out and drawn: `pixmap` holds it with `pad` pixels around.
 pub(crate) struct Block {
     pub pixmap: Pixmap,
+    /// Lines laid out (tests check the limit).
+    #[cfg(test)]
     pub lines: usize,
-    /// Glyph ids laid out, in order (for tests: 0 is .notdef).
+    /// Glyph ids laid out, in order (tests check shaping: 0 is .notdef).
+    #[cfg(test)]
     pub glyph_ids: Vec<u16>,
 }
 
@@ -130,9 +133,11 @@ impl Typesetter {
         let w = (text_w + 2.0 * pad).ceil() as u32;
         let h = (bottom + 2.0 * pad).ceil() as u32;
         let mut pixmap = Pixmap::new(w, h)?;
+        #[cfg(test)]
         let mut glyph_ids = Vec::new();
         for run in &runs {
             for glyph in run.glyphs {
+                #[cfg(test)]
                 glyph_ids.push(glyph.glyph_id);
                 let physical = glyph.physical((pad - left, pad + run.line_y), 1.0);
                 // An inserted glyph (the ellipsis) has no text of its own.
@@ -166,7 +171,9 @@ impl Typesetter {
         }
         Some(Block {
             pixmap,
+            #[cfg(test)]
             lines: runs.len(),
+            #[cfg(test)]
             glyph_ids,
         })
     }
