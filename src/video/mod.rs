@@ -5,6 +5,11 @@
 //! `audio`. The values below are what `[video]` resolves to; they are parts
 //! of step inputs, so they serialise into keys.
 
+pub mod draw;
+mod layout;
+pub mod levels;
+mod text;
+
 use serde::{Deserialize, Serialize};
 
 /// What moves on screen.
