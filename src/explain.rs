@@ -249,6 +249,7 @@ mod tests {
             column: 1,
             display: String::new(),
             speaker: None,
+            named: false,
         };
         let plan = EpisodePlan {
             id: "ep".into(),
@@ -270,6 +271,7 @@ mod tests {
             outro: None,
             loudness: crate::config::LOUDNESS_PRESETS[0].1,
             cover: None,
+            video: crate::config::VideoLayer::default().resolve(None),
             tags: Default::default(),
         };
         // Before: 1, 2, 3. Now: 1, 9 (inserted), 2 (moved down); 3 was edited away.

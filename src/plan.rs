@@ -134,6 +134,7 @@ pub struct EpisodePlan {
     pub outro: Option<Layer>,
     pub loudness: Loudness,
     pub cover: Option<Sourced<PathBuf>>,
+    pub video: crate::config::Video,
     pub tags: Tags,
 }
 
@@ -147,6 +148,8 @@ pub struct PlannedSentence {
     pub display: String,
     /// The speaker's display name (see `speaker_name`).
     pub speaker: Option<String>,
+    /// The script names the speaker (`Guest: ...`): burned captions say who.
+    pub named: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -223,6 +226,7 @@ impl EpisodePlan {
             outro: settings.outro.clone(),
             loudness: config.loudness,
             cover: config.cover.clone(),
+            video: settings.video.clone(),
             tags: Tags {
                 title,
                 show: config.title.clone(),
@@ -294,6 +298,7 @@ impl EpisodePlan {
                                 column: sentence.column,
                                 display: sentence.display.clone(),
                                 speaker: speaker.clone(),
+                                named: paragraph.speaker.is_some(),
                             });
                             plan.timeline
                                 .push(TimelineItem::Speech(plan.sentences.len() - 1));

@@ -29,7 +29,7 @@ pub struct Metadata<'a> {
     pub chapters: &'a [ChapterTime],
 }
 
-fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+pub(crate) fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 8);
     out.extend_from_slice(&(body.len() as u32 + 8).to_be_bytes());
     out.extend_from_slice(kind);
@@ -37,20 +37,20 @@ fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn full(kind: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
+pub(crate) fn full(kind: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
     let mut inner = vec![version];
     inner.extend_from_slice(&flags.to_be_bytes()[1..]);
     inner.extend_from_slice(body);
     boxed(kind, &inner)
 }
 
-fn concat(parts: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn concat(parts: &[Vec<u8>]) -> Vec<u8> {
     parts.concat()
 }
 
-const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
+pub(crate) const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
 
-fn be32(values: &[u32]) -> Vec<u8> {
+pub(crate) fn be32(values: &[u32]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_be_bytes()).collect()
 }
 
@@ -61,7 +61,7 @@ fn descriptor(tag: u8, body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn esds(track: &Track) -> Vec<u8> {
+pub(crate) fn esds(track: &Track) -> Vec<u8> {
     let mut config = vec![0x40, 0x15, 0, 0x18, 0];
     config.extend_from_slice(&track.bitrate.to_be_bytes());
     config.extend_from_slice(&track.bitrate.to_be_bytes());
@@ -72,7 +72,8 @@ fn esds(track: &Track) -> Vec<u8> {
     full(b"esds", 0, 0, &descriptor(0x03, &es))
 }
 
-fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
+/// The AAC sample entry.
+pub(crate) fn mp4a(track: &Track) -> Vec<u8> {
     let mut mp4a = vec![0u8; 6];
     mp4a.extend_from_slice(&1u16.to_be_bytes());
     mp4a.extend_from_slice(&[0u8; 8]);
@@ -81,13 +82,45 @@ fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
     mp4a.extend_from_slice(&[0u8; 4]);
     mp4a.extend_from_slice(&(track.sample_rate.min(65_535) << 16).to_be_bytes());
     mp4a.extend_from_slice(&esds(track));
+    boxed(b"mp4a", &mp4a)
+}
+
+/// A handler box: what a track holds (`soun`, `vide`, `text`, `sbtl`).
+pub(crate) fn hdlr(kind: &[u8; 4], name: &str) -> Vec<u8> {
+    full(
+        b"hdlr",
+        0,
+        0,
+        &concat(&[
+            be32(&[0]),
+            kind.to_vec(),
+            vec![0; 12],
+            format!("{name}\0").into_bytes(),
+        ]),
+    )
+}
+
+/// Data is in this file.
+pub(crate) fn dinf() -> Vec<u8> {
+    boxed(
+        b"dinf",
+        &full(
+            b"dref",
+            0,
+            0,
+            &concat(&[be32(&[1]), full(b"url ", 0, 1, &[])]),
+        ),
+    )
+}
+
+fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
     let frames = track.frame_sizes.len() as u32;
     let mut stsz = be32(&[0, frames]);
     stsz.extend_from_slice(&be32(track.frame_sizes));
     boxed(
         b"stbl",
         &concat(&[
-            full(b"stsd", 0, 0, &concat(&[be32(&[1]), boxed(b"mp4a", &mp4a)])),
+            full(b"stsd", 0, 0, &concat(&[be32(&[1]), mp4a(track)])),
             full(b"stts", 0, 0, &be32(&[1, frames, 1024])),
             full(b"stsc", 0, 0, &be32(&[1, 1, frames, 1])),
             full(b"stsz", 0, 0, &stsz),
@@ -118,29 +151,14 @@ fn trak(track: &Track, data_offset: u32) -> Vec<u8> {
             vec![0x55, 0xC4, 0, 0],
         ]),
     );
-    let hdlr = full(
-        b"hdlr",
-        0,
-        0,
-        &concat(&[
-            be32(&[0]),
-            b"soun".to_vec(),
-            vec![0; 12],
-            b"SoundHandler\0".to_vec(),
-        ]),
-    );
-    let dinf = boxed(
-        b"dinf",
-        &full(
-            b"dref",
-            0,
-            0,
-            &concat(&[be32(&[1]), full(b"url ", 0, 1, &[])]),
-        ),
-    );
+    let hdlr = hdlr(b"soun", "SoundHandler");
     let minf = boxed(
         b"minf",
-        &concat(&[full(b"smhd", 0, 0, &[0; 4]), dinf, stbl(track, data_offset)]),
+        &concat(&[
+            full(b"smhd", 0, 0, &[0; 4]),
+            dinf(),
+            stbl(track, data_offset),
+        ]),
     );
     boxed(
         b"trak",
@@ -159,7 +177,7 @@ fn item(name: &[u8; 4], kind: u32, payload: &[u8]) -> Vec<u8> {
     )
 }
 
-fn udta(meta: &Metadata) -> Vec<u8> {
+pub(crate) fn udta(meta: &Metadata) -> Vec<u8> {
     // Nero chapters: start times in 100 ns units.
     let mut chpl = vec![0u8; 4];
     chpl.push(meta.chapters.len().min(255) as u8);

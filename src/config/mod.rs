@@ -11,6 +11,7 @@ mod production;
 mod pronunciations;
 mod schema;
 mod source;
+mod video;
 mod voice;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, Musi
 pub use pronunciations::{LexiconFiles, PronunciationsLayer, parse_pls};
 pub use schema::RawFrontMatter;
 pub use source::{SourceText, Sourced};
+pub use video::{Backdrop, SIZE_PRESETS, Video, VideoLayer};
 pub use voice::{Voice, VoiceLayer};
 
 use crate::diagnostic::Diagnostic;
@@ -54,6 +56,7 @@ pub struct Config {
     /// `[engines.NAME]`: request limits, retries and spending per engine.
     pub engines: crate::engines::options::EnginesOptions,
     pub pronunciations: PronunciationsLayer,
+    pub video: VideoLayer,
 }
 
 impl Config {
@@ -113,6 +116,7 @@ impl Config {
                 raw.pronunciations.unwrap_or_default(),
                 source,
             )?,
+            video: VideoLayer::from_raw(raw.video.unwrap_or_default(), source)?,
             voice,
             voices,
         };
@@ -222,6 +226,7 @@ pub struct FrontMatter {
     pub intro: LayerConfig,
     pub outro: LayerConfig,
     pub pronunciations: PronunciationsLayer,
+    pub video: VideoLayer,
 }
 
 impl FrontMatter {
@@ -243,6 +248,7 @@ impl FrontMatter {
                 raw.pronunciations.unwrap_or_default(),
                 source,
             )?,
+            video: VideoLayer::from_raw(raw.video.unwrap_or_default(), source)?,
         })
     }
 }
@@ -263,6 +269,7 @@ pub struct EpisodeSettings {
     pub outro: Option<Layer>,
     /// `[pronunciations]` entries, first ones winning (`pronunciations::resolve`).
     pub pronunciations: Vec<Sourced<crate::engines::pronounce::Entry>>,
+    pub video: Video,
 }
 
 /// Every voice as planning merges it, show-wide (`front` = `None`) or for
@@ -334,6 +341,10 @@ impl EpisodeSettings {
                 &front.pronunciations,
                 lexicons,
             )?,
+            video: front
+                .video
+                .over(&config.video)
+                .resolve(config.cover.as_ref()),
         })
     }
 }

@@ -21,6 +21,12 @@ pub enum Format {
     Srt,
     Transcript,
     Chapters,
+    /// H.264 video with the AAC audio, chapters and captions.
+    Mp4,
+    /// The cover with the episode's title, for upload pages (with `mp4`).
+    Thumbnail,
+    /// A description with chapter timestamps for YouTube (with `mp4`).
+    Youtube,
 }
 
 impl Format {
@@ -34,6 +40,9 @@ impl Format {
         Format::Srt,
         Format::Transcript,
         Format::Chapters,
+        Format::Mp4,
+        Format::Thumbnail,
+        Format::Youtube,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +56,9 @@ impl Format {
             Format::Srt => "srt",
             Format::Transcript => "transcript",
             Format::Chapters => "chapters",
+            Format::Mp4 => "mp4",
+            Format::Thumbnail => "thumbnail",
+            Format::Youtube => "youtube",
         }
     }
 
@@ -54,6 +66,8 @@ impl Format {
         match self {
             Format::Transcript => "transcript.json",
             Format::Chapters => "chapters.json",
+            Format::Thumbnail => "png",
+            Format::Youtube => "youtube.txt",
             other => other.name(),
         }
     }
@@ -140,6 +154,14 @@ impl Output {
                     )
                     .at(source.location(list_span)));
                 }
+                // A video is uploaded with its thumbnail and description.
+                if formats.contains(&Format::Mp4) {
+                    for companion in [Format::Thumbnail, Format::Youtube] {
+                        if !formats.contains(&companion) {
+                            formats.push(companion);
+                        }
+                    }
+                }
                 formats
             }
         };
@@ -192,14 +214,14 @@ impl Output {
         };
         if formats
             .iter()
-            .any(|f| matches!(f, Format::M4a | Format::M4b))
+            .any(|f| matches!(f, Format::M4a | Format::M4b | Format::Mp4))
             && !AAC_SAMPLE_RATES.contains(&sample_rate)
         {
             // The pure-Rust AAC encoder produces loud artefacts below 32 kHz
             // (measured: peaks above full scale at 22.05 and 24 kHz).
             return Err(located(
                 Diagnostic::error(format!(
-                    "m4a and m4b need a sample_rate of 32000 Hz or more, not {sample_rate}"
+                    "m4a, m4b and mp4 (AAC audio) need a sample_rate of 32000 Hz or more, not {sample_rate}"
                 ))
                 .with_help("use sample_rate = 44100 (or 32000, 48000) for AAC outputs"),
                 &sample_rate_at,

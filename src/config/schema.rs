@@ -24,6 +24,24 @@ pub struct RawConfig {
     #[serde(default)]
     pub engines: BTreeMap<Spanned<String>, RawEngineOptions>,
     pub pronunciations: Option<RawPronunciations>,
+    pub video: Option<RawVideo>,
+}
+
+/// `[video]`: how the MP4 looks (`config::video`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVideo {
+    pub size: Option<Spanned<String>>,
+    pub fps: Option<Spanned<u32>>,
+    pub style: Option<Spanned<String>>,
+    /// A colour (`"#101820"`) or a PNG/JPEG file.
+    pub background: Option<Spanned<String>>,
+    pub cover: Option<Spanned<String>>,
+    pub color: Option<Spanned<String>>,
+    pub caption_color: Option<Spanned<String>>,
+    pub captions: Option<Spanned<String>>,
+    pub font: Option<Spanned<String>>,
+    pub chapter_cards: Option<bool>,
 }
 
 /// `[pronunciations]`: `lexicons = [...]` and one entry per word, checked
@@ -163,6 +181,7 @@ pub struct RawFrontMatter {
     pub intro: Option<RawLayer>,
     pub outro: Option<RawLayer>,
     pub pronunciations: Option<RawPronunciations>,
+    pub video: Option<RawVideo>,
 }
 
 /// `date = 2026-11-02` (a TOML date) or `date = "2026-11-02"`.

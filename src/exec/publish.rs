@@ -21,6 +21,9 @@ impl Executor<'_> {
         steps: Vec<StepOutcome>,
         produced: Produced,
     ) -> Result<EpisodeResult, Stop> {
+        for warning in &produced.warnings {
+            self.reporter.diagnostic(warning);
+        }
         let mut outputs = Vec::new();
         for (format, blob) in produced.outputs {
             let path = self

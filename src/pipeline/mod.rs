@@ -9,6 +9,7 @@
 
 pub mod probe;
 pub mod reach;
+mod video;
 
 use std::path::PathBuf;
 
@@ -29,15 +30,21 @@ use crate::steps::flac_tags::FlacTags;
 use crate::steps::loudness::{LoudnessInput, Normalize};
 use crate::steps::measure::{Measure, MeasureInput, Measurement};
 use crate::steps::mix::{LayerMix, Layout, Mix, MixInput, MusicMix};
+use crate::steps::movie::{Movie, MovieInput};
 use crate::steps::mp3::{Mp3, Mp3Input};
 use crate::steps::mp3_tags::{Cover, Mp3Tags, TagsInput};
 use crate::steps::mp4::{M4a, M4b};
 use crate::steps::srt::Srt;
+use crate::steps::thumbnail::{Thumbnail, ThumbnailInput};
 use crate::steps::timeline::{Timeline, TimelineStep};
 use crate::steps::transcript::Transcript;
+use crate::steps::video_segment::Picture;
 use crate::steps::vtt::Vtt;
 use crate::steps::wav::TaggedWavInput;
+use crate::steps::youtube::{Youtube, YoutubeInput};
 use crate::steps::{Assemble, AssembleInput, AssembleItem, Wav, WavInput};
+use crate::video::Captions;
+use video::ChapterSpan;
 
 /// Why the walk stopped.
 #[derive(Debug)]
@@ -69,6 +76,8 @@ pub trait Runner {
 pub struct Produced {
     pub outputs: Vec<(Format, BlobRef)>,
     pub measurements: Vec<(Format, Measurement)>,
+    /// What the outputs leave out, and why.
+    pub warnings: Vec<Diagnostic>,
 }
 
 pub fn episode<R: Runner>(
@@ -207,9 +216,10 @@ pub fn episode<R: Runner>(
         },
     )?;
 
+    let spans = chapter_spans(plan, &timeline, &layout);
     let (cues, chapters) = (
         cues(plan, &timeline, &layout),
-        chapters(plan, &timeline, &layout),
+        chapters(plan, &spans, sample_rate),
     );
     let cover = match &plan.cover {
         Some(cover) => {
@@ -236,10 +246,20 @@ pub fn episode<R: Runner>(
         sample_rate,
         channels,
     };
+    let aac_input = AacInput {
+        pcm: normalized.hash,
+        sample_rate,
+        channels,
+        bitrate_kbps: plan.output.aac_bitrate_kbps,
+        ceiling_mdb: plan.loudness.ceiling_mdb,
+    };
+    // Made once, shared by the formats that need them.
     let mut aac: Option<BlobRef> = None;
+    let mut picture: Option<Picture> = None;
     let mut produced = Produced {
         outputs: Vec::new(),
         measurements: Vec::new(),
+        warnings: Vec::new(),
     };
     for &format in &plan.output.formats {
         let output = match format {
@@ -267,24 +287,58 @@ pub fn episode<R: Runner>(
                 r.step::<Mp3Tags>(&place("mp3-tags"), &tagged(mp3.hash))?
             }
             Format::M4a | Format::M4b => {
-                let stream = match aac {
-                    Some(stream) => stream,
-                    None => *aac.insert(r.step::<Aac>(
-                        &place("aac"),
-                        &AacInput {
-                            pcm: normalized.hash,
-                            sample_rate,
-                            channels,
-                            bitrate_kbps: plan.output.aac_bitrate_kbps,
-                            ceiling_mdb: plan.loudness.ceiling_mdb,
-                        },
-                    )?),
-                };
+                let stream = once(&mut aac, || r.step::<Aac>(&place("aac"), &aac_input))?;
                 if format == Format::M4a {
                     r.step::<M4a>(&place("m4a"), &tagged(stream.hash))?
                 } else {
                     r.step::<M4b>(&place("m4b"), &tagged(stream.hash))?
                 }
+            }
+            Format::Mp4 => {
+                let stream = once(&mut aac, || r.step::<Aac>(&place("aac"), &aac_input))?;
+                let picture = once(&mut picture, || video::picture(r, plan))?;
+                let whole = [ChapterSpan {
+                    title: None,
+                    start: 0,
+                    end: layout.total,
+                }];
+                let spans = if spans.is_empty() { &whole[..] } else { &spans };
+                let segments = video::segments(
+                    r, plan, &picture, speech, &sounds, &timeline, &layout, spans,
+                )?;
+                r.step::<Movie>(
+                    &place("mp4"),
+                    &MovieInput {
+                        package: tagged(stream.hash),
+                        segments: segments.iter().map(|s| s.hash).collect(),
+                        subtitles: match plan.video.captions {
+                            Captions::Track => cues.clone(),
+                            Captions::Burned | Captions::None => Vec::new(),
+                        },
+                    },
+                )?
+            }
+            Format::Thumbnail => {
+                let picture = once(&mut picture, || video::picture(r, plan))?;
+                r.step::<Thumbnail>(
+                    &place("thumbnail"),
+                    &ThumbnailInput::new(&picture, &plan.tags.title),
+                )?
+            }
+            Format::Youtube => {
+                if let Some(reason) = crate::steps::youtube::chapters_refused(&chapters) {
+                    produced.warnings.push(Diagnostic::warning(format!(
+                        "{}.youtube.txt has no chapter timestamps: {reason}",
+                        plan.id
+                    )));
+                }
+                r.step::<Youtube>(
+                    &place("youtube"),
+                    &YoutubeInput {
+                        description: plan.tags.description.clone(),
+                        chapters: chapters.clone(),
+                    },
+                )?
             }
             Format::Vtt => r.step::<Vtt>(&place("vtt"), &CuesInput { cues: cues.clone() })?,
             Format::Srt => r.step::<Srt>(&place("srt"), &CuesInput { cues: cues.clone() })?,
@@ -317,6 +371,14 @@ pub fn episode<R: Runner>(
         produced.outputs.push((format, output));
     }
     Ok(produced)
+}
+
+/// `slot`'s value, made by `make` the first time it is asked for.
+fn once<T: Clone>(slot: &mut Option<T>, make: impl FnOnce() -> Result<T, Stop>) -> Result<T, Stop> {
+    match slot {
+        Some(value) => Ok(value.clone()),
+        None => Ok(slot.insert(make()?).clone()),
+    }
 }
 
 /// How many frames a decoded blob holds: as its record says, else as its
@@ -355,37 +417,52 @@ fn cues(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<Cue> {
         .collect()
 }
 
-/// Chapter spans in the final mix: the first starts at 0 (over the intro),
-/// each other where its first sentence is heard, each ends where the next
-/// starts, the last at the end.
-fn chapters(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<ChapterTime> {
-    let rate = timeline.sample_rate;
-    let mut starts: Vec<(String, u64)> = Vec::new();
-    for (n, chapter) in plan.chapters.iter().enumerate() {
-        let first_speech = (chapter.starts_at..plan.timeline.len())
-            .find(|&k| matches!(plan.timeline[k], TimelineItem::Speech(_)))
-            .unwrap_or(plan.timeline.len());
-        let frame = if n == 0 {
-            0
-        } else {
-            timeline
-                .items
-                .get(first_speech)
-                .map_or(layout.speech_end, |span| layout.speech_start + span.start)
-        };
-        let title = chapter
-            .title
-            .clone()
-            .unwrap_or_else(|| plan.tags.title.clone());
-        starts.push((title, frame));
-    }
+/// Chapter spans in the final mix, in frames: the first starts at 0 (over
+/// the intro), each other where its first sentence is heard, each ends
+/// where the next starts, the last at the end.
+fn chapter_spans(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<ChapterSpan> {
+    let starts: Vec<(Option<String>, u64)> = plan
+        .chapters
+        .iter()
+        .enumerate()
+        .map(|(n, chapter)| {
+            let first_speech = (chapter.starts_at..plan.timeline.len())
+                .find(|&k| matches!(plan.timeline[k], TimelineItem::Speech(_)))
+                .unwrap_or(plan.timeline.len());
+            let frame = if n == 0 {
+                0
+            } else {
+                timeline
+                    .items
+                    .get(first_speech)
+                    .map_or(layout.speech_end, |span| layout.speech_start + span.start)
+            };
+            (chapter.title.clone(), frame)
+        })
+        .collect();
     starts
         .iter()
         .enumerate()
-        .map(|(n, (title, start))| ChapterTime {
+        .map(|(n, (title, start))| ChapterSpan {
             title: title.clone(),
-            start_ms: ms(*start, rate),
-            end_ms: ms(starts.get(n + 1).map_or(layout.total, |next| next.1), rate),
+            start: *start,
+            end: starts.get(n + 1).map_or(layout.total, |next| next.1),
+        })
+        .collect()
+}
+
+/// Chapters as the tags and chapter files give them: untitled ones take
+/// the episode's title.
+fn chapters(plan: &EpisodePlan, spans: &[ChapterSpan], rate: u32) -> Vec<ChapterTime> {
+    spans
+        .iter()
+        .map(|span| ChapterTime {
+            title: span
+                .title
+                .clone()
+                .unwrap_or_else(|| plan.tags.title.clone()),
+            start_ms: ms(span.start, rate),
+            end_ms: ms(span.end, rate),
         })
         .collect()
 }
@@ -393,15 +470,27 @@ fn chapters(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Vec<Cha
 /// Every media file an episode names, with where it was named (checked
 /// before anything runs, so a missing file changes nothing on disk).
 pub fn media(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
-    let mut files = sound_files(plan);
-    let config = |file: &crate::config::Sourced<PathBuf>| {
-        (file.value.clone(), Origin::Config(file.location.clone()))
-    };
-    files.extend(plan.intro.iter().map(|l| config(&l.file)));
-    files.extend(plan.outro.iter().map(|l| config(&l.file)));
-    files.extend(plan.music.iter().map(|m| config(&m.file)));
-    files.extend(plan.cover.iter().map(config));
+    let mut files = audio_files(plan);
+    files.extend(plan.cover.iter().chain(video_files(plan)).map(sourced));
     files
+}
+
+fn sourced(file: &crate::config::Sourced<PathBuf>) -> (PathBuf, Origin) {
+    (file.value.clone(), Origin::Config(file.location.clone()))
+}
+
+/// The images and font the video reads, when the episode makes one.
+fn video_files(plan: &EpisodePlan) -> Vec<&crate::config::Sourced<PathBuf>> {
+    let pictured = plan
+        .output
+        .formats
+        .iter()
+        .any(|f| matches!(f, Format::Mp4 | Format::Thumbnail));
+    if pictured {
+        plan.video.files()
+    } else {
+        Vec::new()
+    }
 }
 
 /// The `assemble` input for an episode, given the content hash of each of
@@ -429,13 +518,16 @@ fn assemble_input(
     }
 }
 
-/// The audio files an episode plays (everything it names but the cover art).
+/// The audio files an episode plays (everything it names but pictures and fonts).
 pub fn audio_files(plan: &EpisodePlan) -> Vec<(PathBuf, Origin)> {
-    let cover = plan.cover.as_ref().map(|c| &c.value);
-    media(plan)
-        .into_iter()
-        .filter(|(path, _)| Some(path) != cover)
-        .collect()
+    let mut files = sound_files(plan);
+    let layers = plan.intro.iter().chain(&plan.outro).map(|l| &l.file);
+    files.extend(
+        layers
+            .chain(plan.music.iter().map(|m| &m.file))
+            .map(sourced),
+    );
+    files
 }
 
 /// The `[sound]` files of an episode, in timeline order, with their places.

@@ -7,18 +7,23 @@ pub mod cues;
 pub mod decode;
 pub mod flac;
 pub mod flac_tags;
+pub mod image;
 pub mod loudness;
 pub mod measure;
 pub mod mix;
+pub mod movie;
 pub mod mp3;
 pub mod mp3_tags;
 pub mod mp4;
 pub mod srt;
+pub mod thumbnail;
 pub mod timeline;
 pub mod transcript;
 pub mod tts;
+pub mod video_segment;
 pub mod vtt;
 pub mod wav;
+pub mod youtube;
 
 pub use assemble::{Assemble, AssembleInput, AssembleItem};
 pub use tts::{Tts, TtsInput, TtsPart};
@@ -42,6 +47,11 @@ pub const KINDS: &[&str] = &[
     aac::Aac::KIND,
     mp4::M4a::KIND,
     mp4::M4b::KIND,
+    image::Image::KIND,
+    video_segment::VideoSegment::KIND,
+    movie::Movie::KIND,
+    thumbnail::Thumbnail::KIND,
+    youtube::Youtube::KIND,
     vtt::Vtt::KIND,
     srt::Srt::KIND,
     transcript::Transcript::KIND,

@@ -95,7 +95,7 @@ impl Painter {
     pub fn new(look: &Look) -> Result<Painter, String> {
         let (w, h) = (look.width, look.height);
         let mut base = Pixmap::new(w, h).ok_or_else(|| format!("bad frame size {w}x{h}"))?;
-        let layout = Layout::new(look);
+        let layout = Layout::new(look.width, look.height, look.style, look.captions);
         match look.background {
             Background::Colour(Rgb([r, g, b])) => {
                 base.fill(tiny_skia::Color::from_rgba8(r, g, b, 255));

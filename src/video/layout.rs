@@ -3,7 +3,6 @@
 //! bottom.
 
 use super::Style;
-use super::draw::Look;
 use super::text::{LINE_HEIGHT, PAD};
 
 /// Lines a caption may take.
@@ -30,8 +29,9 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    pub fn new(look: &Look) -> Layout {
-        let (w, h) = (look.width as f32, look.height as f32);
+    /// `captions`: room is kept for burned-in captions.
+    pub fn new(width: u32, height: u32, style: Style, captions: bool) -> Layout {
+        let (w, h) = (width as f32, height as f32);
         // ~4.5% of the height; narrower for vertical frames, where that
         // would leave a few words a line.
         let caption_size = (0.045 * h).min(0.055 * w).max(8.0).round();
@@ -46,7 +46,7 @@ impl Layout {
             h: caption_h,
         };
         let wave_h = (0.18 * h).min(0.3 * w).round();
-        let wave_bottom = if look.captions {
+        let wave_bottom = if captions {
             caption.y - 0.02 * h
         } else {
             h - 0.06 * h
@@ -58,7 +58,7 @@ impl Layout {
             h: wave_h,
         };
         let cover_top = 0.05 * h;
-        let cover_bottom = match (look.style, look.captions) {
+        let cover_bottom = match (style, captions) {
             (Style::Still, false) => h - 0.05 * h,
             (Style::Still, true) => caption.y - 0.03 * h,
             _ => wave.y - 0.03 * h,

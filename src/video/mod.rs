@@ -6,8 +6,11 @@
 //! of step inputs, so they serialise into keys.
 
 pub mod draw;
+pub mod h264;
 mod layout;
 pub mod levels;
+pub mod movie;
+pub mod segment;
 mod text;
 
 use serde::{Deserialize, Serialize};

@@ -25,5 +25,6 @@ mod pronunciations;
 mod safety;
 mod speakers;
 mod status;
+mod video;
 mod voice_model;
 mod watch;

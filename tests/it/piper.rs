@@ -209,7 +209,10 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
     project.edit(TOML, GUEST, GUEST_PIPER);
     project.write("voices/text.onnx", "not a model\n");
     project.write("voices/text.onnx.json", "{}\n");
-    let hibari = concat!(env!("CARGO_MANIFEST_DIR"), "/third_party/hibari/hibari.onnx");
+    let hibari = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/third_party/hibari/hibari.onnx"
+    );
     std::fs::copy(hibari, project.path("third_party/hibari.onnx")).unwrap();
     std::fs::copy(
         project.path(CONFIG),

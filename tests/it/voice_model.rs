@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 
 use crate::common::Project;
 
-const MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/third_party/hibari/hibari.onnx");
+const MODEL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/third_party/hibari/hibari.onnx"
+);
 const GUEST: &str = "[voices.guest]\nspeed = 1.15";
 const WITH_MODEL: &str = "[voices.guest]\nspeed = 1.15\nmodel = \"voices/alt.onnx\"";
 /// The guest's sentences: a.md (speed from front matter) and b.md.

@@ -6,10 +6,13 @@ use std::io::Read;
 use flate2::read::GzDecoder;
 use serde_json::Value;
 
-const LEXICON_GOLD_GZ: &[u8] = include_bytes!("../../../third_party/hibari/lexicon_us_gold.json.gz");
-const LEXICON_SILVER_GZ: &[u8] = include_bytes!("../../../third_party/hibari/lexicon_us_silver.json.gz");
+const LEXICON_GOLD_GZ: &[u8] =
+    include_bytes!("../../../third_party/hibari/lexicon_us_gold.json.gz");
+const LEXICON_SILVER_GZ: &[u8] =
+    include_bytes!("../../../third_party/hibari/lexicon_us_silver.json.gz");
 const TAGGER_GZ: &[u8] = include_bytes!("../../../third_party/hibari/tagger.json.gz");
-const TOKENIZER_EXCEPTIONS: &str = include_str!("../../../third_party/hibari/tokenizer_exceptions.json");
+const TOKENIZER_EXCEPTIONS: &str =
+    include_str!("../../../third_party/hibari/tokenizer_exceptions.json");
 const NORMALIZE_TABLES: &str = include_str!("../../../third_party/hibari/normalize.json");
 const VOCAB: &str = include_str!("../../../third_party/hibari/vocab.json");
 

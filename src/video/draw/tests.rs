@@ -247,31 +247,3 @@ fn thumbnails_are_pngs_of_the_frame_size() {
         thumbnail(&look, "Episode 12: Голос и тишина").unwrap()
     );
 }
-
-/// `cargo test --lib video::draw::tests::speed -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn speed() {
-    let cover = png(1400, 1400, [200, 30, 30]);
-    for style in [Style::Waveform, Style::Bars] {
-        let mut look = look(1920, 1080, style);
-        look.cover = Some(&cover);
-        let mut painter = Painter::new(&look).unwrap();
-        let n = painter.levels_wanted();
-        let frames = 300;
-        let start = std::time::Instant::now();
-        let mut sum = 0u64;
-        for f in 0..frames {
-            let levels: Vec<f32> = (0..n).map(|i| ((i + f) as f32 * 0.3).sin().abs()).collect();
-            // A new caption every 90 frames (3 s), as speech goes.
-            let text = format!(
-                "Caption number {} of the speed test, long enough to wrap",
-                f / 90
-            );
-            let frame = painter.paint(&scene(&levels, Some(&text)));
-            sum += u64::from(frame[(f * 4097) % frame.len()]);
-        }
-        let fps = frames as f64 / start.elapsed().as_secs_f64();
-        println!("{style:?} 1920x1080: {fps:.0} frames/s ({sum})");
-    }
-}

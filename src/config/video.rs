@@ -1,0 +1,285 @@
+//! `[video]`: how an episode's MP4 looks. A show-wide table, and the same
+//! table in front matter for one episode, layered key by key.
+
+use std::path::{Path, PathBuf};
+
+use super::schema::RawVideo;
+use super::source::{SourceText, Sourced};
+use crate::diagnostic::Diagnostic;
+use crate::video::{Captions, Rgb, Style};
+
+/// OpenH264 encodes up to level 5.2: 3840x2160, either way round.
+const MAX_LONG_SIDE: u32 = 3840;
+const MAX_SHORT_SIDE: u32 = 2160;
+const MIN_SIDE: u32 = 16;
+
+pub const SIZE_PRESETS: &[(&str, (u32, u32))] = &[
+    ("landscape", (1920, 1080)),
+    ("square", (1080, 1080)),
+    ("vertical", (1080, 1920)),
+];
+
+/// What fills the frame behind everything else.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Backdrop {
+    Colour(Rgb),
+    /// A PNG or JPEG file, hashed by content.
+    Image(Sourced<PathBuf>),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct VideoLayer {
+    pub size: Option<(u32, u32)>,
+    pub fps: Option<u32>,
+    pub style: Option<Style>,
+    pub background: Option<Backdrop>,
+    pub cover: Option<Sourced<PathBuf>>,
+    pub color: Option<Rgb>,
+    pub caption_color: Option<Rgb>,
+    pub captions: Option<Captions>,
+    pub font: Option<Sourced<PathBuf>>,
+    pub chapter_cards: Option<bool>,
+}
+
+/// `[video]` resolved for one episode.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Video {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub style: Style,
+    pub background: Backdrop,
+    /// Drawn over the background; the show's cover art unless set.
+    pub cover: Option<Sourced<PathBuf>>,
+    pub color: Rgb,
+    pub caption_color: Rgb,
+    pub captions: Captions,
+    /// `None`: the font that ships with pod.
+    pub font: Option<Sourced<PathBuf>>,
+    pub chapter_cards: bool,
+}
+
+impl Video {
+    /// The image files this video reads (each checked and hashed like any media file).
+    pub fn files(&self) -> Vec<&Sourced<PathBuf>> {
+        let background = match &self.background {
+            Backdrop::Image(file) => Some(file),
+            Backdrop::Colour(_) => None,
+        };
+        background
+            .into_iter()
+            .chain(self.cover.as_ref())
+            .chain(self.font.as_ref())
+            .collect()
+    }
+}
+
+fn path(value: &toml::Spanned<String>, source: &SourceText) -> Sourced<PathBuf> {
+    let v = source.sourced(value.clone());
+    let base = source.file.parent().unwrap_or(Path::new(""));
+    Sourced {
+        value: base.join(&v.value),
+        location: v.location,
+    }
+}
+
+fn one_of<T>(
+    value: &toml::Spanned<String>,
+    source: &SourceText,
+    key: &str,
+    parse: fn(&str) -> Option<T>,
+    names: &[&str],
+) -> Result<T, Diagnostic> {
+    let v = source.sourced(value.clone());
+    parse(&v.value).ok_or_else(|| {
+        let list = names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = crate::diagnostic::did_you_mean(&v.value, names.iter().copied())
+            .map(|n| format!(" (did you mean \"{n}\"?)"))
+            .unwrap_or_default();
+        v.error(format!(
+            "video.{key} = \"{}\" is not one of {list}{hint}",
+            v.value
+        ))
+    })
+}
+
+fn colour(
+    value: &toml::Spanned<String>,
+    source: &SourceText,
+    key: &str,
+) -> Result<Rgb, Diagnostic> {
+    let v = source.sourced(value.clone());
+    Rgb::parse(&v.value).ok_or_else(|| {
+        v.error(format!(
+            "video.{key} = \"{}\" is not a colour: write it as \"#rrggbb\", for example \"#f2aa4c\"",
+            v.value
+        ))
+    })
+}
+
+fn image(
+    value: &toml::Spanned<String>,
+    source: &SourceText,
+    key: &str,
+) -> Result<Sourced<PathBuf>, Diagnostic> {
+    let file = path(value, source);
+    let ext = file
+        .value
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("png" | "jpg" | "jpeg") => Ok(file),
+        _ => Err(file.error(format!(
+            "video.{key} = \"{}\" is not a PNG or JPEG file{}",
+            value.get_ref(),
+            if key == "background" {
+                " (nor a colour such as \"#101820\")"
+            } else {
+                ""
+            }
+        ))),
+    }
+}
+
+fn size(value: &toml::Spanned<String>, source: &SourceText) -> Result<(u32, u32), Diagnostic> {
+    let v = source.sourced(value.clone());
+    if let Some((_, size)) = SIZE_PRESETS.iter().find(|(name, _)| *name == v.value) {
+        return Ok(*size);
+    }
+    let parsed = v
+        .value
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)));
+    let Some((width, height)) = parsed else {
+        let presets = SIZE_PRESETS
+            .iter()
+            .map(|(name, _)| format!("\"{name}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(v.error(format!(
+            "video.size = \"{}\" is not a size: write \"WIDTHxHEIGHT\" (\"1920x1080\") or one of {presets}",
+            v.value
+        )));
+    };
+    if width.max(height) > MAX_LONG_SIDE || width.min(height) > MAX_SHORT_SIDE {
+        return Err(v.error(format!(
+            "video.size = \"{}\" is too large: the H.264 encoder takes at most \
+             {MAX_LONG_SIDE}x{MAX_SHORT_SIDE} (or {MAX_SHORT_SIDE}x{MAX_LONG_SIDE})",
+            v.value
+        )));
+    }
+    for (side, n) in [("width", width), ("height", height)] {
+        if n < MIN_SIDE {
+            return Err(v.error(format!(
+                "video.size = \"{}\": the {side} must be at least {MIN_SIDE} pixels",
+                v.value
+            )));
+        }
+        if n % 2 != 0 {
+            return Err(v.error(format!(
+                "video.size = \"{}\": the {side} is odd, and H.264 with 4:2:0 colour needs even sides (try {})",
+                v.value,
+                n + 1
+            )));
+        }
+    }
+    Ok((width, height))
+}
+
+impl VideoLayer {
+    pub fn from_raw(raw: RawVideo, source: &SourceText) -> Result<VideoLayer, Diagnostic> {
+        let fps = match raw.fps.map(|f| source.sourced(f)) {
+            Some(f) if !(1..=60).contains(&f.value) => {
+                return Err(f.error(format!(
+                    "video.fps = {} is out of range: it must be between 1 and 60",
+                    f.value
+                )));
+            }
+            other => other.map(|f| f.value),
+        };
+        let background = raw
+            .background
+            .as_ref()
+            .map(|b| {
+                if b.get_ref().starts_with('#') {
+                    colour(b, source, "background").map(Backdrop::Colour)
+                } else {
+                    image(b, source, "background").map(Backdrop::Image)
+                }
+            })
+            .transpose()?;
+        Ok(VideoLayer {
+            size: raw.size.as_ref().map(|s| size(s, source)).transpose()?,
+            fps,
+            style: raw
+                .style
+                .as_ref()
+                .map(|s| one_of(s, source, "style", Style::parse, Style::NAMES))
+                .transpose()?,
+            background,
+            cover: raw
+                .cover
+                .as_ref()
+                .map(|c| image(c, source, "cover"))
+                .transpose()?,
+            color: raw
+                .color
+                .as_ref()
+                .map(|c| colour(c, source, "color"))
+                .transpose()?,
+            caption_color: raw
+                .caption_color
+                .as_ref()
+                .map(|c| colour(c, source, "caption_color"))
+                .transpose()?,
+            captions: raw
+                .captions
+                .as_ref()
+                .map(|c| one_of(c, source, "captions", Captions::parse, Captions::NAMES))
+                .transpose()?,
+            font: raw.font.as_ref().map(|f| path(f, source)),
+            chapter_cards: raw.chapter_cards,
+        })
+    }
+
+    pub fn over(&self, base: &VideoLayer) -> VideoLayer {
+        VideoLayer {
+            size: self.size.or(base.size),
+            fps: self.fps.or(base.fps),
+            style: self.style.or(base.style),
+            background: self.background.clone().or_else(|| base.background.clone()),
+            cover: self.cover.clone().or_else(|| base.cover.clone()),
+            color: self.color.or(base.color),
+            caption_color: self.caption_color.or(base.caption_color),
+            captions: self.captions.or(base.captions),
+            font: self.font.clone().or_else(|| base.font.clone()),
+            chapter_cards: self.chapter_cards.or(base.chapter_cards),
+        }
+    }
+
+    /// Defaults for every unset key; `show_cover` is the show's cover art.
+    pub fn resolve(&self, show_cover: Option<&Sourced<PathBuf>>) -> Video {
+        let (width, height) = self.size.unwrap_or((1920, 1080));
+        Video {
+            width,
+            height,
+            fps: self.fps.unwrap_or(30),
+            style: self.style.unwrap_or(Style::Waveform),
+            background: self
+                .background
+                .clone()
+                .unwrap_or(Backdrop::Colour(Rgb([0x10, 0x18, 0x20]))),
+            cover: self.cover.clone().or_else(|| show_cover.cloned()),
+            color: self.color.unwrap_or(Rgb([0xf2, 0xaa, 0x4c])),
+            caption_color: self.caption_color.unwrap_or(Rgb([0xff, 0xff, 0xff])),
+            captions: self.captions.unwrap_or(Captions::Burned),
+            font: self.font.clone(),
+            chapter_cards: self.chapter_cards.unwrap_or(true),
+        }
+    }
+}

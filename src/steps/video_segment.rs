@@ -1,0 +1,340 @@
+//! `video-segment`: one chapter's picture, drawn frame by frame and encoded
+//! as H.264 starting with an IDR frame, so segments join without
+//! re-encoding.
+//!
+//! The input is exactly what the segment draws: the chapter's own speech
+//! and `[sound]`s at their offsets from the chapter's start, its captions,
+//! its card, the look. Nothing of other chapters, the music bed or the
+//! episode's loudness gain is in it, so an edit elsewhere, or one that only
+//! moves this chapter, re-renders nothing else.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+
+use serde::{Deserialize, Serialize};
+
+use crate::audio::blocks::{BlockReader, SampleFormat};
+use crate::audio::clip::{Clip, ClipPart};
+use crate::audio::pcm::ms_to_frames;
+use crate::audio::resample::Resampler;
+use crate::cache::ContentHash;
+use crate::step::{Announce, Step, StepError, Tools};
+use crate::video::draw::{Background, Caption, Look, Painter, Scene};
+use crate::video::levels::{Gain, Meter};
+use crate::video::segment::{SegmentEncoder, frame_durations};
+use crate::video::{Rgb, Style};
+
+/// How long a chapter card stays up.
+const CARD_MS: u64 = 3_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BackdropImage {
+    Colour(Rgb),
+    Image(ContentHash),
+}
+
+/// The font captions and cards are set in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FontRef {
+    /// The font that ships with pod, by the hash of its bytes (so a pod that
+    /// ships another font renders again).
+    Bundled(ContentHash),
+    File(ContentHash),
+}
+
+/// The look every segment of an episode shares.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Picture {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub style: Style,
+    pub background: BackdropImage,
+    pub cover: Option<ContentHash>,
+    pub color: Rgb,
+    pub caption_color: Rgb,
+    pub font: FontRef,
+    /// Room is kept at the bottom for burned-in captions.
+    pub burned_captions: bool,
+}
+
+/// Audio the picture follows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Heard {
+    /// A sentence's clip, as the `tts` step made it.
+    Speech(ContentHash),
+    /// A decoded `[sound]`: interleaved f32 at the output rate.
+    Sound(ContentHash),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HeardAt {
+    /// Frames (at `sample_rate`) from the segment's start.
+    pub start: u64,
+    pub heard: Heard,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SegmentCaption {
+    /// Frames from the segment's start.
+    pub start: u64,
+    pub end: u64,
+    pub text: String,
+    pub speaker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SegmentInput {
+    pub picture: Picture,
+    /// The video's timescale: the audio's sample rate, so segments end
+    /// exactly where chapters start.
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// How long the segment lasts, in frames of `sample_rate`.
+    pub frames: u64,
+    /// In order, not overlapping.
+    pub heard: Vec<HeardAt>,
+    /// Burned-in captions, in order.
+    pub captions: Vec<SegmentCaption>,
+    /// A chapter card's title, shown for the first seconds.
+    pub card: Option<String>,
+}
+
+/// The files a picture is drawn from, read from the cache.
+pub struct PictureFiles {
+    background: Option<Vec<u8>>,
+    cover: Option<Vec<u8>>,
+    font: Vec<u8>,
+}
+
+impl PictureFiles {
+    pub fn read(picture: &Picture, tools: &Tools) -> Result<PictureFiles, StepError> {
+        let read = |hash: &ContentHash| tools.blobs.read(hash).map_err(StepError::CorruptInput);
+        Ok(PictureFiles {
+            background: match &picture.background {
+                BackdropImage::Colour(_) => None,
+                BackdropImage::Image(hash) => Some(read(hash)?),
+            },
+            cover: picture.cover.as_ref().map(read).transpose()?,
+            font: match &picture.font {
+                FontRef::Bundled(_) => crate::video::draw::DEFAULT_FONT.to_vec(),
+                FontRef::File(hash) => read(hash)?,
+            },
+        })
+    }
+
+    pub fn look<'a>(&'a self, picture: &Picture) -> Look<'a> {
+        Look {
+            width: picture.width,
+            height: picture.height,
+            style: picture.style,
+            background: match (&picture.background, &self.background) {
+                (_, Some(bytes)) => Background::Image(bytes),
+                (BackdropImage::Colour(c), None) => Background::Colour(*c),
+                (BackdropImage::Image(_), None) => Background::Colour(Rgb([0, 0, 0])),
+            },
+            cover: self.cover.as_deref(),
+            captions: picture.burned_captions,
+            color: picture.color,
+            caption_color: picture.caption_color,
+            font: &self.font,
+        }
+    }
+}
+
+pub struct VideoSegment;
+
+impl Step for VideoSegment {
+    const KIND: &'static str = "video-segment";
+    const VERSION: u32 = 1;
+    const ANNOUNCE: Announce = Announce::Status("Rendering");
+    type Input = SegmentInput;
+
+    fn run(input: &SegmentInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        let p = &input.picture;
+        let files = PictureFiles::read(p, tools)?;
+        let look = files.look(p);
+        let mut painter = Painter::new(&look).map_err(StepError::Failed)?;
+        let durations = frame_durations(input.frames, input.sample_rate, p.fps);
+        let mut encoder = SegmentEncoder::new(
+            BufWriter::new(out),
+            p.width,
+            p.height,
+            p.fps,
+            input.sample_rate,
+        )
+        .map_err(StepError::Failed)?;
+
+        if p.style == Style::Still && input.captions.is_empty() && input.card.is_none() {
+            // Every frame is the same picture: encoded once, repeated.
+            let rgba = painter.paint(&Scene {
+                levels: &[],
+                caption: None,
+                card: None,
+            });
+            encoder
+                .push_repeated(rgba, &durations)
+                .map_err(StepError::Failed)?;
+            return encoder.finish().map_err(StepError::Failed);
+        }
+
+        let wanted = painter.levels_wanted();
+        let mut meter = match p.style {
+            Style::Still => None,
+            style => {
+                // The first pass finds how loud this chapter is, so quiet and
+                // loud chapters move alike.
+                let mut gain = Gain::new();
+                Speech::new(input, tools).play_to(input.frames, |block| gain.feed(block))?;
+                Some((
+                    Meter::new(style, input.sample_rate, gain.finish(), wanted),
+                    Speech::new(input, tools),
+                ))
+            }
+        };
+        let card_end = ms_to_frames(CARD_MS as u32, input.sample_rate);
+        let mut levels = Vec::with_capacity(wanted);
+        let mut caption = 0;
+        let mut start = 0u64;
+        for &duration in &durations {
+            let at = (start + u64::from(duration) / 2).min(input.frames);
+            if let Some((meter, speech)) = meter.as_mut() {
+                speech.play_to(at, |block| meter.feed(block))?;
+                meter.levels(at, &mut levels);
+            }
+            while input.captions.get(caption).is_some_and(|c| c.end <= start) {
+                caption += 1;
+            }
+            let shown = input
+                .captions
+                .get(caption)
+                .filter(|c| c.start <= start)
+                .map(|c| Caption {
+                    speaker: c.speaker.as_deref(),
+                    text: &c.text,
+                });
+            let rgba = painter.paint(&Scene {
+                levels: &levels,
+                caption: shown,
+                card: input.card.as_deref().filter(|_| start < card_end),
+            });
+            encoder.push(rgba, duration).map_err(StepError::Failed)?;
+            start += u64::from(duration);
+        }
+        encoder.finish().map_err(StepError::Failed)
+    }
+}
+
+/// The segment's speech and sounds as one mono signal at the output rate,
+/// played forward in blocks: silence between items, each item decoded when
+/// reached, so memory does not grow with the chapter.
+struct Speech<'a> {
+    input: &'a SegmentInput,
+    tools: &'a Tools<'a>,
+    /// Samples played so far.
+    played: u64,
+    next: usize,
+    /// The item being played, decoded, and how much of it is played.
+    current: Option<(Vec<f32>, usize)>,
+    resamplers: HashMap<u32, Resampler>,
+}
+
+impl<'a> Speech<'a> {
+    fn new(input: &'a SegmentInput, tools: &'a Tools<'a>) -> Speech<'a> {
+        Speech {
+            input,
+            tools,
+            played: 0,
+            next: 0,
+            current: None,
+            resamplers: HashMap::new(),
+        }
+    }
+
+    /// Plays up to sample `to` (exclusive), handing blocks to `sink`.
+    fn play_to(&mut self, to: u64, mut sink: impl FnMut(&[f32])) -> Result<(), StepError> {
+        const SILENCE: [f32; 1024] = [0.0; 1024];
+        while self.played < to {
+            if let Some((samples, at)) = self.current.as_mut() {
+                let n = (samples.len() - *at).min((to - self.played) as usize);
+                sink(&samples[*at..*at + n]);
+                *at += n;
+                self.played += n as u64;
+                if *at == samples.len() {
+                    self.current = None;
+                }
+                continue;
+            }
+            match self.input.heard.get(self.next) {
+                Some(item) if item.start <= self.played => {
+                    self.next += 1;
+                    let samples = self.decode(&item.heard)?;
+                    // An item that starts before what is played (it should
+                    // not) loses its head rather than shifting the rest.
+                    let skip = ((self.played - item.start) as usize).min(samples.len());
+                    self.current = Some((samples, skip));
+                }
+                next => {
+                    let until = next.map_or(to, |item| item.start.min(to));
+                    let n = ((until - self.played) as usize).min(SILENCE.len());
+                    sink(&SILENCE[..n]);
+                    self.played += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, heard: &Heard) -> Result<Vec<f32>, StepError> {
+        let rate = self.input.sample_rate;
+        match heard {
+            Heard::Speech(hash) => {
+                let bytes = self
+                    .tools
+                    .blobs
+                    .read(hash)
+                    .map_err(StepError::CorruptInput)?;
+                let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
+                let mut mono = Vec::new();
+                for part in &clip.parts {
+                    match part {
+                        ClipPart::Audio(samples) => {
+                            let resampler = match self.resamplers.entry(clip.sample_rate) {
+                                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                                    Resampler::new(clip.sample_rate, rate)
+                                        .map_err(StepError::Failed)?,
+                                ),
+                            };
+                            let resampled = resampler.clip(samples).map_err(StepError::Failed)?;
+                            mono.extend(resampled.iter().map(|&s| f32::from(s) / 32768.0));
+                        }
+                        ClipPart::Silence { ms } => {
+                            mono.resize(mono.len() + ms_to_frames(*ms, rate) as usize, 0.0)
+                        }
+                    }
+                }
+                Ok(mono)
+            }
+            Heard::Sound(hash) => {
+                let file = self
+                    .tools
+                    .blobs
+                    .open(hash)
+                    .map_err(StepError::CorruptInput)?;
+                let channels = usize::from(self.input.channels.max(1));
+                let mut reader = BlockReader::new(file, SampleFormat::F32, self.input.channels);
+                let (mut block, mut mono) = (Vec::new(), Vec::new());
+                while reader.next_block(&mut block)? > 0 {
+                    mono.extend(
+                        block
+                            .chunks(channels)
+                            .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+                    );
+                }
+                Ok(mono)
+            }
+        }
+    }
+}
