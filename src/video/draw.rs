@@ -334,21 +334,23 @@ impl Painter {
     }
 }
 
-/// A still: the cover with a title under it (episode thumbnails), as PNG.
+/// A still for upload pages, as PNG: the cover with the title under it,
+/// or without a cover the title big, as on a chapter card.
 pub fn thumbnail(look: &Look, title: &str) -> Result<Vec<u8>, String> {
+    let covered = look.cover.is_some();
     let still = Look {
         style: Style::Still,
-        captions: true,
+        captions: covered,
         ..*look
     };
     let mut painter = Painter::new(&still)?;
     let scene = Scene {
         levels: &[],
-        caption: Some(Caption {
+        caption: covered.then_some(Caption {
             speaker: None,
             text: title,
         }),
-        card: None,
+        card: (!covered).then_some(title),
     };
     let rgba = painter.paint(&scene);
     // Opaque: RGB is smaller and says so.

@@ -317,7 +317,7 @@ fn clean_refuses_bad_filters() {
     assert_eq!(out.status.code(), Some(2));
     let out = project.run(&["clean", "--older-than", "soon"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = project.run(&["clean", "--step", "mp4"]);
+    let out = project.run(&["clean", "--step", "mp5"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(project.path("target/out/a.wav").exists());
 }

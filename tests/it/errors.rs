@@ -94,7 +94,7 @@ const CASES: &[Bad] = &[
         "formats = [\"m4b\"]",
         21,
         15,
-        "m4a and m4b need a sample_rate of 32000 Hz or more",
+        "m4a, m4b and mp4 (AAC audio) need a sample_rate of 32000 Hz or more",
     ),
     bad(
         TOML,

@@ -213,10 +213,10 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
         env!("CARGO_MANIFEST_DIR"),
         "/third_party/hibari/hibari.onnx"
     );
-    std::fs::copy(hibari, project.path("third_party/hibari.onnx")).unwrap();
+    std::fs::copy(hibari, project.path("voices/hibari.onnx")).unwrap();
     std::fs::copy(
         project.path(CONFIG),
-        project.path("third_party/hibari.onnx.json"),
+        project.path("voices/hibari.onnx.json"),
     )
     .unwrap();
     std::fs::copy(
@@ -250,7 +250,7 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
         ),
         (
             model,
-            "model = \"third_party/hibari.onnx\"",
+            "model = \"voices/hibari.onnx\"",
             14,
             9,
             "not a Piper voice model",

@@ -197,6 +197,8 @@ fn captions_are_burned_in_during_speech_and_gone_in_a_pause() {
     let pause = (times[last - 1].1 + times[last].0) / 2.0;
     assert!(times[last].0 - times[last - 1].1 > 1.5, "{times:?}");
     assert_eq!(white(pause), 0, "a caption in the pause at {pause} s");
+    // On screen within a frame (0.1 s) of its sentence's start.
+    assert!(white(times[last].0 + 0.12) > 20, "late caption");
 }
 
 #[test]
