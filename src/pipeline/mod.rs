@@ -38,7 +38,6 @@ use crate::steps::srt::Srt;
 use crate::steps::thumbnail::{Thumbnail, ThumbnailInput};
 use crate::steps::timeline::{Timeline, TimelineStep};
 use crate::steps::transcript::Transcript;
-use crate::steps::video_segment::Picture;
 use crate::steps::vtt::Vtt;
 use crate::steps::wav::TaggedWavInput;
 use crate::steps::youtube::{Youtube, YoutubeInput};
@@ -173,6 +172,20 @@ pub fn episode<R: Runner>(
             attack_ms: m.attack_ms,
             release_ms: m.release_ms,
         });
+    // The picture and the thumbnail do not depend on the timeline: made
+    // before it is read, so `pod status` knows them even when it is not.
+    let picture = pictured(plan)
+        .then(|| video::picture(r, plan))
+        .transpose()?;
+    let thumbnail = match &picture {
+        Some(picture) if plan.output.formats.contains(&Format::Thumbnail) => {
+            Some(r.step::<Thumbnail>(
+                &place("thumbnail"),
+                &ThumbnailInput::new(picture, &plan.tags.title),
+            )?)
+        }
+        _ => None,
+    };
     // Read after the layers are decoded: those steps do not depend on it.
     let timeline = match r.read(&timeline_blob) {
         Ok(bytes) => Timeline::read(&bytes).map_err(|_| Stop::Corrupt(timeline_blob.hash))?,
@@ -255,7 +268,6 @@ pub fn episode<R: Runner>(
     };
     // Made once, shared by the formats that need them.
     let mut aac: Option<BlobRef> = None;
-    let mut picture: Option<Picture> = None;
     let mut produced = Produced {
         outputs: Vec::new(),
         measurements: Vec::new(),
@@ -296,16 +308,15 @@ pub fn episode<R: Runner>(
             }
             Format::Mp4 => {
                 let stream = once(&mut aac, || r.step::<Aac>(&place("aac"), &aac_input))?;
-                let picture = once(&mut picture, || video::picture(r, plan))?;
+                let picture = picture.as_ref().expect("made above for mp4");
                 let whole = [ChapterSpan {
                     title: None,
                     start: 0,
                     end: layout.total,
                 }];
                 let spans = if spans.is_empty() { &whole[..] } else { &spans };
-                let segments = video::segments(
-                    r, plan, &picture, speech, &sounds, &timeline, &layout, spans,
-                )?;
+                let segments =
+                    video::segments(r, plan, picture, speech, &sounds, &timeline, &layout, spans)?;
                 r.step::<Movie>(
                     &place("mp4"),
                     &MovieInput {
@@ -318,13 +329,7 @@ pub fn episode<R: Runner>(
                     },
                 )?
             }
-            Format::Thumbnail => {
-                let picture = once(&mut picture, || video::picture(r, plan))?;
-                r.step::<Thumbnail>(
-                    &place("thumbnail"),
-                    &ThumbnailInput::new(&picture, &plan.tags.title),
-                )?
-            }
+            Format::Thumbnail => thumbnail.expect("made above"),
             Format::Youtube => {
                 if let Some(reason) = crate::steps::youtube::chapters_refused(&chapters) {
                     produced.warnings.push(Diagnostic::warning(format!(
@@ -479,14 +484,17 @@ fn sourced(file: &crate::config::Sourced<PathBuf>) -> (PathBuf, Origin) {
     (file.value.clone(), Origin::Config(file.location.clone()))
 }
 
-/// The images and font the video reads, when the episode makes one.
-fn video_files(plan: &EpisodePlan) -> Vec<&crate::config::Sourced<PathBuf>> {
-    let pictured = plan
-        .output
+/// The episode makes a picture: a video or a thumbnail.
+fn pictured(plan: &EpisodePlan) -> bool {
+    plan.output
         .formats
         .iter()
-        .any(|f| matches!(f, Format::Mp4 | Format::Thumbnail));
-    if pictured {
+        .any(|f| matches!(f, Format::Mp4 | Format::Thumbnail))
+}
+
+/// The images and font the video reads, when the episode makes one.
+fn video_files(plan: &EpisodePlan) -> Vec<&crate::config::Sourced<PathBuf>> {
+    if pictured(plan) {
         plan.video.files()
     } else {
         Vec::new()

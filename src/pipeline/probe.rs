@@ -142,6 +142,10 @@ impl Runner for ProbeRunner<'_> {
                 .map(|(_, kind)| kind.clone())
         });
         if let Some(kind) = after {
+            // Its input is not known, so neither is its key: steps at two
+            // places (two chapters' segments) are two steps even when their
+            // stand-in inputs happen to look alike.
+            let first = !self.steps.borrow().iter().any(|p| p.place == *place);
             if first {
                 self.steps.borrow_mut().push(Probed {
                     kind: S::KIND,

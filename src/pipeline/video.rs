@@ -101,10 +101,10 @@ pub(super) fn segments<R: Runner>(
         })
         .collect();
     let mut blobs = Vec::new();
+    // One segment per chapter, even an empty one (two headings in a row):
+    // `pod status`, which walks this before any length is known, counts
+    // the same segments the build renders.
     for (n, chapter) in chapters.iter().enumerate() {
-        if chapter.end <= chapter.start {
-            continue;
-        }
         let within = heard
             .iter()
             .filter(|(start, _, _, _)| (chapter.start..chapter.end).contains(start));
@@ -112,7 +112,7 @@ pub(super) fn segments<R: Runner>(
             picture: picture.clone(),
             sample_rate: plan.output.sample_rate,
             channels: plan.output.channels,
-            frames: chapter.end - chapter.start,
+            frames: chapter.end.saturating_sub(chapter.start),
             heard: within
                 .clone()
                 .map(|(start, _, heard, _)| HeardAt {

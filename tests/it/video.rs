@@ -560,3 +560,62 @@ fn chromium_plays_the_mp4_and_seeks_to_a_chapter() {
     );
     assert_eq!(played["width"].as_u64(), Some(192));
 }
+
+/// Kind -> how many steps `pod status` says would run.
+fn status_would_run(project: &Project) -> std::collections::BTreeMap<String, usize> {
+    let out = project.run(&["status", "--message-format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut counts = std::collections::BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Ok(pod::message::Message::Step(step)) = serde_json::from_str(line)
+            && step.status == StepStatus::Dirty
+        {
+            *counts.entry(step.kind).or_default() += 1;
+        }
+    }
+    counts
+}
+
+fn executed(build: &crate::common::Build) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for step in build.steps() {
+        if step.status == StepStatus::Executed {
+            *counts.entry(step.kind.clone()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// `pod status` predicts the video steps exactly where it can know them (a
+/// caption colour, an MP3 setting, the thumbnail after any edit). After a
+/// sentence edit it cannot know the chapters' lengths before the sentence is
+/// spoken, so it counts every segment of that episode; the build then
+/// renders only the edited chapter's.
+#[test]
+fn status_predicts_the_video_steps() {
+    let project = Project::copy_of(warm());
+    for (from, to) in [
+        (
+            "chapter_cards = false",
+            "chapter_cards = false\ncaption_color = \"#ff00ff\"",
+        ),
+        ("channels = 1", "channels = 1\nmp3_bitrate = 64"),
+    ] {
+        project.edit("podcast.toml", from, to);
+        let would = status_would_run(&project);
+        assert_eq!(would, executed(&project.build()), "{to}");
+    }
+    project.edit("episodes/a.md", "After the pause.", "After a pause.");
+    let mut would = status_would_run(&project);
+    let ran = executed(&project.build());
+    assert_eq!(would.remove("video-segment"), Some(2));
+    assert_eq!(ran.get("video-segment"), Some(&1));
+    assert!(!would.contains_key("thumbnail"));
+    let mut ran_but_segments = ran.clone();
+    ran_but_segments.remove("video-segment");
+    assert_eq!(would, ran_but_segments);
+}
