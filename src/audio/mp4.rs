@@ -3,8 +3,6 @@
 //! file is exactly as long as the mix; chapters are a Nero `chpl` box and
 //! tags an iTunes `ilst`.
 
-use super::super::steps::cues::ChapterTime;
-
 pub struct Track<'a> {
     pub sample_rate: u32,
     pub channels: u16,
@@ -17,6 +15,13 @@ pub struct Track<'a> {
     pub bitrate: u32,
 }
 
+/// A chapter as the boxes record it.
+pub struct Chapter<'a> {
+    pub title: &'a str,
+    pub start_ms: u64,
+    pub end_ms: u64,
+}
+
 pub struct Metadata<'a> {
     pub brand: &'a [u8; 4],
     pub title: &'a str,
@@ -26,7 +31,7 @@ pub struct Metadata<'a> {
     pub comment: Option<&'a str>,
     pub track: Option<u32>,
     pub cover: Option<(&'a [u8], bool)>,
-    pub chapters: &'a [ChapterTime],
+    pub chapters: &'a [Chapter<'a>],
 }
 
 pub(crate) fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
@@ -259,4 +264,53 @@ pub fn header(track: &Track, meta: &Metadata) -> Vec<u8> {
     out.extend_from_slice(&(data as u32 + 8).to_be_bytes());
     out.extend_from_slice(b"mdat");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The m4a/m4b bytes are pinned (the hash was taken before the box
+    /// helpers were shared with the video's movie writer): published files
+    /// must not change when pod is upgraded.
+    #[test]
+    fn m4a_header_is_pinned() {
+        let chapters = [
+            Chapter {
+                title: "Intro",
+                start_ms: 0,
+                end_ms: 1500,
+            },
+            Chapter {
+                title: "Zwei ü",
+                start_ms: 1500,
+                end_ms: 4000,
+            },
+        ];
+        let track = Track {
+            sample_rate: 44100,
+            channels: 2,
+            samples: 176_400,
+            priming: 1024,
+            asc: &[0x12, 0x10],
+            frame_sizes: &[300, 280, 310, 299, 5],
+            bitrate: 96_000,
+        };
+        let meta = Metadata {
+            brand: b"M4B ",
+            title: "T",
+            artist: Some("A"),
+            album: "Show",
+            date: Some("2026-01-02"),
+            comment: Some("c"),
+            track: Some(7),
+            cover: Some((&[0x89, b'P', b'N', b'G'], true)),
+            chapters: &chapters,
+        };
+        let hash = blake3::hash(&header(&track, &meta)).to_hex().to_string();
+        assert_eq!(
+            hash,
+            "c1bc2e8ea4d84a02212f682d8bc6a45080d384c8c83d77f15eef505f28da415b"
+        );
+    }
 }

@@ -74,6 +74,7 @@ impl Step for Movie {
             None => None,
         };
         let t = &package.tags;
+        let chapters = super::mp4::boxed_chapters(&package.chapters);
         let meta = Metadata {
             brand: b"isom",
             title: &t.title,
@@ -83,7 +84,7 @@ impl Step for Movie {
             comment: t.description.as_deref(),
             track: t.number,
             cover: cover.as_ref().map(|(data, png)| (data.as_slice(), *png)),
-            chapters: &package.chapters,
+            chapters: &chapters,
         };
         let subtitles: Vec<Text> = input
             .subtitles

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use super::aac::{AacStream, PRIMING};
+use super::cues::ChapterTime;
 use super::mp3_tags::TagsInput;
 use crate::audio::mp4::{Metadata, Track, header};
 use crate::step::{Step, StepError, Tools};
@@ -53,7 +54,7 @@ fn package(
         comment: t.description.as_deref(),
         track: t.number,
         cover: cover.as_ref().map(|(data, png)| (data.as_slice(), *png)),
-        chapters: &input.chapters,
+        chapters: &boxed_chapters(&input.chapters),
     };
     let mut writer = BufWriter::new(out);
     writer.write_all(&header(&track, &meta))?;
@@ -91,4 +92,16 @@ impl Step for M4b {
     fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
         package(input, tools, out, b"M4B ")
     }
+}
+
+/// Chapters as the MP4 boxes take them.
+pub(super) fn boxed_chapters(chapters: &[ChapterTime]) -> Vec<crate::audio::mp4::Chapter<'_>> {
+    chapters
+        .iter()
+        .map(|c| crate::audio::mp4::Chapter {
+            title: &c.title,
+            start_ms: c.start_ms,
+            end_ms: c.end_ms,
+        })
+        .collect()
 }

@@ -226,7 +226,7 @@ impl Movie<'_> {
             .map(|c| Text {
                 start_ms: c.start_ms,
                 end_ms: c.end_ms,
-                text: &c.title,
+                text: c.title,
             })
             .collect()
     }
