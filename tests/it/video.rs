@@ -306,11 +306,30 @@ fn every_video_key_builds_as_from_clean() {
         ("captions = \"burned\"", "captions = \"track\""),
         ("captions = \"burned\"", "captions = \"none\""),
         ("chapter_cards = false", "chapter_cards = true"),
+        ("background = \"#000000\"", "background = \"media/bg.png\""),
+        (
+            "chapter_cards = false",
+            "chapter_cards = false\ncover = \"media/cover.png\"",
+        ),
+        (
+            "chapter_cards = false",
+            "chapter_cards = false\nfont = \"media/font.ttf\"",
+        ),
     ];
     let failures: Vec<String> = edits
         .iter()
         .filter_map(|(from, to)| {
             let project = Project::copy_of(warm());
+            write_png(&project.path("media/bg.png"), 320, 180, [30, 60, 90]);
+            write_png(&project.path("media/cover.png"), 100, 100, [200, 40, 40]);
+            std::fs::copy(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/third_party/fonts/DejaVuSans.ttf"
+                ),
+                project.path("media/font.ttf"),
+            )
+            .unwrap();
             project.edit("podcast.toml", from, to);
             let build = project.build();
             build.assert_success();
@@ -323,6 +342,35 @@ fn every_video_key_builds_as_from_clean() {
         })
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A PNG of one colour, made with the `image` crate.
+fn write_png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image::RgbImage::from_pixel(width, height, image::Rgb(rgb))
+        .save(path)
+        .unwrap();
+}
+
+/// Front matter's `[video]` changes that episode's video only.
+#[test]
+fn an_episodes_own_video_table_renders_only_that_episode() {
+    let project = Project::copy_of(warm());
+    project.edit(
+        "episodes/b.md",
+        "number = 2",
+        "number = 2\n\n[video]\nstyle = \"bars\"",
+    );
+    let build = project.build();
+    let rendered: Vec<&str> = build
+        .steps()
+        .iter()
+        .filter(|s| s.kind == "video-segment" && s.status == StepStatus::Executed)
+        .map(|s| s.episode.as_str())
+        .collect();
+    assert_eq!(rendered, ["b"]);
+    assert_eq!(build.executed("tts") + build.executed("mix"), 0);
+    same_as_clean(&project, &build).unwrap();
 }
 
 #[test]
