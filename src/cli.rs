@@ -70,6 +70,10 @@ pub struct BuildArgs {
     /// Send engines more characters than their `max_characters` allows
     #[arg(long)]
     pub allow_spend: bool,
+    /// Build only the K-th of N stable shares of the episodes (by episode
+    /// id), so N CI runners can split the work
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// How to report progress and results
@@ -84,6 +88,13 @@ pub struct StatusArgs {
     /// Episode ids to look at; all when none are given
     #[arg(value_name = "EPISODE")]
     pub episodes: Vec<String>,
+    /// Exit with 1 when a build would run anything or write any output
+    /// (as `git diff --exit-code`), for CI checks
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Look only at the K-th of N shares of the episodes (see `build --partition`)
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<Partition>,
     #[command(flatten)]
     pub project: ProjectArgs,
     #[arg(long, value_enum, default_value = "human", value_name = "FMT")]
@@ -236,5 +247,61 @@ mod tests {
         assert!(parse_duration("12").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("-3d").is_err());
+    }
+}
+
+/// `--partition K/N`: the K-th (1-based) of N shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Partition, String> {
+        let bad = || format!("`{text}` is not a partition: write K/N with 1 <= K <= N, as in 2/3");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse::<u32>().map_err(|_| bad())?,
+            n.trim().parse::<u32>().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+impl Partition {
+    /// Whether an episode falls in this share: by a hash of its id, so the
+    /// shares stay put as episodes come and go.
+    pub fn holds(&self, episode: &str) -> bool {
+        let hash = blake3::hash(episode.as_bytes());
+        let n = u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"));
+        n % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use super::Partition;
+
+    #[test]
+    fn shares_cover_every_episode_once() {
+        let ids: Vec<String> = (0..200).map(|i| format!("ep{i}")).collect();
+        let shares: Vec<Partition> = (1..=3).map(|k| format!("{k}/3").parse().unwrap()).collect();
+        for id in &ids {
+            assert_eq!(shares.iter().filter(|p| p.holds(id)).count(), 1, "{id}");
+        }
+        // Roughly even.
+        for share in &shares {
+            let n = ids.iter().filter(|id| share.holds(id)).count();
+            assert!((40..=95).contains(&n), "{share:?}: {n}");
+        }
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0", ""] {
+            assert!(bad.parse::<Partition>().is_err(), "{bad}");
+        }
     }
 }

@@ -33,16 +33,23 @@ pub fn build(args: &BuildArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    let Some(episodes) = super::partition::select(&workspace, &args.episodes, args.partition)
+    else {
+        reporter.status("Skipping", &super::partition::empty(args.partition));
+        finished(&reporter, None, Instant::now(), true);
+        return Exit::Success;
+    };
     if args.dry_run {
         return super::status::report(
             &workspace,
-            &args.episodes,
+            &episodes,
             args.project.target_dir.as_deref(),
             &reporter,
-        );
+        )
+        .0;
     }
     let options = BuildOptions {
-        episodes: args.episodes.clone(),
+        episodes,
         jobs: args.jobs,
         target_dir: args.project.target_dir.clone(),
         explain: args.explain,

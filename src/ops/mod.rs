@@ -4,6 +4,7 @@ mod build;
 mod cache;
 mod clean;
 mod human;
+mod partition;
 mod status;
 mod watch;
 

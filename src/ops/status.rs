@@ -28,12 +28,24 @@ use crate::workspace::Workspace;
 pub fn status(args: &StatusArgs) -> Exit {
     let reporter = Reporter::new(args.message_format, verbosity(&args.output));
     match Workspace::load(args.project.manifest_path.as_deref()) {
-        Ok(workspace) => report(
-            &workspace,
-            &args.episodes,
-            args.project.target_dir.as_deref(),
-            &reporter,
-        ),
+        Ok(workspace) => {
+            let Some(episodes) =
+                super::partition::select(&workspace, &args.episodes, args.partition)
+            else {
+                reporter.status("Status", &super::partition::empty(args.partition));
+                return Exit::Success;
+            };
+            match report(
+                &workspace,
+                &episodes,
+                args.project.target_dir.as_deref(),
+                &reporter,
+            ) {
+                // `--exit-code`: 1 when a build would do anything.
+                (Exit::Success, true) if args.exit_code => Exit::Failed,
+                (exit, _) => exit,
+            }
+        }
         Err(error) => {
             reporter.diagnostic(&error);
             Exit::Usage
@@ -49,19 +61,20 @@ struct Line {
     dirty: Option<String>,
 }
 
+/// Prints what a build would do; also says whether it would do anything.
 pub fn report(
     workspace: &Workspace,
     episodes: &[String],
     target_dir: Option<&Path>,
     reporter: &Reporter,
-) -> Exit {
+) -> (Exit, bool) {
     let planned = match workspace.plan(episodes) {
         Ok(planned) => planned,
         Err(errors) => {
             for error in &errors {
                 reporter.diagnostic(error);
             }
-            return Exit::Usage;
+            return (Exit::Usage, false);
         }
     };
     for warning in &planned.warnings {
@@ -85,10 +98,10 @@ pub fn report(
     let speech = prediction.sentences(&graph, &store, &previous);
     if let Err(error) = prediction.episodes(&graph, &speech, &store, &previous, &layout) {
         reporter.diagnostic(&error);
-        return Exit::Usage;
+        return (Exit::Usage, false);
     }
-    prediction.print(reporter);
-    Exit::Success
+    let work = prediction.print(reporter);
+    (Exit::Success, work)
 }
 
 /// What a build would do: its steps (dirty or fresh), what each engine
@@ -201,7 +214,8 @@ impl Prediction {
     }
 
     /// One line per step, then what would be sent and written, then a summary.
-    fn print(self, reporter: &Reporter) {
+    /// Prints the prediction; true when the build would run or write anything.
+    fn print(self, reporter: &Reporter) -> bool {
         let Prediction {
             lines,
             sending,
@@ -270,5 +284,6 @@ impl Prediction {
             };
             reporter.status("Status", &summary);
         }
+        dirty > 0 || !to_write.is_empty()
     }
 }

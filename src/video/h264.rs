@@ -9,7 +9,7 @@ use openh264::encoder::{
     BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, QpRange,
     RateControlMode, SpsPpsStrategy, UsageType, VuiConfig,
 };
-use openh264::formats::{RgbaSliceU8, YUVBuffer};
+use openh264::formats::YUVSlices;
 
 /// One encoded frame.
 pub struct Sample {
@@ -21,7 +21,8 @@ pub struct Sample {
 
 pub struct H264 {
     encoder: Encoder,
-    yuv: YUVBuffer,
+    /// The frame as I420: the Y plane, then U, then V.
+    yuv: Vec<u8>,
     width: usize,
     height: usize,
     sps: Option<Vec<u8>>,
@@ -55,14 +56,14 @@ impl H264 {
             .adaptive_quantization(false)
             .background_detection(false)
             .num_threads(1)
-            // openh264's RGB conversion is BT.601, limited range: say so.
-            .vui(VuiConfig::bt601());
+            // As `rgba_to_i420` converts.
+            .vui(VuiConfig::bt709());
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
             .map_err(|e| format!("cannot start the H.264 encoder: {e}"))?;
         let (width, height) = (width as usize, height as usize);
         Ok(H264 {
             encoder,
-            yuv: YUVBuffer::new(width, height),
+            yuv: vec![0; width * height * 3 / 2],
             width,
             height,
             sps: None,
@@ -73,14 +74,17 @@ impl H264 {
     /// Encodes one RGBA frame (width * height * 4 bytes); `idr` forces a
     /// key frame.
     pub fn encode(&mut self, rgba: &[u8], idr: bool) -> Result<Sample, String> {
-        self.yuv
-            .read_rgba8(RgbaSliceU8::new(rgba, (self.width, self.height)));
+        let (w, h) = (self.width, self.height);
+        rgba_to_i420(rgba, w, h, &mut self.yuv);
+        let (y, uv) = self.yuv.split_at(w * h);
+        let (u, v) = uv.split_at(w * h / 4);
+        let planes = YUVSlices::new((y, u, v), (w, h), (w, w / 2, w / 2));
         if idr {
             self.encoder.force_intra_frame();
         }
         let stream = self
             .encoder
-            .encode(&self.yuv)
+            .encode(&planes)
             .map_err(|e| format!("H.264 encoding failed: {e}"))?;
         let sync = matches!(stream.frame_type(), FrameType::IDR);
         let mut data = Vec::new();
@@ -108,6 +112,39 @@ impl H264 {
     /// The sequence and picture parameter sets, once a frame is encoded.
     pub fn parameter_sets(&self) -> Option<(&[u8], &[u8])> {
         Some((self.sps.as_deref()?, self.pps.as_deref()?))
+    }
+}
+
+/// BT.709 limited-range RGB to I420 in integers (8-bit fixed point), so
+/// every machine computes the same planes (the `openh264` crate's own
+/// converter picks SIMD code by CPU). Chroma is the mean of each 2x2 block.
+fn rgba_to_i420(rgba: &[u8], w: usize, h: usize, out: &mut [u8]) {
+    let (y_plane, uv) = out.split_at_mut(w * h);
+    let (u_plane, v_plane) = uv.split_at_mut(w * h / 4);
+    for (row, y_row) in y_plane.chunks_exact_mut(w).enumerate() {
+        let src = &rgba[row * w * 4..(row + 1) * w * 4];
+        for (y, px) in y_row.iter_mut().zip(src.chunks_exact(4)) {
+            let (r, g, b) = (i32::from(px[0]), i32::from(px[1]), i32::from(px[2]));
+            *y = (((47 * r + 157 * g + 16 * b + 128) >> 8) + 16) as u8;
+        }
+    }
+    for cy in 0..h / 2 {
+        let top = &rgba[2 * cy * w * 4..(2 * cy + 1) * w * 4];
+        let bottom = &rgba[(2 * cy + 1) * w * 4..(2 * cy + 2) * w * 4];
+        for cx in 0..w / 2 {
+            let mut sum = [0i32; 3];
+            for px in [&top[cx * 8..cx * 8 + 8], &bottom[cx * 8..cx * 8 + 8]] {
+                for c in 0..3 {
+                    sum[c] += i32::from(px[c]) + i32::from(px[4 + c]);
+                }
+            }
+            // Sums of four: the coefficients' >> 8 becomes >> 10.
+            let [r, g, b] = sum;
+            let u = ((-26 * r - 87 * g + 113 * b + 512) >> 10) + 128;
+            let v = ((112 * r - 102 * g - 10 * b + 512) >> 10) + 128;
+            u_plane[cy * (w / 2) + cx] = u.clamp(16, 240) as u8;
+            v_plane[cy * (w / 2) + cx] = v.clamp(16, 240) as u8;
+        }
     }
 }
 
@@ -151,6 +188,19 @@ pub(crate) mod tests {
                 (s.data, s.sync)
             })
             .collect()
+    }
+
+    #[test]
+    fn colours_convert_to_bt709_limited_range() {
+        let mut out = vec![0u8; 6];
+        for (rgb, yuv) in [
+            ([0, 0, 0], [16, 128, 128]),
+            ([255, 255, 255], [235, 128, 128]),
+            ([255, 0, 0], [63, 102, 240]),
+        ] {
+            rgba_to_i420(&[rgb[0], rgb[1], rgb[2], 255].repeat(4), 2, 2, &mut out);
+            assert_eq!([out[0], out[4], out[5]], yuv, "{rgb:?}");
+        }
     }
 
     #[test]

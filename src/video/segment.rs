@@ -131,6 +131,9 @@ pub struct SegmentEncoder<W: Write> {
     written: u64,
     index: Vec<u8>,
     count: u32,
+    /// The last frames written were a repeated group: what a decoder holds
+    /// is no longer what the encoder references.
+    repeated: bool,
 }
 
 impl<W: Write> SegmentEncoder<W> {
@@ -155,6 +158,7 @@ impl<W: Write> SegmentEncoder<W> {
             written: HEADER_LEN,
             index: Vec::new(),
             count: 0,
+            repeated: false,
         })
     }
 
@@ -171,7 +175,8 @@ impl<W: Write> SegmentEncoder<W> {
 
     /// One frame; the first of a segment and every `gop`-th is a key frame.
     pub fn push(&mut self, rgba: &[u8], duration: u32) -> Result<(), String> {
-        let idr = self.count.is_multiple_of(self.gop);
+        let idr = self.count.is_multiple_of(self.gop) || self.repeated;
+        self.repeated = false;
         let sample = self.encoder.encode(rgba, idr)?;
         self.write(&sample.data, duration, sample.sync)
     }
@@ -190,6 +195,7 @@ impl<W: Write> SegmentEncoder<W> {
             let sample = &group[i % frames];
             self.write(&sample.data, duration, sample.sync)?;
         }
+        self.repeated = true;
         Ok(())
     }
 

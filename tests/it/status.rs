@@ -164,3 +164,49 @@ fn a_no_op_status_counts_what_the_build_finds_cached() {
     assert_eq!(summary.fresh, build.steps().len() as u64);
     assert!(build.steps().iter().all(|s| s.status == StepStatus::Cached));
 }
+
+/// `pod status --exit-code` fails when a build would do anything, as
+/// `git diff --exit-code` does, and passes once the build has run.
+#[test]
+fn status_exit_code_says_whether_a_build_would_run() {
+    let project = Project::fixture();
+    let before = project.run(&["status", "--exit-code"]);
+    assert_eq!(before.status.code(), Some(1));
+    // Without the flag, pending work is not a failure.
+    assert_eq!(project.run(&["status"]).status.code(), Some(0));
+    project.build();
+    assert_eq!(
+        project.run(&["status", "--exit-code"]).status.code(),
+        Some(0)
+    );
+    fs::remove_file(project.path("target/out/b.wav")).unwrap();
+    assert_eq!(
+        project.run(&["status", "--exit-code"]).status.code(),
+        Some(1)
+    );
+}
+
+/// `--partition K/N`: the shares build every episode once between them;
+/// a share's status after its own build says nothing to do for it.
+#[test]
+fn partitions_split_the_episodes_between_runners() {
+    let project = Project::fixture();
+    let mut built = Vec::new();
+    for share in ["1/2", "2/2"] {
+        let build = project.build_with(&["--partition", share]);
+        build.assert_success();
+        built.extend(build.finished().outputs.iter().map(|o| o.episode.clone()));
+        let status = project.run(&["status", "--exit-code", "--partition", share]);
+        assert_eq!(status.status.code(), Some(0), "{share}");
+    }
+    built.sort();
+    assert_eq!(built, ["a", "b"]);
+    // Together they are the whole project: nothing left to build.
+    assert_eq!(
+        project.run(&["status", "--exit-code"]).status.code(),
+        Some(0)
+    );
+    let bad = project.run(&["build", "--partition", "3/2"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a partition"));
+}
