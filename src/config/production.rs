@@ -29,7 +29,8 @@ fn milli(
     })
 }
 
-fn path(value: &toml::Spanned<String>, source: &SourceText) -> Sourced<PathBuf> {
+/// A path setting, relative to the file that holds it.
+pub(super) fn path(value: &toml::Spanned<String>, source: &SourceText) -> Sourced<PathBuf> {
     let v = source.sourced(value.clone());
     let base = source.file.parent().unwrap_or(Path::new(""));
     Sourced {

@@ -1,8 +1,9 @@
 //! `[video]`: how an episode's MP4 looks. A show-wide table, and the same
 //! table in front matter for one episode, layered key by key.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use super::production::path;
 use super::schema::RawVideo;
 use super::source::{SourceText, Sourced};
 use crate::diagnostic::Diagnostic;
@@ -71,15 +72,6 @@ impl Video {
             .chain(self.cover.as_ref())
             .chain(self.font.as_ref())
             .collect()
-    }
-}
-
-fn path(value: &toml::Spanned<String>, source: &SourceText) -> Sourced<PathBuf> {
-    let v = source.sourced(value.clone());
-    let base = source.file.parent().unwrap_or(Path::new(""));
-    Sourced {
-        value: base.join(&v.value),
-        location: v.location,
     }
 }
 

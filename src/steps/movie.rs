@@ -8,10 +8,9 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom};
 
 use serde::{Deserialize, Serialize};
 
-use super::aac::{AacStream, PRIMING};
 use super::cues::Cue;
 use super::mp3_tags::TagsInput;
-use crate::audio::mp4::{Metadata, Track};
+use super::mp4::Packaging;
 use crate::cache::ContentHash;
 use crate::step::{Announce, Step, StepError, Tools};
 use crate::video::movie::{Movie as Mp4Movie, Text};
@@ -45,47 +44,8 @@ impl Step for Movie {
                 Segment::read_index(&mut file).map_err(|_| StepError::CorruptInput(*hash))
             })
             .collect::<Result<Vec<Segment>, StepError>>()?;
-        let file = tools
-            .blobs
-            .open(&package.audio)
-            .map_err(StepError::CorruptInput)?;
-        let mut aac = BufReader::new(file);
-        let stream =
-            AacStream::index(&mut aac).map_err(|_| StepError::CorruptInput(package.audio))?;
-        let duration_s = (stream.samples as f64 / f64::from(stream.sample_rate)).max(0.001);
-        let payload: u64 = stream.frame_sizes.iter().map(|&s| u64::from(s)).sum();
-        let track = Track {
-            sample_rate: stream.sample_rate,
-            channels: stream.channels,
-            samples: stream.samples,
-            priming: PRIMING,
-            asc: &stream.asc,
-            frame_sizes: &stream.frame_sizes,
-            bitrate: (payload as f64 * 8.0 / duration_s) as u32,
-        };
-        let cover = match &package.cover {
-            Some(cover) => Some((
-                tools
-                    .blobs
-                    .read(&cover.image)
-                    .map_err(StepError::CorruptInput)?,
-                cover.mime == "image/png",
-            )),
-            None => None,
-        };
-        let t = &package.tags;
-        let chapters = super::mp4::boxed_chapters(&package.chapters);
-        let meta = Metadata {
-            brand: b"isom",
-            title: &t.title,
-            artist: t.author.as_deref(),
-            album: &t.show,
-            date: t.date.as_deref(),
-            comment: t.description.as_deref(),
-            track: t.number,
-            cover: cover.as_ref().map(|(data, png)| (data.as_slice(), *png)),
-            chapters: &chapters,
-        };
+        let packaging = Packaging::open(package, tools)?;
+        let (track, meta) = (packaging.track(), packaging.metadata(b"isom"));
         let subtitles: Vec<Text> = input
             .subtitles
             .iter()
@@ -101,8 +61,15 @@ impl Step for Movie {
             meta: &meta,
             subtitles: &subtitles,
         };
-        aac.seek(SeekFrom::Start(stream.data_offset as u64))?;
-        let mut sizes = stream.frame_sizes.iter();
+        // A reader of its own: the movie borrows the packaging's index.
+        let mut sizes = packaging.stream.frame_sizes.iter();
+        let mut aac = BufReader::new(
+            tools
+                .blobs
+                .open(&package.audio)
+                .map_err(StepError::CorruptInput)?,
+        );
+        aac.seek(SeekFrom::Start(packaging.stream.data_offset as u64))?;
         let mut writer = BufWriter::new(out);
         movie.write(
             &mut writer,
