@@ -26,7 +26,7 @@ use crate::video::segment::{SegmentEncoder, frame_durations};
 use crate::video::{Rgb, Style};
 
 /// How long a chapter card stays up.
-const CARD_MS: u64 = 3_000;
+const CARD_MS: u32 = 3_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BackdropImage {
@@ -193,7 +193,7 @@ impl Step for VideoSegment {
                 ))
             }
         };
-        let card_end = ms_to_frames(CARD_MS as u32, input.sample_rate);
+        let card_end = ms_to_frames(CARD_MS, input.sample_rate);
         let mut levels = Vec::with_capacity(wanted);
         let mut caption = 0;
         let mut start = 0u64;
