@@ -43,6 +43,25 @@ pub struct ProjectArgs {
     pub target_dir: Option<PathBuf>,
 }
 
+/// The shared remote cache (`[cache] remote` in podcast.toml otherwise).
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// Shared remote cache URL, over `[cache] remote`
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "POD_REMOTE_CACHE",
+        conflicts_with = "no_remote"
+    )]
+    pub remote: Option<String>,
+    /// Use no remote cache, whatever podcast.toml or POD_REMOTE_CACHE say
+    #[arg(long)]
+    pub no_remote: bool,
+    /// Read from the remote cache, never write to it (untrusted builds)
+    #[arg(long)]
+    pub remote_read_only: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// No status lines, no warnings, no progress bar
@@ -74,6 +93,8 @@ pub struct BuildArgs {
     /// id), so N CI runners can split the work
     #[arg(long, value_name = "K/N")]
     pub partition: Option<Partition>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// How to report progress and results
@@ -119,6 +140,8 @@ pub struct WatchArgs {
     /// Quiet time after a save before rebuilding, in milliseconds
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub debounce_ms: u64,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
     #[command(flatten)]
     pub project: ProjectArgs,
     #[arg(long, value_enum, default_value = "human", value_name = "FMT")]

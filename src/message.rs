@@ -62,6 +62,8 @@ pub enum StepStatus {
     Executed,
     /// `pod build` found it in the cache.
     Cached,
+    /// `pod build` downloaded it from the shared remote cache.
+    Remote,
     /// `pod status`: it would run.
     Dirty,
     /// `pod status`: it would not.
@@ -124,6 +126,9 @@ pub struct BuildFinished {
 pub struct Counts {
     pub executed: u64,
     pub cached: u64,
+    /// Downloaded from the shared remote cache instead of run.
+    #[serde(default)]
+    pub remote: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,6 +172,14 @@ pub struct CacheStats {
     pub last_build: HitRates,
     pub all_builds: HitRates,
     pub characters: Characters,
+    /// What the shared remote cache gave and took.
+    pub remote: RemoteStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteStats {
+    pub last_build: crate::cache::RemoteTotals,
+    pub all_builds: crate::cache::RemoteTotals,
 }
 
 /// Entries of one kind (or all), and how many the project still reaches.
@@ -205,6 +218,9 @@ pub struct Characters {
 pub struct EngineCharacters {
     pub synthesised: u64,
     pub cached: u64,
+    /// Served by the shared remote cache.
+    #[serde(default)]
+    pub remote: u64,
 }
 
 /// `pod cache ls --json`: one line per cache entry.
@@ -275,6 +291,7 @@ mod tests {
                 Counts {
                     executed: 1,
                     cached: 40,
+                    remote: 2,
                 },
             )]),
             outputs: vec![Output {
@@ -287,12 +304,13 @@ mod tests {
                 EngineCharacters {
                     synthesised: 42,
                     cached: 1200,
+                    remote: 80,
                 },
             )]),
         });
         assert_eq!(
             finished.to_line(),
-            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path"}],"characters":{"http":{"synthesised":42,"cached":1200}}}"#
+            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40,"remote":2}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path"}],"characters":{"http":{"synthesised":42,"cached":1200,"remote":80}}}"#
         );
     }
 }

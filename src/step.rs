@@ -67,21 +67,6 @@ pub enum StepError {
     Io(#[from] std::io::Error),
 }
 
-/// What a key is the hash of, serialised canonically (struct fields in
-/// declaration order, maps sorted, no floats).
-#[derive(Serialize)]
-struct KeyMaterial<'a, I> {
-    kind: &'a str,
-    version: u32,
-    input: &'a I,
-}
-
 pub fn action_key<S: Step>(input: &S::Input) -> ActionKey {
-    let material = KeyMaterial {
-        kind: S::KIND,
-        version: S::VERSION,
-        input,
-    };
-    let bytes = serde_json::to_vec(&material).expect("step inputs serialise");
-    ActionKey(*blake3::hash(&bytes).as_bytes())
+    ActionKey::of(S::KIND, S::VERSION, input)
 }

@@ -46,18 +46,37 @@ pub struct Counters {
     /// Per engine: characters synthesised and characters served from cache.
     #[serde(default)]
     pub characters: BTreeMap<String, CharacterCounts>,
+    /// What the shared remote cache gave and took.
+    #[serde(default)]
+    pub remote: RemoteTotals,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteTotals {
+    /// Steps downloaded instead of run.
+    pub hits: u64,
+    pub downloaded_bytes: u64,
+    pub uploaded_bytes: u64,
+    /// Records and blobs refused (bad signature, wrong hash).
+    pub rejected: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepCounts {
     pub executed: u64,
     pub cached: u64,
+    /// Downloaded from the remote cache.
+    #[serde(default)]
+    pub remote: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CharacterCounts {
     pub synthesised: u64,
     pub cached: u64,
+    /// Served by the remote cache: characters no engine was sent.
+    #[serde(default)]
+    pub remote: u64,
 }
 
 impl Counters {
@@ -68,12 +87,18 @@ impl Counters {
             let mine = self.steps.entry(kind.clone()).or_default();
             mine.executed += counts.executed;
             mine.cached += counts.cached;
+            mine.remote += counts.remote;
         }
         for (engine, counts) in &other.characters {
             let mine = self.characters.entry(engine.clone()).or_default();
             mine.synthesised += counts.synthesised;
             mine.cached += counts.cached;
+            mine.remote += counts.remote;
         }
+        self.remote.hits += other.remote.hits;
+        self.remote.downloaded_bytes += other.remote.downloaded_bytes;
+        self.remote.uploaded_bytes += other.remote.uploaded_bytes;
+        self.remote.rejected += other.remote.rejected;
     }
 
     pub fn hit_rate(&self) -> Option<f64> {

@@ -64,3 +64,25 @@ impl ContentHash {
         ContentHash(*blake3::hash(bytes).as_bytes())
     }
 }
+
+/// What a key is the hash of, serialised canonically (struct fields in
+/// declaration order, maps sorted, no floats). The remote re-derives a
+/// record's key from its input with it, so the two never drift apart.
+#[derive(Serialize)]
+struct KeyMaterial<'a, I> {
+    kind: &'a str,
+    version: u32,
+    input: &'a I,
+}
+
+impl ActionKey {
+    pub fn of<I: Serialize>(kind: &str, version: u32, input: &I) -> ActionKey {
+        let bytes = serde_json::to_vec(&KeyMaterial {
+            kind,
+            version,
+            input,
+        })
+        .expect("step inputs serialise");
+        ActionKey(*blake3::hash(&bytes).as_bytes())
+    }
+}

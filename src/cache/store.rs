@@ -185,6 +185,26 @@ impl Store {
         })
     }
 
+    /// Stores a blob that must be `expected` (a download): bytes that do not
+    /// hash to it are dropped and never reach `cas/`. Ok(false) if so.
+    pub fn put_expected_blob(
+        &self,
+        expected: &BlobRef,
+        write: impl FnOnce(&mut File) -> io::Result<()>,
+    ) -> io::Result<bool> {
+        let mut temp = NamedTempFile::new_in(self.root.join("tmp"))?;
+        write(temp.as_file_mut())?;
+        temp.as_file_mut().flush()?;
+        let (hash, size) = hash_file(temp.path())?;
+        if hash != expected.hash || size != expected.size {
+            return Ok(false);
+        }
+        let path = self.blob_path(&hash);
+        fs::create_dir_all(path.parent().expect("blob paths have a parent"))?;
+        temp.persist(&path).map_err(|e| e.error)?;
+        Ok(true)
+    }
+
     pub fn put_record(&self, key: &ActionKey, record: &ActionRecord) -> io::Result<()> {
         let path = self.record_path(key);
         fs::create_dir_all(path.parent().expect("record paths have a parent"))?;

@@ -9,6 +9,7 @@ mod output;
 mod pauses;
 mod production;
 mod pronunciations;
+mod remote;
 mod schema;
 mod source;
 mod video;
@@ -22,6 +23,7 @@ pub use output::{Format, Mp3Mode, Output};
 pub use pauses::{Pauses, PausesLayer};
 pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, MusicLayer};
 pub use pronunciations::{LexiconFiles, PronunciationsLayer, parse_pls};
+pub use remote::{AuthScheme, RemoteCache, check_url as check_remote_url};
 pub use schema::RawFrontMatter;
 pub use source::{SourceText, Sourced};
 pub use video::{Backdrop, SIZE_PRESETS, Video, VideoLayer};
@@ -48,6 +50,8 @@ pub struct Config {
     pub allow_paths: Vec<Sourced<String>>,
     /// `[cache]`: garbage collection after each build.
     pub cache: crate::cache::gc::Policy,
+    /// `[cache] remote` and its settings.
+    pub remote: RemoteCache,
     pub cover: Option<Sourced<PathBuf>>,
     pub music: MusicLayer,
     pub intro: LayerConfig,
@@ -105,6 +109,10 @@ impl Config {
                 .into_iter()
                 .map(|p| source.sourced(p))
                 .collect(),
+            remote: RemoteCache::from_raw(
+                raw.cache.as_ref().unwrap_or(&Default::default()),
+                source,
+            )?,
             cache: cache_policy(raw.cache.unwrap_or_default(), source)?,
             cover,
             music: MusicLayer::from_raw(raw.music.unwrap_or_default(), source)?,

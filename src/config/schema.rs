@@ -152,6 +152,15 @@ pub struct RawBuild {
 pub struct RawCache {
     pub retention_days: Option<Spanned<u32>>,
     pub max_size: Option<Spanned<RawSize>>,
+    /// The shared remote cache's URL (`ac/` and `cas/` under it).
+    pub remote: Option<Spanned<String>>,
+    pub remote_read_only: Option<bool>,
+    /// Seconds to wait for the remote to connect or answer.
+    pub remote_timeout: Option<Spanned<u32>>,
+    /// Names of environment variables: credentials never sit in the file.
+    pub token_env: Option<Spanned<String>>,
+    pub auth: Option<Spanned<String>>,
+    pub signing_key_env: Option<Spanned<String>>,
 }
 
 /// `max_size = 1073741824` (bytes) or `max_size = "1 GiB"`.

@@ -10,7 +10,7 @@ use super::graph::BuildGraph;
 use super::outcome::{BuildOutcome, EpisodeResult, Status, StepOutcome};
 use crate::cache::{
     ActionKey, ActionRecord, BlobRef, Blobs, BuildUsage, ContentHash, Damage, Lookup, RecordHead,
-    Store,
+    Remote, Store,
 };
 use crate::diagnostic::Diagnostic;
 use crate::engines::Engines;
@@ -50,6 +50,8 @@ pub(crate) struct Executor<'a> {
     pub(super) corrupt: Mutex<HashSet<ContentHash>>,
     /// Engine errors already reported (each is said once).
     pub(super) engine_errors: Mutex<HashSet<String>>,
+    /// The shared remote cache, asked after the local one.
+    pub(super) remote: Option<&'a Remote>,
 }
 
 impl<'a> Executor<'a> {
@@ -77,7 +79,13 @@ impl<'a> Executor<'a> {
             explain,
             corrupt: Mutex::default(),
             engine_errors: Mutex::default(),
+            remote: None,
         }
+    }
+
+    pub(crate) fn with_remote(mut self, remote: Option<&'a Remote>) -> Executor<'a> {
+        self.remote = remote;
+        self
     }
 
     pub(crate) fn run(&self) -> BuildOutcome {
@@ -129,6 +137,7 @@ impl<'a> Executor<'a> {
                 }
             }
         }
+        self.upload(&steps);
         let usage = self.usage(&steps);
         BuildOutcome {
             steps,
@@ -149,7 +158,7 @@ impl<'a> Executor<'a> {
             .map(|n| (n.key, (n.input.engine.name.as_str(), n.input.characters())))
             .collect();
         for step in steps {
-            let hit = step.status == Status::Cached;
+            let hit = step.status != Status::Executed;
             usage
                 .used
                 .insert(step.key.hex(), (step.kind.to_string(), hit));
@@ -158,12 +167,15 @@ impl<'a> Executor<'a> {
                 .steps
                 .entry(step.kind.to_string())
                 .or_default();
+            match step.status {
+                Status::Cached => counts.cached += 1,
+                Status::Remote => counts.remote += 1,
+                Status::Executed => counts.executed += 1,
+            }
             if hit {
                 usage.counters.hits += 1;
-                counts.cached += 1;
             } else {
                 usage.counters.misses += 1;
-                counts.executed += 1;
             }
             if step.kind != Tts::KIND {
                 usage.logical.insert(step.place.to_string(), step.key.hex());
@@ -174,10 +186,10 @@ impl<'a> Executor<'a> {
                     .characters
                     .entry(engine.to_string())
                     .or_default();
-                if hit {
-                    counts.cached += *chars as u64;
-                } else {
-                    counts.synthesised += *chars as u64;
+                match step.status {
+                    Status::Cached => counts.cached += *chars as u64,
+                    Status::Remote => counts.remote += *chars as u64,
+                    Status::Executed => counts.synthesised += *chars as u64,
                 }
             }
         }
@@ -189,7 +201,45 @@ impl<'a> Executor<'a> {
                 );
             }
         }
+        if let Some(remote) = self.remote {
+            let counts = remote.counts();
+            usage.counters.remote = crate::cache::RemoteTotals {
+                hits: counts.hits,
+                downloaded_bytes: counts.downloaded,
+                uploaded_bytes: counts.uploaded,
+                rejected: counts.rejected,
+            };
+        }
         usage
+    }
+
+    /// Sends what this build ran to the remote before the build ends, so
+    /// the next machine finds it; steps of failed episodes too.
+    fn upload(&self, steps: &[StepOutcome]) {
+        let Some(remote) = self.remote.filter(|r| r.writes()) else {
+            return;
+        };
+        let executed: Vec<&ActionKey> = steps
+            .iter()
+            .filter(|s| s.status == Status::Executed)
+            .map(|s| &s.key)
+            .collect();
+        if executed.is_empty() {
+            return;
+        }
+        let noun = if executed.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        };
+        self.reporter.status(
+            "Uploading",
+            &format!("{} cache {noun} to {}", executed.len(), remote.url()),
+        );
+        let warn = |message: String| self.reporter.diagnostic(&Diagnostic::warning(message));
+        executed
+            .par_iter()
+            .for_each(|key| remote.upload(self.store, key, &warn));
     }
 
     /// Runs one step unless its result is (or, after waiting for its lock,
@@ -221,6 +271,17 @@ impl<'a> Executor<'a> {
                 true
             }
         };
+        if let Some(remote) = self.remote {
+            let warn = |message: String| self.reporter.diagnostic(&Diagnostic::warning(message));
+            if let Some(record) = remote.fetch(self.store, &key, S::KIND, &warn) {
+                self.reporter
+                    .verbose_status("Downloaded", &format!("{} {place}", S::KIND));
+                return Ok(Resolved {
+                    status: Status::Remote,
+                    ..cached(key, &record)
+                });
+            }
+        }
         announce();
         let input_json =
             serde_json::to_value(input).map_err(|e| StepError::Failed(e.to_string()))?;

@@ -14,6 +14,8 @@ use crate::steps::measure::Measurement;
 pub(crate) enum Status {
     Executed,
     Cached,
+    /// Downloaded from the shared remote cache.
+    Remote,
 }
 
 pub(crate) struct StepOutcome {

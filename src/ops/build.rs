@@ -55,6 +55,7 @@ pub fn build(args: &BuildArgs) -> Exit {
         explain: args.explain,
         allow_spend: args.allow_spend,
         loudness_lines: LoudnessLines::Every,
+        remote: (&args.remote).into(),
     };
     run(&workspace, &options, &reporter)
 }
@@ -67,6 +68,7 @@ pub struct BuildOptions {
     /// Send past an engine's `max_characters`.
     pub allow_spend: bool,
     pub loudness_lines: LoudnessLines,
+    pub remote: super::remote::RemoteChoice,
 }
 
 /// Which audio outputs get a human `Loudness` line (JSON has every one).
@@ -127,6 +129,19 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         }
     };
 
+    let remote = match super::remote::open(&options.remote, workspace.config().ok()) {
+        Ok((remote, warnings)) => {
+            for warning in &warnings {
+                reporter.diagnostic(warning);
+            }
+            remote
+        }
+        Err(error) => {
+            reporter.diagnostic(&error);
+            finished(reporter, None, started, false);
+            return Exit::Usage;
+        }
+    };
     let mut previous = Index::load(store.root()).logical;
     crate::explain::forget_moved(&mut previous, &planned.episodes);
     let engine_options = workspace
@@ -157,6 +172,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
             &previous,
             options.explain,
         )
+        .with_remote(remote.as_ref())
         .run()
     });
 
@@ -168,6 +184,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
             status: match step.status {
                 Status::Executed => StepStatus::Executed,
                 Status::Cached => StepStatus::Cached,
+                Status::Remote => StepStatus::Remote,
             },
             dirty: step.dirty.clone(),
         }));
@@ -435,6 +452,7 @@ fn finished(
             let sent = message::EngineCharacters {
                 synthesised: counts.synthesised,
                 cached: counts.cached,
+                remote: counts.remote,
             };
             characters.insert(engine.clone(), sent);
         }
@@ -443,6 +461,7 @@ fn finished(
             match step.status {
                 Status::Executed => entry.executed += 1,
                 Status::Cached => entry.cached += 1,
+                Status::Remote => entry.remote += 1,
             }
         }
         for output in &outcome.outputs {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use super::human::{human_bytes, now};
 use super::{Exit, verbosity};
 use crate::cache::entries::{self, Entry};
-use crate::cache::{ActionKey, BlobState, Counters, FileLock, Index, LockKind, Store};
+use crate::cache::{
+    ActionKey, BlobState, Counters, FileLock, Index, LockKind, RemoteTotals, Store,
+};
 use crate::cli::{CacheLsArgs, CacheStatsArgs, CacheVerifyArgs, LsSort, ProjectArgs};
 use crate::diagnostic::Diagnostic;
 use crate::message::{
@@ -104,6 +106,7 @@ pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
                     let n = EngineCharacters {
                         synthesised: n.synthesised,
                         cached: n.cached,
+                        remote: n.remote,
                     };
                     (engine.clone(), n)
                 })
@@ -121,6 +124,10 @@ pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
             characters: Characters {
                 last_build: characters(&last),
                 all_builds: characters(&all),
+            },
+            remote: crate::message::RemoteStats {
+                last_build: last.remote,
+                all_builds: all.remote,
             },
             kinds,
         };
@@ -199,6 +206,41 @@ pub fn cache_stats(args: &CacheStatsArgs) -> Exit {
             format!("{} / {}", last.synthesised, counts.synthesised),
             format!("{} / {}", last.cached, counts.cached)
         );
+    }
+    if all.remote != RemoteTotals::default() {
+        let (l, a) = (&last.remote, &all.remote);
+        out += &format!("\n{:<12} {:>22}\n", "remote cache", "last / all builds");
+        let rows = [
+            ("hits", format!("{} / {}", l.hits, a.hits)),
+            (
+                "downloaded",
+                format!(
+                    "{} / {}",
+                    human_bytes(l.downloaded_bytes),
+                    human_bytes(a.downloaded_bytes)
+                ),
+            ),
+            (
+                "uploaded",
+                format!(
+                    "{} / {}",
+                    human_bytes(l.uploaded_bytes),
+                    human_bytes(a.uploaded_bytes)
+                ),
+            ),
+            ("rejected", format!("{} / {}", l.rejected, a.rejected)),
+        ];
+        for (name, value) in rows {
+            out += &format!("{name:<12} {value:>22}\n");
+        }
+        for (engine, counts) in &all.characters {
+            let last = last.characters.get(engine).copied().unwrap_or_default();
+            out += &format!(
+                "{:<12} {:>22}\n",
+                format!("{engine} chars"),
+                format!("{} / {}", last.remote, counts.remote)
+            );
+        }
     }
     print!("{out}");
     Exit::Success

@@ -5,6 +5,7 @@ mod cache;
 mod clean;
 mod human;
 mod partition;
+mod remote;
 mod status;
 mod watch;
 

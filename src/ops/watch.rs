@@ -48,6 +48,7 @@ pub fn watch(args: &WatchArgs) -> Exit {
         explain: args.explain,
         allow_spend: args.allow_spend,
         loudness_lines: LoudnessLines::Every,
+        remote: (&args.remote).into(),
     };
 
     let (tx, rx) = mpsc::channel();

@@ -22,6 +22,7 @@ mod mutation;
 mod piper;
 mod production;
 mod pronunciations;
+mod remote;
 mod safety;
 mod speakers;
 mod status;
