@@ -179,6 +179,35 @@ fn a_server_that_is_down_or_failing_costs_one_warning_and_the_build_succeeds() {
 }
 
 #[test]
+fn a_server_that_never_answers_times_out_and_the_build_succeeds() {
+    // Accepts connections and says nothing: a hung server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/cache/", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().take(8) {
+            open.push(stream);
+        }
+    });
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        "[output]",
+        &format!("[cache]\nremote = \"{url}\"\nremote_timeout = 1\n\n[output]"),
+    );
+    let build = project.build_with(&[]);
+    build.assert_success();
+    let warnings = remote_warnings(&build);
+    // Said once; after three timeouts pod stops asking and says so.
+    assert!(!warnings.is_empty() && warnings.len() <= 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("timed out") || warnings[0].contains("timeout"),
+        "{warnings:?}"
+    );
+    drop(held);
+}
+
+#[test]
 fn credentials_come_from_the_environment_and_are_never_shown() {
     let server = Nginx::start();
     let url = server.url("private");
