@@ -136,6 +136,9 @@ pub struct Output {
     pub episode: String,
     pub format: String,
     pub path: String,
+    /// This build wrote it (it is new or its bytes changed).
+    #[serde(default)]
+    pub changed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -298,6 +301,7 @@ mod tests {
                 episode: "ep1".into(),
                 format: "wav".into(),
                 path: "/abs/path".into(),
+                changed: true,
             }],
             characters: BTreeMap::from([(
                 "http".to_string(),
@@ -310,7 +314,7 @@ mod tests {
         });
         assert_eq!(
             finished.to_line(),
-            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40,"remote":2}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path"}],"characters":{"http":{"synthesised":42,"cached":1200,"remote":80}}}"#
+            r#"{"reason":"build-finished","success":true,"counts":{"tts":{"executed":1,"cached":40,"remote":2}},"outputs":[{"episode":"ep1","format":"wav","path":"/abs/path","changed":true}],"characters":{"http":{"synthesised":42,"cached":1200,"remote":80}}}"#
         );
     }
 }

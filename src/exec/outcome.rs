@@ -32,6 +32,9 @@ pub(crate) struct PublishedOutput {
     pub(crate) episode: String,
     pub(crate) format: Format,
     pub(crate) path: PathBuf,
+    /// Written by this build (new or different bytes), so a pipeline
+    /// publishes only these.
+    pub(crate) changed: bool,
 }
 
 /// The loudness of one published audio file, and whether it met its target.

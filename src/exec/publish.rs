@@ -34,7 +34,8 @@ impl Executor<'_> {
                 self.layout
                     .published()
                     .join(format!("{}.{}.json", plan.id, format.extension()));
-            if published::is_fresh(&path, &manifest, &blob.hash) {
+            let changed = !published::is_fresh(&path, &manifest, &blob.hash);
+            if !changed {
                 self.reporter.verbose_status("Fresh", &display(&path));
             } else {
                 match self.publish(&blob, &path, &manifest) {
@@ -52,6 +53,7 @@ impl Executor<'_> {
                 episode: plan.id.clone(),
                 format,
                 path,
+                changed,
             });
         }
         let target_lufs = f64::from(plan.loudness.target_mlufs) / 1000.0;

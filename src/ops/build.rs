@@ -469,6 +469,7 @@ fn finished(
                 episode: output.episode.clone(),
                 format: output.format.name().to_string(),
                 path: output.path.display().to_string(),
+                changed: output.changed,
             });
         }
     }

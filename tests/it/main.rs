@@ -6,6 +6,7 @@ mod common;
 
 mod build;
 mod cache;
+mod ci;
 mod clean;
 mod command;
 mod compact;
