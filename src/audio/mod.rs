@@ -10,6 +10,8 @@ pub mod fade;
 pub mod limiter;
 pub mod measure;
 pub mod mp4;
+pub mod mp4_boxes;
+pub mod mp4_text;
 pub mod pcm;
 pub mod resample;
 pub mod riff_info;

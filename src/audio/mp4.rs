@@ -1,7 +1,15 @@
 //! A minimal MP4 (ISO BMFF) writer for one AAC track: `ftyp`, `moov` first
 //! (fast start), then `mdat`. An edit list trims the encoder priming so the
-//! file is exactly as long as the mix; chapters are a Nero `chpl` box and
-//! tags an iTunes `ilst`.
+//! file is exactly as long as the mix; chapters are a Nero `chpl` box and a
+//! QuickTime chapter track (Apple's players read only that one, others
+//! the box), tags an iTunes `ilst`.
+
+use super::mp4_boxes::{MATRIX, be32, boxed, concat, dinf, full, hdlr};
+use super::mp4_text::{Text, TextRole, text_samples, text_trak};
+
+/// The audio track, and the chapter track it names.
+const AUDIO_ID: u32 = 1;
+const CHAPTERS_ID: u32 = 2;
 
 pub struct Track<'a> {
     pub sample_rate: u32,
@@ -32,31 +40,6 @@ pub struct Metadata<'a> {
     pub track: Option<u32>,
     pub cover: Option<(&'a [u8], bool)>,
     pub chapters: &'a [Chapter<'a>],
-}
-
-pub(crate) fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 8);
-    out.extend_from_slice(&(body.len() as u32 + 8).to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(body);
-    out
-}
-
-pub(crate) fn full(kind: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
-    let mut inner = vec![version];
-    inner.extend_from_slice(&flags.to_be_bytes()[1..]);
-    inner.extend_from_slice(body);
-    boxed(kind, &inner)
-}
-
-pub(crate) fn concat(parts: &[Vec<u8>]) -> Vec<u8> {
-    parts.concat()
-}
-
-pub(crate) const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
-
-pub(crate) fn be32(values: &[u32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_be_bytes()).collect()
 }
 
 /// An MPEG-4 descriptor with a one-byte length.
@@ -90,34 +73,6 @@ pub(crate) fn mp4a(track: &Track) -> Vec<u8> {
     boxed(b"mp4a", &mp4a)
 }
 
-/// A handler box: what a track holds (`soun`, `vide`, `text`, `sbtl`).
-pub(crate) fn hdlr(kind: &[u8; 4], name: &str) -> Vec<u8> {
-    full(
-        b"hdlr",
-        0,
-        0,
-        &concat(&[
-            be32(&[0]),
-            kind.to_vec(),
-            vec![0; 12],
-            format!("{name}\0").into_bytes(),
-        ]),
-    )
-}
-
-/// Data is in this file.
-pub(crate) fn dinf() -> Vec<u8> {
-    boxed(
-        b"dinf",
-        &full(
-            b"dref",
-            0,
-            0,
-            &concat(&[be32(&[1]), full(b"url ", 0, 1, &[])]),
-        ),
-    )
-}
-
 fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
     let frames = track.frame_sizes.len() as u32;
     let mut stsz = be32(&[0, frames]);
@@ -134,10 +89,10 @@ fn stbl(track: &Track, data_offset: u32) -> Vec<u8> {
     )
 }
 
-fn trak(track: &Track, data_offset: u32) -> Vec<u8> {
+fn trak(track: &Track, data_offset: u32, chapters: bool) -> Vec<u8> {
     let media_duration = track.frame_sizes.len() as u32 * 1024;
     let duration = track.samples as u32;
-    let mut tkhd = be32(&[0, 0, 1, 0, duration, 0, 0, 0]);
+    let mut tkhd = be32(&[0, 0, AUDIO_ID, 0, duration, 0, 0, 0]);
     tkhd.extend_from_slice(&0x0100_0000u32.to_be_bytes()); // volume 1.0, reserved
     tkhd.extend_from_slice(&be32(&MATRIX));
     tkhd.extend_from_slice(&be32(&[0, 0]));
@@ -165,14 +120,38 @@ fn trak(track: &Track, data_offset: u32) -> Vec<u8> {
             stbl(track, data_offset),
         ]),
     );
-    boxed(
-        b"trak",
-        &concat(&[
-            full(b"tkhd", 0, 3, &tkhd),
-            boxed(b"edts", &elst),
-            boxed(b"mdia", &concat(&[mdhd, hdlr, minf])),
-        ]),
-    )
+    let mut parts = vec![full(b"tkhd", 0, 3, &tkhd), boxed(b"edts", &elst)];
+    if chapters {
+        parts.push(boxed(b"tref", &boxed(b"chap", &be32(&[CHAPTERS_ID]))));
+    }
+    parts.push(boxed(b"mdia", &concat(&[mdhd, hdlr, minf])));
+    boxed(b"trak", &concat(&parts))
+}
+
+/// The chapter track's samples: each title over its chapter, as long as the audio.
+fn chapter_samples(track: &Track, meta: &Metadata) -> Vec<(Vec<u8>, u32)> {
+    if meta.chapters.is_empty() {
+        return Vec::new();
+    }
+    let texts: Vec<Text> = meta
+        .chapters
+        .iter()
+        .map(|c| Text {
+            start_ms: c.start_ms,
+            end_ms: c.end_ms,
+            text: c.title,
+        })
+        .collect();
+    let end_ms = track.samples * 1000 / u64::from(track.sample_rate);
+    text_samples(&texts, track.sample_rate, end_ms)
+}
+
+/// What follows the audio frames in `mdat`: the chapter titles' samples.
+pub fn trailer(track: &Track, meta: &Metadata) -> Vec<u8> {
+    chapter_samples(track, meta)
+        .into_iter()
+        .flat_map(|(bytes, _)| bytes)
+        .collect()
 }
 
 fn item(name: &[u8; 4], kind: u32, payload: &[u8]) -> Vec<u8> {
@@ -231,24 +210,45 @@ pub(crate) fn udta(meta: &Metadata) -> Vec<u8> {
 }
 
 fn moov(track: &Track, meta: &Metadata, data_offset: u32) -> Vec<u8> {
+    let chapters = chapter_samples(track, meta);
+    let next_id = if chapters.is_empty() {
+        CHAPTERS_ID
+    } else {
+        CHAPTERS_ID + 1
+    };
     let mut mvhd = be32(&[0, 0, track.sample_rate, track.samples as u32, 0x0001_0000]);
     mvhd.extend_from_slice(&[0x01, 0x00, 0, 0]);
     mvhd.extend_from_slice(&[0u8; 8]);
     mvhd.extend_from_slice(&be32(&MATRIX));
     mvhd.extend_from_slice(&[0u8; 24]);
-    mvhd.extend_from_slice(&2u32.to_be_bytes());
-    boxed(
-        b"moov",
-        &concat(&[
-            full(b"mvhd", 0, 0, &mvhd),
-            trak(track, data_offset),
-            udta(meta),
-        ]),
-    )
+    mvhd.extend_from_slice(&next_id.to_be_bytes());
+    let mut parts = vec![
+        full(b"mvhd", 0, 0, &mvhd),
+        trak(track, data_offset, !chapters.is_empty()),
+    ];
+    if !chapters.is_empty() {
+        // Stored after the audio frames.
+        let offset = u64::from(data_offset) + audio_bytes(track);
+        parts.push(text_trak(
+            CHAPTERS_ID,
+            TextRole::Chapters,
+            track.sample_rate,
+            &chapters,
+            offset,
+            false,
+        ));
+    }
+    parts.push(udta(meta));
+    boxed(b"moov", &concat(&parts))
+}
+
+fn audio_bytes(track: &Track) -> u64 {
+    track.frame_sizes.iter().map(|&s| u64::from(s)).sum()
 }
 
 /// `ftyp` and `moov`, sized so the audio data follows them in an `mdat`
-/// whose header comes next. Returns the bytes to write before the frames.
+/// whose header comes next. Returns the bytes to write before the frames;
+/// `trailer` gives those after them.
 pub fn header(track: &Track, meta: &Metadata) -> Vec<u8> {
     let mut ftyp = meta.brand.to_vec();
     ftyp.extend_from_slice(&0x200u32.to_be_bytes());
@@ -256,7 +256,7 @@ pub fn header(track: &Track, meta: &Metadata) -> Vec<u8> {
         ftyp.extend_from_slice(brand);
     }
     let ftyp = boxed(b"ftyp", &ftyp);
-    let data: u64 = track.frame_sizes.iter().map(|&s| u64::from(s)).sum();
+    let data = audio_bytes(track) + trailer(track, meta).len() as u64;
     // The moov's size does not depend on the offset it records.
     let moov_size = moov(track, meta, 0).len();
     let offset = (ftyp.len() + moov_size + 8) as u32;
@@ -270,9 +270,9 @@ pub fn header(track: &Track, meta: &Metadata) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    /// The m4a/m4b bytes are pinned (the hash was taken before the box
-    /// helpers were shared with the video's movie writer): published files
-    /// must not change when pod is upgraded.
+    /// The m4a/m4b bytes are pinned: published files must not change when
+    /// pod is upgraded unless the step's VERSION says so. Last changed on
+    /// purpose for the QuickTime chapter track (m4a/m4b VERSION 2).
     #[test]
     fn m4a_header_is_pinned() {
         let chapters = [
@@ -310,7 +310,7 @@ mod tests {
         let hash = blake3::hash(&header(&track, &meta)).to_hex().to_string();
         assert_eq!(
             hash,
-            "c1bc2e8ea4d84a02212f682d8bc6a45080d384c8c83d77f15eef505f28da415b"
+            "50c5f2496f0c306645cfe580b49deb43bae33de09903d36cd03e4aadfc04e11a"
         );
     }
 }

@@ -6,7 +6,7 @@ use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 use super::aac::{AacStream, PRIMING};
 use super::mp3_tags::TagsInput;
-use crate::audio::mp4::{Chapter, Metadata, Track, header};
+use crate::audio::mp4::{Chapter, Metadata, Track, header, trailer};
 use crate::step::{Step, StepError, Tools};
 
 /// What an MP4 of the AAC stream needs besides its frames: the stream's
@@ -106,7 +106,8 @@ fn package(
 ) -> Result<(), StepError> {
     // Streamed: an index of frame sizes first, then the frames copied through.
     let mut packaging = Packaging::open(input, tools)?;
-    let header = header(&packaging.track(), &packaging.metadata(brand));
+    let (track, metadata) = (packaging.track(), packaging.metadata(brand));
+    let (header, trailer) = (header(&track, &metadata), trailer(&track, &metadata));
     let mut writer = BufWriter::new(out);
     writer.write_all(&header)?;
     packaging.rewind()?;
@@ -117,6 +118,7 @@ fn package(
         packaging.reader.read_exact(&mut frame)?;
         writer.write_all(&frame)?;
     }
+    writer.write_all(&trailer)?;
     writer.flush()?;
     Ok(())
 }
@@ -125,7 +127,8 @@ pub struct M4a;
 
 impl Step for M4a {
     const KIND: &'static str = "m4a";
-    const VERSION: u32 = 1;
+    // 2: a QuickTime chapter track besides `chpl`.
+    const VERSION: u32 = 2;
     type Input = TagsInput;
 
     fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -137,7 +140,8 @@ pub struct M4b;
 
 impl Step for M4b {
     const KIND: &'static str = "m4b";
-    const VERSION: u32 = 1;
+    // 2: a QuickTime chapter track besides `chpl`.
+    const VERSION: u32 = 2;
     type Input = TagsInput;
 
     fn run(input: &TagsInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {

@@ -8,16 +8,12 @@
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::segment::Segment;
-use crate::audio::mp4::{
-    MATRIX, Metadata, Track, be32, boxed, concat, dinf, full, hdlr, mp4a, udta,
+use crate::audio::mp4::{Metadata, Track, mp4a, udta};
+use crate::audio::mp4_boxes::{MATRIX, be32, boxed, concat, dinf, full, hdlr};
+pub use crate::audio::mp4_text::Text;
+use crate::audio::mp4_text::{
+    TextRole, chunk_offsets, mdhd, stsc, stsz, stts, text_samples, text_trak, tkhd,
 };
-
-/// A timed text: a caption, or a chapter's title.
-pub struct Text<'a> {
-    pub start_ms: u64,
-    pub end_ms: u64,
-    pub text: &'a str,
-}
 
 pub struct Movie<'a> {
     pub segments: &'a [Segment],
@@ -41,116 +37,6 @@ struct Chunks {
     subtitles: u64,
 }
 
-/// A text track's samples: each text, and an empty sample in each gap,
-/// covering `[0, end)`.
-fn text_samples(texts: &[Text], timescale: u32, end_ms: u64) -> Vec<(Vec<u8>, u32)> {
-    let at = |ms: u64| ms * u64::from(timescale) / 1000;
-    let sample = |text: &str| {
-        let mut bytes = (text.len().min(65_535) as u16).to_be_bytes().to_vec();
-        bytes.extend_from_slice(&text.as_bytes()[..text.len().min(65_535)]);
-        bytes
-    };
-    let mut out = Vec::new();
-    let mut now = 0;
-    for t in texts {
-        let (start, end) = (at(t.start_ms).max(now), at(t.end_ms));
-        if start > now {
-            out.push((sample(""), (start - now) as u32));
-            now = start;
-        }
-        if end > now {
-            out.push((sample(t.text), (end - now) as u32));
-            now = end;
-        }
-    }
-    if at(end_ms) > now || out.is_empty() {
-        out.push((sample(""), (at(end_ms) - now).max(1) as u32));
-    }
-    out
-}
-
-/// `stts` from durations: runs of equal ones.
-fn stts(durations: impl Iterator<Item = u32>) -> Vec<u8> {
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    for d in durations {
-        match runs.last_mut() {
-            Some((n, last)) if *last == d => *n += 1,
-            _ => runs.push((1, d)),
-        }
-    }
-    let mut body = be32(&[runs.len() as u32]);
-    for (n, d) in runs {
-        body.extend_from_slice(&be32(&[n, d]));
-    }
-    full(b"stts", 0, 0, &body)
-}
-
-fn stsz(sizes: &[u32]) -> Vec<u8> {
-    let mut body = be32(&[0, sizes.len() as u32]);
-    body.extend_from_slice(&be32(sizes));
-    full(b"stsz", 0, 0, &body)
-}
-
-/// `stsc`: chunk `i` (1-based) holds `counts[i]` samples.
-fn stsc(counts: &[u32]) -> Vec<u8> {
-    let mut entries: Vec<[u32; 3]> = Vec::new();
-    for (i, &n) in counts.iter().enumerate() {
-        if entries.last().is_none_or(|e| e[1] != n) {
-            entries.push([i as u32 + 1, n, 1]);
-        }
-    }
-    let mut body = be32(&[entries.len() as u32]);
-    for e in entries {
-        body.extend_from_slice(&be32(&e));
-    }
-    full(b"stsc", 0, 0, &body)
-}
-
-/// `stco`, or `co64` past 4 GiB.
-fn chunk_offsets(offsets: &[u64], wide: bool) -> Vec<u8> {
-    let mut body = be32(&[offsets.len() as u32]);
-    if wide {
-        for o in offsets {
-            body.extend_from_slice(&o.to_be_bytes());
-        }
-        full(b"co64", 0, 0, &body)
-    } else {
-        body.extend_from_slice(&be32(
-            &offsets.iter().map(|&o| o as u32).collect::<Vec<_>>(),
-        ));
-        full(b"stco", 0, 0, &body)
-    }
-}
-
-fn tkhd(id: u32, flags: u32, duration: u64, volume: u16, size: (u32, u32)) -> Vec<u8> {
-    let mut body = be32(&[
-        0,
-        0,
-        id,
-        0,
-        duration.min(u64::from(u32::MAX)) as u32,
-        0,
-        0,
-        0,
-    ]);
-    body.extend_from_slice(&(u32::from(volume) << 16).to_be_bytes());
-    body.extend_from_slice(&be32(&MATRIX));
-    body.extend_from_slice(&be32(&[size.0 << 16, size.1 << 16]));
-    full(b"tkhd", 0, flags, &body)
-}
-
-fn mdhd(timescale: u32, duration: u64) -> Vec<u8> {
-    full(
-        b"mdhd",
-        0,
-        0,
-        &concat(&[
-            be32(&[0, 0, timescale, duration.min(u64::from(u32::MAX)) as u32]),
-            vec![0x55, 0xC4, 0, 0],
-        ]),
-    )
-}
-
 fn avc1(segment: &Segment) -> Vec<u8> {
     let mut entry = vec![0u8; 6];
     entry.extend_from_slice(&1u16.to_be_bytes());
@@ -171,20 +57,6 @@ fn avc1(segment: &Segment) -> Vec<u8> {
     avcc.extend_from_slice(pps);
     entry.extend_from_slice(&boxed(b"avcC", &avcc));
     boxed(b"avc1", &entry)
-}
-
-/// A `tx3g` sample entry: white text, bottom-centred, default font.
-fn tx3g() -> Vec<u8> {
-    let mut entry = vec![0u8; 6];
-    entry.extend_from_slice(&1u16.to_be_bytes());
-    entry.extend_from_slice(&be32(&[0])); // display flags
-    entry.extend_from_slice(&[1, 0xff]); // centred, bottom
-    entry.extend_from_slice(&[0, 0, 0, 0]); // background colour
-    entry.extend_from_slice(&[0u8; 8]); // text box
-    entry.extend_from_slice(&[0, 0, 0, 0, 0, 1, 0, 0x12, 0xff, 0xff, 0xff, 0xff]); // style
-    let font = concat(&[vec![0, 1, 0, 1, 5], b"Serif".to_vec()]);
-    entry.extend_from_slice(&boxed(b"ftab", &font));
-    boxed(b"tx3g", &entry)
 }
 
 impl Movie<'_> {
@@ -362,42 +234,14 @@ impl Movie<'_> {
     fn text_trak(&self, id: u32, texts: &[Text], offset: u64, wide: bool) -> Vec<u8> {
         let timescale = self.audio.sample_rate;
         let samples = text_samples(texts, timescale, self.duration_ms());
-        let duration: u64 = samples.iter().map(|(_, d)| u64::from(*d)).sum();
-        let sizes: Vec<u32> = samples.iter().map(|(b, _)| b.len() as u32).collect();
-        let stbl = boxed(
-            b"stbl",
-            &concat(&[
-                full(b"stsd", 0, 0, &concat(&[be32(&[1]), tx3g()])),
-                stts(samples.iter().map(|(_, d)| *d)),
-                stsc(&[samples.len() as u32]),
-                stsz(&sizes),
-                chunk_offsets(&[offset], wide),
-            ]),
-        );
-        let chapters = id == CHAPTERS_ID;
-        let minf = boxed(b"minf", &concat(&[full(b"nmhd", 0, 0, &[]), dinf(), stbl]));
-        let (handler, name, flags) = if chapters {
-            (b"text", "ChapterHandler", 0)
+        let role = if id == CHAPTERS_ID {
+            TextRole::Chapters
         } else {
-            (b"sbtl", "SubtitleHandler", 3)
+            TextRole::Subtitles {
+                size: (self.segments[0].width, self.segments[0].height),
+            }
         };
-        let (w, h) = (self.segments[0].width, self.segments[0].height);
-        boxed(
-            b"trak",
-            &concat(&[
-                tkhd(
-                    id,
-                    flags,
-                    duration,
-                    0,
-                    if chapters { (0, 0) } else { (w, h) },
-                ),
-                boxed(
-                    b"mdia",
-                    &concat(&[mdhd(timescale, duration), hdlr(handler, name), minf]),
-                ),
-            ]),
-        )
+        text_trak(id, role, timescale, &samples, offset, wide)
     }
 
     fn moov(&self, chunks: &Chunks, wide: bool) -> Vec<u8> {

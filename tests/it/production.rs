@@ -96,6 +96,42 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
         assert!(cover, "{ext} carries the cover");
     }
 
+    // Apple's players read chapters only from a QuickTime chapter track:
+    // with the Nero `chpl` box renamed to `free`, ffprobe still finds every
+    // chapter, now from that track.
+    for ext in ["m4a", "m4b"] {
+        let bytes = std::fs::read(out(ext)).unwrap();
+        let at = bytes
+            .windows(4)
+            .position(|w| w == b"chpl")
+            .expect("a chpl box");
+        let mut without = bytes.clone();
+        without[at..at + 4].copy_from_slice(b"free");
+        let copy = project.path(&format!("no-chpl.{ext}"));
+        std::fs::write(&copy, &without).unwrap();
+        let found: Vec<(String, f64)> = ffprobe(&copy)["chapters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
+                (c["tags"]["title"].as_str().unwrap().to_string(), start)
+            })
+            .collect();
+        assert_eq!(
+            found.len(),
+            expected.len(),
+            "{ext}: the chapter track's chapters"
+        );
+        for ((title, start), (want_title, want_start)) in found.iter().zip(&expected) {
+            assert_eq!(title, want_title, "{ext} chapter track");
+            assert!(
+                (start - want_start).abs() < 0.002,
+                "{ext} chapter track: {title} at {start}"
+            );
+        }
+    }
+
     // Lengths: lossless and AAC (edit list) exact; MP3 trimmed by its LAME tag.
     for ext in ["flac", "m4a", "m4b"] {
         let duration: f64 = ffprobe(&out(ext))["format"]["duration"]
