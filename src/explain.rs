@@ -273,6 +273,7 @@ mod tests {
             cover: None,
             video: crate::config::VideoLayer::default().resolve(None),
             tags: Default::default(),
+            release: crate::plan::Release::default(),
         };
         // Before: 1, 2, 3. Now: 1, 9 (inserted), 2 (moved down); 3 was edited away.
         let mut previous: BTreeMap<String, String> = [(0, 1), (1, 2), (2, 3)]

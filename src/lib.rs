@@ -14,10 +14,11 @@
 //!    engine checks its own voice settings)
 //! 4. `steps` (one file per kind; none imports `plan`, and `config` only
 //!    for resolved values a step's input holds: `tts` its `Voice` and
-//!    `Pauses`, `mp3` its `Mp3Mode`)
+//!    `Pauses`, `mp3` its `Mp3Mode`, `feed` its `EpisodeType`)
 //! 5. `script`; `media`, then `confinement` (given the files to check),
 //!    then `project` (which finds the episodes within the confinement)
-//! 6. `plan` (salsa queries -> step inputs)
+//! 6. `plan` (salsa queries -> step inputs), then `show` (the show-level
+//!    stage: the feed, and the episodes it lists)
 //! 7. `pipeline` (the walk, and its walkers: `probe` for status and the
 //!    progress bar, `reach` for the cache's reachability), then `workspace`
 //!    (which lists the media files to confine through `pipeline::media`)
@@ -47,6 +48,7 @@ pub mod project;
 pub mod published;
 pub mod report;
 pub mod script;
+pub mod show;
 pub mod step;
 pub mod steps;
 pub mod video;

@@ -136,6 +136,20 @@ pub struct EpisodePlan {
     pub cover: Option<Sourced<PathBuf>>,
     pub video: crate::config::Video,
     pub tags: Tags,
+    /// How the feed lists it (front matter).
+    pub release: Release,
+}
+
+/// What the feed says of an episode besides its tags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Release {
+    pub season: Option<u32>,
+    pub episode_type: crate::config::EpisodeType,
+    /// Built, never listed.
+    pub draft: bool,
+    pub guid: Option<String>,
+    /// Who speaks, by name, with their `podcast:person` role, hosts first.
+    pub persons: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -235,6 +249,13 @@ impl EpisodePlan {
                 date: script.front.date.clone(),
                 description: script.front.description.clone(),
             },
+            release: Release {
+                season: script.front.season,
+                episode_type: script.front.episode_type,
+                draft: script.front.draft,
+                guid: script.front.guid.clone(),
+                persons: Vec::new(),
+            },
         };
         let lexicon = Lexicon::new(
             settings
@@ -260,6 +281,23 @@ impl EpisodePlan {
                     .and_then(|name| settings.voices.get(name))
                     .unwrap_or(&settings.default_voice);
                 let speaker = speaker_name(config, settings, paragraph);
+                // The feed credits the default voice's speaker as host and
+                // each voice given a `name` as guest, not a bare `Guest:` label.
+                let credit = match &paragraph.speaker {
+                    None => speaker.clone().map(|name| (name, "host")),
+                    Some(key) => settings
+                        .names
+                        .get(key)
+                        .cloned()
+                        .flatten()
+                        .map(|n| (n, "guest")),
+                };
+                let speaks = paragraph.items.iter().any(|i| matches!(i, Item::Speech(_)));
+                if let Some((name, role)) = credit.filter(|_| speaks)
+                    && !plan.release.persons.iter().any(|(n, _)| *n == name)
+                {
+                    plan.release.persons.push((name, role.to_string()));
+                }
                 for item in &paragraph.items {
                     match item {
                         Item::Pause { ms } => {

@@ -57,6 +57,12 @@ fn modified_ns(meta: &fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
+/// The manifest of a show-level output (`feed.xml`): kept apart from the
+/// episodes' so no episode id or format is read into its name.
+pub fn show_manifest(layout: &TargetLayout, name: &str) -> PathBuf {
+    layout.published().join("show").join(format!("{name}.json"))
+}
+
 /// One output pod published: `out/<episode>.<extension>` and its manifest.
 #[derive(Debug, Clone)]
 pub struct PublishedFile {

@@ -18,6 +18,7 @@ use crate::engines::files::{self, FileUse, Probe, ProbedFiles, Refusal};
 use crate::paths;
 use crate::plan::{self, EpisodePlan, PlanDb, ProjectInput, ScriptInput};
 use crate::project;
+use crate::show::ShowPlan;
 
 pub struct Workspace {
     pub manifest: PathBuf,
@@ -33,6 +34,8 @@ pub struct Workspace {
 pub struct Planned {
     pub episodes: Vec<Arc<EpisodePlan>>,
     pub warnings: Vec<Diagnostic>,
+    /// The show stage (the feed): only when every episode is planned.
+    pub show: Option<Arc<ShowPlan>>,
 }
 
 impl Workspace {
@@ -438,11 +441,38 @@ impl Workspace {
                 Err(_) => {}
             }
         }
-        if errors.is_empty() {
-            Ok(Planned { episodes, warnings })
-        } else {
-            Err(errors)
+        if !errors.is_empty() {
+            return Err(errors);
         }
+        let show = if selected.is_empty() {
+            self.show_plan(config, &episodes)?
+        } else {
+            None
+        };
+        Ok(Planned {
+            episodes,
+            warnings,
+            show,
+        })
+    }
+
+    fn show_plan(
+        &self,
+        config: &Config,
+        episodes: &[Arc<EpisodePlan>],
+    ) -> Result<Option<Arc<ShowPlan>>, Vec<Diagnostic>> {
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let text = |plan: &EpisodePlan| {
+            let script = self.scripts.values().find(|s| *s.id(&self.db) == plan.id)?;
+            Some(Arc::from(
+                String::from_utf8_lossy(script.bytes(&self.db)).as_ref(),
+            ))
+        };
+        let show = ShowPlan::new(config, episodes, &today, text)?;
+        if let Some(show) = &show {
+            show.feed.check_image().map_err(|e| vec![e])?;
+        }
+        Ok(show.map(Arc::new))
     }
 
     /// The target directory for this project (see `project::target_dir`).

@@ -4,6 +4,7 @@
 mod date;
 mod engines;
 mod expected;
+mod feed;
 mod limits;
 mod output;
 mod pauses;
@@ -18,6 +19,7 @@ mod voice;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use feed::{EpisodeType, Feed, Owner, check_http_url};
 pub use limits::MAX_PAUSE_MS;
 pub use output::{Format, Mp3Mode, Output};
 pub use pauses::{Pauses, PausesLayer};
@@ -61,6 +63,8 @@ pub struct Config {
     pub engines: crate::engines::options::EnginesOptions,
     pub pronunciations: PronunciationsLayer,
     pub video: VideoLayer,
+    /// `[feed]`: the show's RSS feed, when it has one.
+    pub feed: Option<Feed>,
 }
 
 impl Config {
@@ -95,6 +99,21 @@ impl Config {
             }
         });
         let build = raw.build.unwrap_or_default();
+        let output = Output::from_raw(raw.output.unwrap_or_default(), source)?;
+        let feed = match raw.feed {
+            None => None,
+            Some(feed) => Some(Feed::from_raw(
+                feed,
+                &feed::Show {
+                    description: raw.podcast.description.as_deref(),
+                    author: raw.podcast.author.as_deref(),
+                    language: raw.podcast.language.as_deref(),
+                    cover: cover.as_ref(),
+                    formats: &output.formats,
+                },
+                source,
+            )?),
+        };
         let config = Config {
             title: raw.podcast.title.into_inner(),
             author: raw.podcast.author,
@@ -102,7 +121,7 @@ impl Config {
             description: raw.podcast.description,
             episodes,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,
-            output: Output::from_raw(raw.output.unwrap_or_default(), source)?,
+            output,
             target_dir: build.target_dir.map(|t| source.sourced(t)),
             allow_paths: build
                 .allow_paths
@@ -127,6 +146,7 @@ impl Config {
             video: VideoLayer::from_raw(raw.video.unwrap_or_default(), source)?,
             voice,
             voices,
+            feed,
         };
         // Resolve once here so a bad show-wide voice is reported against
         // podcast.toml even before any episode is planned.
@@ -227,6 +247,10 @@ pub struct FrontMatter {
     pub number: Option<u32>,
     pub date: Option<String>,
     pub description: Option<String>,
+    pub season: Option<u32>,
+    pub episode_type: EpisodeType,
+    pub draft: bool,
+    pub guid: Option<String>,
     pub voice: VoiceLayer,
     pub voices: BTreeMap<String, VoiceLayer>,
     pub pauses: PausesLayer,
@@ -246,6 +270,14 @@ impl FrontMatter {
             number: raw.number,
             date: raw.date.map(|d| date::parse(d, source)).transpose()?,
             description: raw.description,
+            season: raw.season,
+            episode_type: raw
+                .episode_type
+                .map(|t| EpisodeType::parse(source.sourced(t)))
+                .transpose()?
+                .unwrap_or_default(),
+            draft: raw.draft,
+            guid: raw.guid,
             voice: VoiceLayer::from_raw(raw.voice.unwrap_or_default(), source)?,
             voices: voice_layers(raw.voices, source)?,
             pauses: PausesLayer::from_raw(raw.pauses.unwrap_or_default(), source)?,

@@ -25,6 +25,34 @@ pub struct RawConfig {
     pub engines: BTreeMap<Spanned<String>, RawEngineOptions>,
     pub pronunciations: Option<RawPronunciations>,
     pub video: Option<RawVideo>,
+    pub feed: Option<toml::Spanned<RawFeed>>,
+}
+
+/// `[feed]`: the show's RSS feed (`config::feed`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    /// Where the outputs will be served from.
+    pub base_url: Option<Spanned<String>>,
+    pub image: Option<Spanned<String>>,
+    #[serde(default)]
+    pub categories: Vec<Spanned<String>>,
+    pub explicit: Option<bool>,
+    pub owner: Option<RawOwner>,
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<String>>,
+    pub link: Option<Spanned<String>>,
+    pub copyright: Option<String>,
+    pub locked: Option<bool>,
+    /// The output format the feed's items enclose.
+    pub enclosure: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwner {
+    pub name: Option<String>,
+    pub email: Option<Spanned<String>>,
 }
 
 /// `[video]`: how the MP4 looks (`config::video`).
@@ -182,6 +210,13 @@ pub struct RawFrontMatter {
     pub number: Option<u32>,
     pub date: Option<Spanned<RawDate>>,
     pub description: Option<String>,
+    pub season: Option<u32>,
+    pub episode_type: Option<Spanned<String>>,
+    /// Built, but kept out of the feed.
+    #[serde(default)]
+    pub draft: bool,
+    /// The feed item's guid, for episodes that had one before pod.
+    pub guid: Option<String>,
     pub voice: Option<RawVoice>,
     #[serde(default)]
     pub voices: BTreeMap<Spanned<String>, RawVoice>,

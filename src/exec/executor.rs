@@ -119,13 +119,15 @@ impl<'a> Executor<'a> {
         }
         let (mut outputs, mut loudness) = (Vec::new(), Vec::new());
         let mut reported: Vec<Diagnostic> = Vec::new();
-        for result in results {
+        let mut produced = HashMap::new();
+        for (result, node) in results.into_iter().zip(&self.graph.episodes) {
             match result {
                 Ok(result) => {
                     steps.extend(result.steps);
                     outputs.extend(result.outputs);
                     failed |= result.loudness.iter().any(|l| !l.ok);
                     loudness.extend(result.loudness);
+                    produced.insert(node.plan.id.clone(), result.produced);
                 }
                 Err(diag) => {
                     failed = true;
@@ -134,6 +136,19 @@ impl<'a> Executor<'a> {
                         self.reporter.diagnostic(&diag);
                         reported.push(diag);
                     }
+                }
+            }
+        }
+        // The feed lists finished episodes only: none if one failed.
+        if let Some(show) = self.graph.show.as_ref().filter(|_| !failed) {
+            match self.show(show, &produced) {
+                Ok(result) => {
+                    steps.extend(result.steps);
+                    outputs.extend(result.outputs);
+                }
+                Err(diag) => {
+                    failed = true;
+                    self.reporter.diagnostic(&diag);
                 }
             }
         }

@@ -5,15 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cache::{ActionKey, ContentHash, Store};
-use crate::pipeline::probe::{known_output, probe};
+use crate::pipeline::probe::{known_output, probe, probe_show};
 use crate::place::Place;
 use crate::plan::EpisodePlan;
+use crate::show::ShowPlan;
 use crate::steps::TtsInput;
 
 /// The sentences of one build (each distinct sentence once) and its episodes.
 pub(crate) struct BuildGraph {
     pub(crate) tts: Vec<TtsNode>,
     pub(crate) episodes: Vec<EpisodeNode>,
+    /// The show stage after every episode (the feed), when there is one.
+    pub(crate) show: Option<Arc<ShowPlan>>,
 }
 
 pub(crate) struct TtsNode {
@@ -64,7 +67,16 @@ impl BuildGraph {
                 tts: nodes,
             });
         }
-        BuildGraph { tts, episodes }
+        BuildGraph {
+            tts,
+            episodes,
+            show: None,
+        }
+    }
+
+    pub(crate) fn with_show(mut self, show: Option<Arc<ShowPlan>>) -> BuildGraph {
+        self.show = show;
+        self
     }
 
     /// How many steps the build reports: the distinct sentences, and each
@@ -75,7 +87,7 @@ impl BuildGraph {
             .iter()
             .map(|node| known_output(store, &node.key))
             .collect();
-        let episodes: usize = self
+        let probes: Vec<_> = self
             .episodes
             .iter()
             .map(|e| {
@@ -84,11 +96,21 @@ impl BuildGraph {
                     .iter()
                     .map(|&i| (self.tts[i].key, speech[i]))
                     .collect();
-                // An episode that will fail to walk (a bad media file) counts
-                // none: the build reports it as an error, not as steps.
-                probe(store, &e.plan, &speech).map_or(0, |p| p.steps.len())
+                probe(store, &e.plan, &speech)
             })
-            .sum();
-        self.tts.len() + episodes
+            .collect();
+        // An episode that will fail to walk (a bad media file) counts
+        // none: the build reports it as an error, not as steps.
+        let episodes: usize = probes.iter().flatten().map(|p| p.steps.len()).sum();
+        let show = self.show.as_ref().map_or(0, |show| {
+            let probed: Vec<_> = self
+                .episodes
+                .iter()
+                .zip(&probes)
+                .filter_map(|(e, p)| Some((e.plan.id.as_str(), p.as_ref().ok()?)))
+                .collect();
+            probe_show(store, show, &probed).map_or(0, |p| p.steps.len())
+        });
+        self.tts.len() + episodes + show
     }
 }

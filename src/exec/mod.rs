@@ -12,6 +12,7 @@ mod publish;
 mod requests;
 mod runner;
 mod sentences;
+mod show;
 pub(crate) mod spend;
 
 pub(crate) use executor::Executor;

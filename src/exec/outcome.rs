@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::cache::{ActionKey, BuildUsage};
 use crate::config::Format;
+use crate::pipeline::Produced;
 use crate::place::Place;
 use crate::steps::measure::Measurement;
 
@@ -29,8 +30,10 @@ pub(crate) struct StepOutcome {
 }
 
 pub(crate) struct PublishedOutput {
+    /// `@show` for the show's own files (the feed).
     pub(crate) episode: String,
-    pub(crate) format: Format,
+    /// The format's name, or `feed` for the show's files.
+    pub(crate) format: &'static str,
     pub(crate) path: PathBuf,
     /// Written by this build (new or different bytes), so a pipeline
     /// publishes only these.
@@ -61,4 +64,6 @@ pub(super) struct EpisodeResult {
     pub(super) steps: Vec<StepOutcome>,
     pub(super) outputs: Vec<PublishedOutput>,
     pub(super) loudness: Vec<LoudnessReport>,
+    /// What the show stage reads of it.
+    pub(super) produced: Produced,
 }

@@ -25,7 +25,7 @@ impl Executor<'_> {
             self.reporter.diagnostic(warning);
         }
         let mut outputs = Vec::new();
-        for (format, blob) in produced.outputs {
+        for &(format, blob) in &produced.outputs {
             let path = self
                 .layout
                 .outputs()
@@ -51,7 +51,7 @@ impl Executor<'_> {
             }
             outputs.push(PublishedOutput {
                 episode: plan.id.clone(),
-                format,
+                format: format.name(),
                 path,
                 changed,
             });
@@ -60,7 +60,8 @@ impl Executor<'_> {
         let ceiling_db = f64::from(plan.loudness.ceiling_mdb) / 1000.0;
         let loudness = produced
             .measurements
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|(format, measurement)| {
                 let l = measurement.loudness;
                 let on_target = l
@@ -81,12 +82,18 @@ impl Executor<'_> {
             steps,
             outputs,
             loudness,
+            produced,
         })
     }
 
     /// Copies a blob to its published path atomically, checking its hash on
     /// the way; `Ok(false)` if the blob is damaged.
-    fn publish(&self, blob: &BlobRef, path: &Path, manifest: &Path) -> std::io::Result<bool> {
+    pub(super) fn publish(
+        &self,
+        blob: &BlobRef,
+        path: &Path,
+        manifest: &Path,
+    ) -> std::io::Result<bool> {
         fs::create_dir_all(path.parent().expect("outputs have a parent"))?;
         // Staged in the cache's tmp/ (same filesystem), so a killed build
         // leaves no stray file among the outputs. Created 0666 less the

@@ -149,7 +149,7 @@ pub fn run(workspace: &Workspace, options: &BuildOptions, reporter: &Reporter) -
         .map(|config| config.engines.clone())
         .unwrap_or_default();
     let engines = Engines::new(layout.engines(), workspace.root.clone(), &engine_options);
-    let graph = BuildGraph::new(&planned.episodes);
+    let graph = BuildGraph::new(&planned.episodes).with_show(planned.show.clone());
     if !options.allow_spend && !spending_allowed(&graph, &store, &engine_options, reporter) {
         finished(reporter, None, started, false);
         return Exit::Failed;
@@ -376,7 +376,11 @@ fn collect_garbage(
         outcome.steps.iter().map(|s| s.key).collect();
     if !selected.is_empty() {
         let Ok(all) = workspace.plan(&[]) else { return };
-        reachable.extend(Reach::of(store, &all.episodes).owners.into_keys());
+        reachable.extend(
+            Reach::of(store, &all.episodes, all.show.as_deref())
+                .owners
+                .into_keys(),
+        );
     }
     match gc::collect(store, &config.cache, |key| reachable.contains(key), now()) {
         Ok(removed) if removed.entries > 0 => {
@@ -467,7 +471,7 @@ fn finished(
         for output in &outcome.outputs {
             outputs.push(message::Output {
                 episode: output.episode.clone(),
-                format: output.format.name().to_string(),
+                format: output.format.to_string(),
                 path: output.path.display().to_string(),
                 changed: output.changed,
             });

@@ -41,7 +41,7 @@ fn load(project: &ProjectArgs, reporter: &Reporter) -> Result<Loaded, Exit> {
     let index = Index::load(store.root());
     let (entries, damaged) = entries::list_with_damaged(&store, &index);
     let reach = match workspace.plan(&[]) {
-        Ok(planned) => Reach::of(&store, &planned.episodes),
+        Ok(planned) => Reach::of(&store, &planned.episodes, planned.show.as_deref()),
         Err(errors) => {
             for error in &errors {
                 reporter.diagnostic(&Diagnostic::warning(format!(

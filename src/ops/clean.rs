@@ -258,7 +258,7 @@ fn plan(
 
     if selection.cache && !selection.all_cache {
         let reach = match &planned {
-            Some(planned) => Reach::of(&store, &planned.episodes),
+            Some(planned) => Reach::of(&store, &planned.episodes, planned.show.as_deref()),
             None => Reach::default(),
         };
         let cutoff = args.older_than.map(|age| now().saturating_sub(age));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Exit, verbosity};
 
-use crate::cache::{ContentHash, Index, Store};
+use crate::cache::{ActionKey, ContentHash, Index, Store};
 use crate::cli::StatusArgs;
 use crate::diagnostic::Diagnostic;
 use crate::engines::options::EnginesOptions;
@@ -17,7 +17,8 @@ use crate::explain;
 use crate::message::{self, Message, StepStatus};
 use crate::paths;
 use crate::pipeline::Stop;
-use crate::pipeline::probe::{State, known_output, probe};
+use crate::pipeline::probe::{EpisodeProbe, Probed, State, known_output, probe, probe_show};
+use crate::pipeline::show::SHOW;
 use crate::project::TargetLayout;
 use crate::published;
 use crate::report::{MessageFormat, Reporter};
@@ -84,7 +85,7 @@ pub fn report(
     let store = Store::at(&layout.cache());
     let mut previous = Index::load(store.root()).logical;
     explain::forget_moved(&mut previous, &planned.episodes);
-    let graph = BuildGraph::new(&planned.episodes);
+    let graph = BuildGraph::new(&planned.episodes).with_show(planned.show.clone());
 
     let options = workspace
         .config()
@@ -159,6 +160,7 @@ impl Prediction {
         layout: &TargetLayout,
     ) -> Result<(), Diagnostic> {
         let mut running = HashSet::new();
+        let mut probes = Vec::new();
         for episode in &graph.episodes {
             let plan = &episode.plan;
             let speech: Vec<_> = episode
@@ -172,34 +174,7 @@ impl Prediction {
                 // A damaged blob: the build finds it, says so, and rebuilds.
                 Err(_) => continue,
             };
-            for step in probed.steps {
-                let dirty = match &step.state {
-                    State::Fresh => None,
-                    State::After(kind) => Some(format!("runs after {kind}")),
-                    State::Dirty { version, input } => {
-                        let key = step.key.expect("a dirty step has a key");
-                        let why = explain::explain(
-                            store,
-                            previous,
-                            step.place.as_str(),
-                            &key,
-                            *version,
-                            input,
-                        );
-                        Some(why.to_string())
-                    }
-                };
-                // A step two episodes share (the same music bed) runs once: the
-                // second finds it cached, as the build will.
-                let dirty = dirty.filter(|_| step.key.is_none_or(|key| running.insert(key)));
-                self.lines.push(Line {
-                    kind: step.kind.to_string(),
-                    episode: plan.id.clone(),
-                    place: step.place.to_string(),
-                    key: step.key.map(|k| k.hex()),
-                    dirty,
-                });
-            }
+            self.steps(&probed.steps, &plan.id, store, previous, &mut running);
             // What the build would write: exactly what it would find not fresh.
             for (format, blob) in &probed.produced.outputs {
                 let name = format!("{}.{}", plan.id, format.extension());
@@ -209,8 +184,66 @@ impl Prediction {
                     self.to_write.push(path);
                 }
             }
+            probes.push((plan.id.as_str(), probed));
+        }
+        if let Some(show) = &graph.show {
+            let probes: Vec<(&str, &EpisodeProbe)> =
+                probes.iter().map(|(id, probed)| (*id, probed)).collect();
+            match probe_show(store, show, &probes) {
+                Ok(probed) => {
+                    self.steps(&probed.steps, SHOW, store, previous, &mut running);
+                    for (name, blob) in &probed.produced.outputs {
+                        let path = layout.outputs().join(name);
+                        let manifest = published::show_manifest(layout, name);
+                        if !published::is_fresh(&path, &manifest, &blob.hash) {
+                            self.to_write.push(path);
+                        }
+                    }
+                }
+                Err(Stop::Failed(error)) => return Err(error),
+                Err(_) => {}
+            }
         }
         Ok(())
+    }
+
+    /// One line per probed step, with why it would run.
+    fn steps(
+        &mut self,
+        steps: &[Probed],
+        episode: &str,
+        store: &Store,
+        previous: &BTreeMap<String, String>,
+        running: &mut HashSet<ActionKey>,
+    ) {
+        for step in steps {
+            let dirty = match &step.state {
+                State::Fresh => None,
+                State::After(kind) => Some(format!("runs after {kind}")),
+                State::Dirty { version, input } => {
+                    let key = step.key.expect("a dirty step has a key");
+                    let why = explain::explain(
+                        store,
+                        previous,
+                        step.place.as_str(),
+                        &key,
+                        *version,
+                        input,
+                    );
+                    Some(why.to_string())
+                }
+            };
+            // A step two episodes share (the same music bed) runs once: the
+            // second finds it cached, as the build will.
+            let dirty = dirty.filter(|_| step.key.is_none_or(|key| running.insert(key)));
+            self.lines.push(Line {
+                kind: step.kind.to_string(),
+                episode: episode.to_string(),
+                place: step.place.to_string(),
+                key: step.key.map(|k| k.hex()),
+                dirty,
+            });
+        }
     }
 
     /// One line per step, then what would be sent and written, then a summary.

@@ -9,6 +9,7 @@
 
 pub mod probe;
 pub mod reach;
+pub mod show;
 mod video;
 
 use std::path::PathBuf;
@@ -77,6 +78,8 @@ pub struct Produced {
     pub measurements: Vec<(Format, Measurement)>,
     /// What the outputs leave out, and why.
     pub warnings: Vec<Diagnostic>,
+    /// How long the episode is (0 while its timeline is not known).
+    pub duration_ms: u64,
 }
 
 pub fn episode<R: Runner>(
@@ -272,6 +275,7 @@ pub fn episode<R: Runner>(
         outputs: Vec::new(),
         measurements: Vec::new(),
         warnings: Vec::new(),
+        duration_ms: ms(layout.total, sample_rate),
     };
     for &format in &plan.output.formats {
         let output = match format {

@@ -9,11 +9,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::show::{ShowProduced, show};
 use super::{Produced, Runner, Stop, episode, stored_frames};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::media::{Origin, media_hash};
 use crate::place::Place;
 use crate::plan::EpisodePlan;
+use crate::show::ShowPlan;
 use crate::step::{Step, action_key};
 
 /// One step the build would reach.
@@ -47,6 +49,16 @@ impl Probed {
 pub struct EpisodeProbe {
     pub steps: Vec<Probed>,
     pub produced: Produced,
+    /// Stand-in hashes (hex) -> the step that would make them, and the
+    /// step the walk went blind after: what the show stage waits on.
+    stand_ins: BTreeMap<String, String>,
+    blind: Option<String>,
+}
+
+/// The show stage's steps and outputs, as the probe finds them.
+pub struct ShowProbe {
+    pub steps: Vec<Probed>,
+    pub produced: ShowProduced,
 }
 
 /// What a step's output is or will be, if the cache knows: its blob, or
@@ -92,6 +104,49 @@ pub fn probe(
         .collect();
     let produced = episode(&runner, plan, &hashes)?;
     Ok(EpisodeProbe {
+        steps: runner.steps.into_inner(),
+        produced,
+        stand_ins: runner.stand_ins.into_inner(),
+        blind: runner.blind.into_inner(),
+    })
+}
+
+/// Probes the show stage after its episodes' probes (by episode id): a
+/// feed listing an output not made yet runs after the step that makes it.
+pub fn probe_show(
+    store: &Store,
+    plan: &ShowPlan,
+    episodes: &[(&str, &EpisodeProbe)],
+) -> Result<ShowProbe, Stop> {
+    let runner = ProbeRunner {
+        store,
+        steps: RefCell::new(Vec::new()),
+        seen: RefCell::new(HashSet::new()),
+        stand_ins: RefCell::new(BTreeMap::new()),
+        blind: RefCell::new(None),
+    };
+    for (_, probed) in episodes {
+        // Only the episodes it lists hold the feed up.
+        runner
+            .stand_ins
+            .borrow_mut()
+            .extend(probed.stand_ins.clone());
+    }
+    let listed: HashSet<&str> = plan.listed.iter().map(|p| p.id.as_str()).collect();
+    if let Some(kind) = episodes
+        .iter()
+        .filter(|(id, _)| listed.contains(id))
+        .find_map(|(_, p)| p.blind.clone())
+    {
+        *runner.blind.borrow_mut() = Some(kind);
+    }
+    let produced = show(&runner, plan, |episode| {
+        episodes
+            .iter()
+            .find(|(id, _)| *id == episode.id)
+            .map(|(_, p)| &p.produced)
+    })?;
+    Ok(ShowProbe {
         steps: runner.steps.into_inner(),
         produced,
     })

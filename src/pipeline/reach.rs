@@ -6,12 +6,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Runner, Stop, stored_frames};
+use super::show::SHOW;
+use super::{Produced, Runner, Stop, stored_frames};
 use crate::cache::{ActionKey, BlobRef, ContentHash, Store};
 use crate::media::{Origin, media_hash};
 use crate::pipeline;
 use crate::place::Place;
 use crate::plan::EpisodePlan;
+use crate::show::ShowPlan;
 use crate::step::{Step, action_key};
 use crate::steps::TtsPart;
 
@@ -67,8 +69,10 @@ impl Runner for ReachRunner<'_> {
 impl Reach {
     /// Follows each episode from its sentences through the records in the
     /// cache to every step after them.
-    pub fn of(store: &Store, plans: &[Arc<EpisodePlan>]) -> Reach {
+    /// The show stage's records are followed when every episode it lists is.
+    pub fn of(store: &Store, plans: &[Arc<EpisodePlan>], show: Option<&ShowPlan>) -> Reach {
         let reach = RefCell::new(Reach::default());
+        let mut produced: HashMap<&str, Produced> = HashMap::new();
         for plan in plans {
             let mut speech: Vec<ContentHash> = Vec::new();
             for (n, sentence) in plan.sentences.iter().enumerate() {
@@ -96,8 +100,18 @@ impl Reach {
                     episode: &plan.id,
                     reach: &reach,
                 };
-                let _ = pipeline::episode(&runner, plan, &speech);
+                if let Ok(made) = pipeline::episode(&runner, plan, &speech) {
+                    produced.insert(&plan.id, made);
+                }
             }
+        }
+        if let Some(show) = show {
+            let runner = ReachRunner {
+                store,
+                episode: SHOW,
+                reach: &reach,
+            };
+            let _ = pipeline::show::show(&runner, show, |plan| produced.get(plan.id.as_str()));
         }
         reach.into_inner()
     }

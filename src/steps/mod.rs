@@ -5,6 +5,7 @@ pub mod assemble;
 pub mod chapters;
 pub mod cues;
 pub mod decode;
+pub mod feed;
 pub mod flac;
 pub mod flac_tags;
 pub mod image;
@@ -57,4 +58,5 @@ pub const KINDS: &[&str] = &[
     transcript::Transcript::KIND,
     chapters::Chapters::KIND,
     measure::Measure::KIND,
+    feed::Feed::KIND,
 ];

@@ -14,6 +14,7 @@ mod confinement;
 mod errors;
 mod espeak;
 mod explain;
+mod feed;
 mod flite;
 mod formats;
 mod http;

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Synthesises the demo's music: a loopable pad (bed.wav) and a short
-chime (sting.wav). Deterministic; run it to regenerate the files.
+chime (sting.wav), and draws its cover art (cover.png: 1400 px square, the
+smallest size podcast directories take). Deterministic; run it to
+regenerate the files.
 
     python3 examples/demo/media/make_media.py
 """
@@ -8,6 +10,7 @@ import math
 import os
 import struct
 import wave
+import zlib
 
 RATE = 22050
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,5 +55,31 @@ def sting(seconds=2.5):
     return out
 
 
+def cover(size=1400):
+    # A dark field with concentric rings, like a sound spreading: a PNG
+    # written by hand (zlib and struct only) so no imaging library is needed.
+    centre = size / 2
+    rows = []
+    for y in range(size):
+        row = bytearray([0])  # filter: none
+        for x in range(size):
+            r = math.hypot(x - centre, y - centre) / size
+            ring = 0.5 + 0.5 * math.cos(r * 2 * math.pi * 9)
+            # Six flat levels: a poster look, and a file of a few kilobytes.
+            glow = round(max(0.0, 1.0 - r * 1.6) * ring * 5) / 5
+            row += bytes((int(16 + 226 * glow), int(24 + 146 * glow), int(32 + 44 * glow)))
+        rows.append(bytes(row))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b"")
+    with open(os.path.join(HERE, "cover.png"), "wb") as f:
+        f.write(png)
+
+
 write("bed.wav", bed())
 write("sting.wav", sting())
+cover()
