@@ -16,7 +16,9 @@
 //!    for resolved values a step's input holds: `tts` its `Voice` and
 //!    `Pauses`, `mp3` its `Mp3Mode`)
 //! 5. `script`; `media`, then `confinement` (given the files to check),
-//!    then `project` (which finds the episodes within the confinement)
+//!    then `discovery` (the files episode globs match, over a walk that
+//!    honours `.gitignore`), then `project` (which finds the episodes
+//!    within the confinement)
 //! 6. `plan` (salsa queries -> step inputs)
 //! 7. `pipeline` (the walk, and its walkers: `probe` for status and the
 //!    progress bar, `reach` for the cache's reachability), then `workspace`
@@ -33,6 +35,7 @@ pub mod cli;
 pub mod config;
 pub mod confinement;
 pub mod diagnostic;
+pub mod discovery;
 pub mod engines;
 pub mod exec;
 pub mod explain;
