@@ -31,6 +31,12 @@ pub enum Command {
     /// Inspect and check the cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Create a new project, ready to build, in a new directory
+    New(NewArgs),
+    /// Print shell completions for pod
+    Completions(CompletionsArgs),
+    /// Print pod's man page (roff), or write one page per command
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,9 +80,12 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Episode ids (file stems) to build; all when none are given
+    /// Episode ids (file stems) or globs over them to build; all when none are given
     #[arg(value_name = "EPISODE")]
     pub episodes: Vec<String>,
+    /// Only the episodes whose id this glob matches (`-e 'ep*'`); repeatable
+    #[arg(short, long = "episode", value_name = "GLOB")]
+    pub episode_globs: Vec<String>,
     /// Number of parallel jobs (default: the number of CPUs)
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
@@ -106,9 +115,12 @@ pub struct BuildArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Episode ids to look at; all when none are given
+    /// Episode ids or globs over them to look at; all when none are given
     #[arg(value_name = "EPISODE")]
     pub episodes: Vec<String>,
+    /// Only the episodes whose id this glob matches (`-e 'ep*'`); repeatable
+    #[arg(short, long = "episode", value_name = "GLOB")]
+    pub episode_globs: Vec<String>,
     /// Exit with 1 when a build would run anything or write any output
     /// (as `git diff --exit-code`), for CI checks
     #[arg(long)]
@@ -122,6 +134,28 @@ pub struct StatusArgs {
     pub message_format: MessageFormat,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl BuildArgs {
+    /// The positional ids and `-e` globs together.
+    pub fn selection(&self) -> Vec<String> {
+        self.episodes
+            .iter()
+            .chain(&self.episode_globs)
+            .cloned()
+            .collect()
+    }
+}
+
+impl StatusArgs {
+    /// The positional ids and `-e` globs together.
+    pub fn selection(&self) -> Vec<String> {
+        self.episodes
+            .iter()
+            .chain(&self.episode_globs)
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -181,6 +215,29 @@ pub struct CleanArgs {
     pub project: ProjectArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Directory to create (or an empty one to fill); its name titles the show
+    #[arg(value_name = "NAME")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write pod.1 and a page per command (pod-build.1, ...) into this directory
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

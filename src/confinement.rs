@@ -151,7 +151,7 @@ fn push_lexically(base: &mut PathBuf, components: &[Component]) {
 }
 
 /// The leading components of a glob pattern that hold no wildcard.
-fn literal_base(pattern: &str) -> PathBuf {
+pub(crate) fn literal_base(pattern: &str) -> PathBuf {
     Path::new(pattern)
         .components()
         .take_while(|c| {

@@ -16,7 +16,9 @@
 //!    for resolved values a step's input holds: `tts` its `Voice` and
 //!    `Pauses`, `mp3` its `Mp3Mode`, `feed` its `EpisodeType`)
 //! 5. `script`; `media`, then `confinement` (given the files to check),
-//!    then `project` (which finds the episodes within the confinement)
+//!    then `discovery` (the files episode globs match, over a walk that
+//!    honours `.gitignore`), then `project` (which finds the episodes
+//!    within the confinement)
 //! 6. `plan` (salsa queries -> step inputs), then `show` (the show-level
 //!    stage: the feed, and the episodes it lists)
 //! 7. `pipeline` (the walk, and its walkers: `probe` for status and the
@@ -34,6 +36,7 @@ pub mod cli;
 pub mod config;
 pub mod confinement;
 pub mod diagnostic;
+pub mod discovery;
 pub mod engines;
 pub mod exec;
 pub mod explain;

@@ -12,6 +12,9 @@ fn main() -> std::process::ExitCode {
         Command::Cache(CacheCommand::Stats(args)) => pod::ops::cache_stats(args),
         Command::Cache(CacheCommand::Ls(args)) => pod::ops::cache_ls(args),
         Command::Cache(CacheCommand::Verify(args)) => pod::ops::cache_verify(args),
+        Command::New(args) => pod::ops::new(args),
+        Command::Completions(args) => pod::ops::completions(args),
+        Command::Man(args) => pod::ops::man(args),
     };
     exit.into()
 }

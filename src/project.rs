@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::discovery;
 use crate::paths::{absolute, display};
 
 pub const MANIFEST: &str = "podcast.toml";
@@ -66,38 +67,42 @@ pub struct EpisodeFile {
     pub path: PathBuf,
 }
 
+/// The files `podcast.episodes` matches (see `discovery`). A pattern that
+/// is invalid or matches no file is an error at its place in podcast.toml:
+/// a typo must not quietly drop episodes from the feed.
 pub fn episode_files(
     config: &Config,
     root: &Path,
     confinement: &crate::confinement::Confinement,
-) -> Result<(Vec<EpisodeFile>, Vec<Diagnostic>), Diagnostic> {
-    let mut paths = Vec::new();
-    let mut warnings = Vec::new();
+) -> Result<Vec<EpisodeFile>, Diagnostic> {
+    let mut globs = Vec::new();
     for pattern in &config.episodes {
         confinement.check_pattern(root, pattern)?;
-        let full = root.join(&pattern.value);
-        let matches = glob::glob(&full.to_string_lossy())
-            .map_err(|e| pattern.error(format!("invalid glob pattern `{}`: {e}", pattern.value)))?;
-        let before = paths.len();
-        for entry in matches {
-            let path =
-                entry.map_err(|e| pattern.error(format!("reading `{}`: {e}", pattern.value)))?;
-            if path.is_file() {
-                confinement.check_episode(pattern, &path)?;
-                paths.push(path);
-            }
-        }
-        if paths.len() == before {
-            let mut warning = Diagnostic::warning(format!(
-                "episode pattern `{}` matches no files",
-                pattern.value
-            ));
-            warning.location = pattern.location.clone().map(Box::new);
-            warnings.push(warning);
+        let glob = discovery::path_glob(&pattern.value).map_err(|why| {
+            pattern
+                .error(format!("invalid glob pattern `{}`: {why}", pattern.value))
+                .with_help(PATTERN_HELP)
+        })?;
+        globs.push(glob);
+    }
+    // The default target too, when this run's is elsewhere: it holds outputs.
+    let skip = vec![target_dir(None, Some(config), root), root.join("target")];
+    let found = discovery::matching_files(root, &globs, &skip, MARKER)
+        .map_err(|e| Diagnostic::error(format!("podcast.episodes: {e}")))?;
+    for (index, pattern) in config.episodes.iter().enumerate() {
+        if !found.values().any(|hits| hits.contains(&index)) {
+            return Err(pattern
+                .error(format!(
+                    "episode pattern `{}` matches no files",
+                    pattern.value
+                ))
+                .with_help(PATTERN_HELP));
         }
     }
-    paths.sort();
-    paths.dedup();
+    for (path, hits) in &found {
+        confinement.check_episode(&config.episodes[hits[0]], path)?;
+    }
+    let paths: Vec<PathBuf> = found.into_keys().collect();
     let mut episodes: Vec<EpisodeFile> = Vec::new();
     for path in paths {
         let id = path
@@ -114,8 +119,11 @@ pub fn episode_files(
         }
         episodes.push(EpisodeFile { id, path });
     }
-    Ok((episodes, warnings))
+    Ok(episodes)
 }
+
+const PATTERN_HELP: &str = "episode patterns are globs relative to the directory of podcast.toml; \
+     hidden files, files ignored by .gitignore or .podignore, and the target directory are skipped";
 
 /// The target directory: `--target-dir`, then `POD_TARGET_DIR`, then
 /// `[build] target_dir`, then `target/` beside podcast.toml.

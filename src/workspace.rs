@@ -12,7 +12,7 @@ use crate::cache::ContentHash;
 use crate::config;
 use crate::config::{Config, LexiconFiles, VoiceLayer};
 use crate::confinement::Confinement;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::engines::Written;
 use crate::engines::files::{self, FileUse, Probe, ProbedFiles, Refusal};
 use crate::paths;
@@ -27,7 +27,6 @@ pub struct Workspace {
     project: ProjectInput,
     /// Every script the episode globs match, in path order.
     scripts: BTreeMap<PathBuf, ScriptInput>,
-    glob_warnings: Vec<Diagnostic>,
 }
 
 /// The planned project: every selected episode, and what planning warned about.
@@ -60,7 +59,6 @@ impl Workspace {
             db,
             project,
             scripts: BTreeMap::new(),
-            glob_warnings: Vec::new(),
         };
         workspace.reload_scripts()?;
         workspace.probe_engines();
@@ -294,8 +292,7 @@ impl Workspace {
             return Ok(false);
         };
         let confinement = Confinement::new(&self.root, config)?;
-        let (files, warnings) = project::episode_files(config, &self.root, &confinement)?;
-        self.glob_warnings = warnings;
+        let files = project::episode_files(config, &self.root, &confinement)?;
         let mut changed = files.len() != self.scripts.len();
         let mut scripts = BTreeMap::new();
         for file in files {
@@ -374,47 +371,56 @@ impl Workspace {
             .collect()
     }
 
+    /// The ids `patterns` select, in episode order (none when there are no
+    /// patterns: the callers' "all"). A pattern is a glob over ids; an exact
+    /// id selects itself. One that selects nothing is an error.
+    pub fn select(&self, patterns: &[String]) -> Result<Vec<String>, Diagnostic> {
+        let ids = self.episode_ids();
+        let mut chosen = vec![false; ids.len()];
+        for pattern in patterns {
+            let mut hit = false;
+            if let Some(i) = ids.iter().position(|id| id == pattern) {
+                chosen[i] = true;
+                hit = true;
+            } else if crate::discovery::is_pattern(pattern) {
+                let matcher = crate::discovery::id_matcher(pattern).map_err(|why| {
+                    Diagnostic::error(format!("invalid episode pattern `{pattern}`: {why}"))
+                })?;
+                for (i, id) in ids.iter().enumerate() {
+                    if matcher.is_match(id) {
+                        chosen[i] = true;
+                        hit = true;
+                    }
+                }
+            }
+            if !hit {
+                return Err(no_episode(pattern, &ids));
+            }
+        }
+        Ok(ids
+            .into_iter()
+            .zip(chosen)
+            .filter_map(|(id, chosen)| chosen.then_some(id))
+            .collect())
+    }
+
     /// Plans the episodes named in `selected` (all when empty).
     pub fn plan(&self, selected: &[String]) -> Result<Planned, Vec<Diagnostic>> {
         let config = self.config().map_err(|e| vec![e])?;
         let confinement = Confinement::new(&self.root, config).map_err(|e| vec![e])?;
         let ids = self.episode_ids();
         if ids.is_empty() {
-            // Every pattern matched nothing: say so at each of them.
-            let mut errors: Vec<Diagnostic> = self
-                .glob_warnings
-                .iter()
-                .map(|warning| Diagnostic {
-                    severity: Severity::Error,
-                    message: format!("{}, so the project has no episodes", warning.message),
-                    ..warning.clone()
-                })
-                .map(|error| {
-                    error.with_help(
-                        "episode patterns are globs relative to the directory of podcast.toml",
-                    )
-                })
-                .collect();
-            if errors.is_empty() {
-                errors.push(Diagnostic::error(
-                    "the project has no episodes: no file matches podcast.episodes",
-                ));
-            }
-            return Err(errors);
+            // Loading refuses a pattern that matches nothing; kept for safety.
+            return Err(vec![Diagnostic::error(
+                "the project has no episodes: no file matches podcast.episodes",
+            )]);
         }
-        for name in selected {
-            if !ids.contains(name) {
-                let mut diag = Diagnostic::error(format!("no episode named `{name}`"));
-                diag = match crate::diagnostic::did_you_mean(name, ids.iter().map(String::as_str)) {
-                    Some(best) => diag.with_help(format!("did you mean `{best}`?")),
-                    None => diag.with_help(format!("the episodes are: {}", ids.join(", "))),
-                };
-                return Err(vec![diag]);
-            }
+        if let Some(name) = selected.iter().find(|name| !ids.contains(name)) {
+            return Err(vec![no_episode(name, &ids)]);
         }
         let mut episodes = Vec::new();
         let mut errors = Vec::new();
-        let mut warnings = self.glob_warnings.clone();
+        let mut warnings = Vec::new();
         for script in self.scripts.values() {
             if !selected.is_empty() && !selected.contains(script.id(&self.db)) {
                 continue;
@@ -478,5 +484,28 @@ impl Workspace {
     /// The target directory for this project (see `project::target_dir`).
     pub fn target_dir(&self, explicit: Option<&Path>) -> PathBuf {
         project::target_dir(explicit, self.config().ok(), &self.root)
+    }
+}
+
+/// An id or pattern that selects no episode, with the ids there are.
+fn no_episode(pattern: &str, ids: &[String]) -> Diagnostic {
+    const SHOWN: usize = 8;
+    let mut listed = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        listed.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    let list = format!("the episodes are: {listed}");
+    if crate::discovery::is_pattern(pattern) {
+        return Diagnostic::error(format!("no episode matches `{pattern}`")).with_help(list);
+    }
+    let diag = Diagnostic::error(format!("no episode named `{pattern}`"));
+    match crate::diagnostic::did_you_mean(pattern, ids.iter().map(String::as_str)) {
+        Some(best) => diag.with_help(format!("did you mean `{best}`?")),
+        None => diag.with_help(list),
     }
 }

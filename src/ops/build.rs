@@ -33,8 +33,16 @@ pub fn build(args: &BuildArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let Some(episodes) = super::partition::select(&workspace, &args.episodes, args.partition)
-    else {
+    let selected = super::partition::select(&workspace, &args.selection(), args.partition);
+    let selected = match selected {
+        Ok(selected) => selected,
+        Err(error) => {
+            reporter.diagnostic(&error);
+            finished(&reporter, None, Instant::now(), false);
+            return Exit::Usage;
+        }
+    };
+    let Some(episodes) = selected else {
         reporter.status("Skipping", &super::partition::empty(args.partition));
         finished(&reporter, None, Instant::now(), true);
         return Exit::Success;

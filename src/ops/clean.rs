@@ -224,7 +224,7 @@ fn plan(
         .episodes
         .iter()
         .map(|g| {
-            glob::Pattern::new(g).map_err(|e| {
+            crate::discovery::id_matcher(g).map_err(|e| {
                 (
                     Exit::Usage,
                     Diagnostic::error(format!("invalid episode pattern `{g}`: {e}")),
@@ -233,7 +233,7 @@ fn plan(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let ids = workspace.episode_ids();
-    let chosen = |id: &str| episode_patterns.iter().any(|p| p.matches(id));
+    let chosen = |id: &str| episode_patterns.iter().any(|p| p.is_match(id));
     // Outputs pod published, including those of episodes since deleted.
     let ledger = published::list(layout);
     let matches_any = ids.iter().any(|id| chosen(id)) || ledger.iter().any(|f| chosen(&f.episode));

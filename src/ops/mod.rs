@@ -3,7 +3,10 @@
 mod build;
 mod cache;
 mod clean;
+mod completions;
 mod human;
+mod man;
+mod new;
 mod partition;
 mod remote;
 mod status;
@@ -12,6 +15,9 @@ mod watch;
 pub use build::build;
 pub use cache::{cache_ls, cache_stats, cache_verify};
 pub use clean::clean;
+pub use completions::completions;
+pub use man::man;
+pub use new::new;
 pub use status::status;
 pub use watch::watch;
 

@@ -30,9 +30,15 @@ pub fn status(args: &StatusArgs) -> Exit {
     let reporter = Reporter::new(args.message_format, verbosity(&args.output));
     match Workspace::load(args.project.manifest_path.as_deref()) {
         Ok(workspace) => {
-            let Some(episodes) =
-                super::partition::select(&workspace, &args.episodes, args.partition)
-            else {
+            let selected = super::partition::select(&workspace, &args.selection(), args.partition);
+            let selected = match selected {
+                Ok(selected) => selected,
+                Err(error) => {
+                    reporter.diagnostic(&error);
+                    return Exit::Usage;
+                }
+            };
+            let Some(episodes) = selected else {
                 reporter.status("Status", &super::partition::empty(args.partition));
                 return Exit::Success;
             };

@@ -13,6 +13,7 @@ use super::build::{self, BuildOptions, LoudnessLines};
 use super::{Exit, verbosity};
 use crate::cli::WatchArgs;
 use crate::diagnostic::Diagnostic;
+use crate::discovery;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 
@@ -173,25 +174,31 @@ pub fn watch(args: &WatchArgs) -> Exit {
     Exit::Success
 }
 
-/// Whether a change can matter: podcast.toml, a script, or a file an
-/// episode pattern could match; never anything in the target directory.
+/// Whether a change can matter: podcast.toml, a script, an ignore file, or
+/// a file an episode pattern could match; never anything in the target
+/// directory. Whether an ignore file hides a new file, the reload decides.
 fn relevant(workspace: &Workspace, target: &Path, paths: &[PathBuf]) -> bool {
     let watched = workspace.watched_files();
-    let patterns: Vec<glob::Pattern> = workspace
+    let patterns: Vec<globset::GlobMatcher> = workspace
         .config()
         .map(|c| {
             c.episodes
                 .iter()
-                .filter_map(|p| {
-                    glob::Pattern::new(&workspace.root.join(&p.value).to_string_lossy()).ok()
-                })
+                .filter_map(|p| discovery::path_glob(&p.value).ok())
+                .map(|glob| glob.compile_matcher())
                 .collect()
         })
         .unwrap_or_default();
+    let ignore_file = |path: &Path| {
+        path.file_name()
+            .is_some_and(|name| name == ".gitignore" || name == discovery::PODIGNORE)
+    };
     paths.iter().any(|path| {
+        let relative = path.strip_prefix(&workspace.root).unwrap_or(path);
         !path.starts_with(target)
             && (watched.iter().any(|w| w == path)
                 || path == &workspace.manifest
-                || patterns.iter().any(|p| p.matches_path(path)))
+                || ignore_file(path)
+                || patterns.iter().any(|p| p.is_match(relative)))
     })
 }

@@ -11,6 +11,7 @@ mod clean;
 mod command;
 mod compact;
 mod confinement;
+mod discovery;
 mod errors;
 mod espeak;
 mod explain;
