@@ -450,7 +450,11 @@ impl Workspace {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let show = if selected.is_empty() {
+        // The feed lists every episode: made only when all are built.
+        let show = if ids
+            .iter()
+            .all(|id| selected.is_empty() || selected.contains(id))
+        {
             self.show_plan(config, &episodes)?
         } else {
             None
@@ -475,8 +479,8 @@ impl Workspace {
             ))
         };
         let show = ShowPlan::new(config, episodes, &today, text)?;
-        if let Some(show) = &show {
-            show.feed.check_image().map_err(|e| vec![e])?;
+        if let Some(feed) = show.as_ref().and_then(|s| s.feed.as_ref()) {
+            feed.check_image().map_err(|e| vec![e])?;
         }
         Ok(show.map(Arc::new))
     }

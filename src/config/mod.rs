@@ -12,6 +12,7 @@ mod production;
 mod pronunciations;
 mod remote;
 mod schema;
+mod site;
 mod source;
 mod video;
 mod voice;
@@ -27,6 +28,7 @@ pub use production::{LOUDNESS_PRESETS, Layer, LayerConfig, Loudness, Music, Musi
 pub use pronunciations::{LexiconFiles, PronunciationsLayer, parse_pls};
 pub use remote::{AuthScheme, RemoteCache, check_url as check_remote_url};
 pub use schema::RawFrontMatter;
+pub use site::Site;
 pub use source::{SourceText, Sourced};
 pub use video::{Backdrop, SIZE_PRESETS, Video, VideoLayer};
 pub use voice::{Voice, VoiceLayer};
@@ -65,6 +67,8 @@ pub struct Config {
     pub video: VideoLayer,
     /// `[feed]`: the show's RSS feed, when it has one.
     pub feed: Option<Feed>,
+    /// `[site]`: the show's website, when it has one.
+    pub site: Option<Site>,
 }
 
 impl Config {
@@ -114,6 +118,10 @@ impl Config {
                 source,
             )?),
         };
+        let site = raw
+            .site
+            .map(|site| Site::from_raw(site, &output.formats, source))
+            .transpose()?;
         let config = Config {
             title: raw.podcast.title.into_inner(),
             author: raw.podcast.author,
@@ -147,6 +155,7 @@ impl Config {
             voice,
             voices,
             feed,
+            site,
         };
         // Resolve once here so a bad show-wide voice is reported against
         // podcast.toml even before any episode is planned.

@@ -26,6 +26,26 @@ pub struct RawConfig {
     pub pronunciations: Option<RawPronunciations>,
     pub video: Option<RawVideo>,
     pub feed: Option<toml::Spanned<RawFeed>>,
+    pub site: Option<toml::Spanned<RawSite>>,
+}
+
+/// `[site]`: the show's static website (`config::site`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub title: Option<String>,
+    pub accent: Option<Spanned<String>>,
+    pub background: Option<Spanned<String>>,
+    pub text: Option<Spanned<String>>,
+    #[serde(default)]
+    pub links: Vec<RawLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub title: String,
+    pub url: Spanned<String>,
 }
 
 /// `[feed]`: the show's RSS feed (`config::feed`).

@@ -39,7 +39,7 @@ impl Executor<'_> {
                 Ok(made) => {
                     let mut outputs = Vec::new();
                     let mut damaged = None;
-                    for (name, blob) in &made.outputs {
+                    for (kind, name, blob) in &made.outputs {
                         let path = self.layout.outputs().join(name);
                         let manifest = published::show_manifest(self.layout, name);
                         let changed = !published::is_fresh(&path, &manifest, &blob.hash);
@@ -66,7 +66,7 @@ impl Executor<'_> {
                         }
                         outputs.push(PublishedOutput {
                             episode: SHOW.to_string(),
-                            format: "feed",
+                            format: kind,
                             path,
                             changed,
                         });

@@ -198,7 +198,7 @@ impl Prediction {
             match probe_show(store, show, &probes) {
                 Ok(probed) => {
                     self.steps(&probed.steps, SHOW, store, previous, &mut running);
-                    for (name, blob) in &probed.produced.outputs {
+                    for (_, name, blob) in &probed.produced.outputs {
                         let path = layout.outputs().join(name);
                         let manifest = published::show_manifest(layout, name);
                         if !published::is_fresh(&path, &manifest, &blob.hash) {

@@ -80,6 +80,9 @@ pub struct Produced {
     pub warnings: Vec<Diagnostic>,
     /// How long the episode is (0 while its timeline is not known).
     pub duration_ms: u64,
+    /// Its sentences and chapters, timed in the mix (for the website).
+    pub cues: Vec<Cue>,
+    pub chapters: Vec<ChapterTime>,
 }
 
 pub fn episode<R: Runner>(
@@ -276,6 +279,8 @@ pub fn episode<R: Runner>(
         measurements: Vec::new(),
         warnings: Vec::new(),
         duration_ms: ms(layout.total, sample_rate),
+        cues: cues.clone(),
+        chapters: chapters.clone(),
     };
     for &format in &plan.output.formats {
         let output = match format {

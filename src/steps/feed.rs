@@ -26,6 +26,8 @@ pub struct FeedInput {
     pub author: String,
     pub language: String,
     pub link: Option<String>,
+    /// The website's index (relative to `base_url`), when there is one.
+    pub site: Option<String>,
     pub copyright: Option<String>,
     pub image: FeedFile,
     pub categories: Vec<(String, Option<String>)>,
@@ -56,6 +58,8 @@ pub struct FeedItem {
     pub chapters: Option<FeedFile>,
     /// Speakers by name, with their role (`host`, `guest`).
     pub persons: Vec<(String, String)>,
+    /// The episode's web page (relative to `base_url`), when there is a site.
+    pub page: Option<String>,
 }
 
 /// A published file the feed points at.
@@ -207,6 +211,12 @@ pub fn render(feed: &FeedInput) -> std::io::Result<Vec<u8>> {
     )?;
     x.open("channel", &[])?;
     let feed_url = feed.feed_url();
+    // The show's web page: as configured, else the site's index, else the outputs.
+    let link = match (&feed.link, &feed.site) {
+        (Some(link), _) => link.clone(),
+        (None, Some(site)) => format!("{}{}", feed.base_url, site),
+        (None, None) => feed.base_url.clone(),
+    };
     let show_guid = feed.podcast_guid();
     x.empty(
         "atom:link",
@@ -217,7 +227,7 @@ pub fn render(feed: &FeedInput) -> std::io::Result<Vec<u8>> {
         ],
     )?;
     x.text("title", &[], &feed.title)?;
-    x.text("link", &[], feed.link.as_deref().unwrap_or(&feed.base_url))?;
+    x.text("link", &[], &link)?;
     x.text("description", &[], &html(&feed.description))?;
     x.text("language", &[], &feed.language)?;
     if let Some(copyright) = &feed.copyright {
@@ -236,7 +246,7 @@ pub fn render(feed: &FeedInput) -> std::io::Result<Vec<u8>> {
     x.open("image", &[])?;
     x.text("url", &[], &image)?;
     x.text("title", &[], &feed.title)?;
-    x.text("link", &[], feed.link.as_deref().unwrap_or(&feed.base_url))?;
+    x.text("link", &[], &link)?;
     x.close("image")?;
     x.empty("itunes:image", &[("href", &image)])?;
     x.text("itunes:author", &[], &feed.author)?;
@@ -312,6 +322,9 @@ fn write_item(
             ("type", &item.enclosure.mime),
         ],
     )?;
+    if let Some(page) = &item.page {
+        x.text("link", &[], &format!("{}{}", feed.base_url, page))?;
+    }
     x.text("itunes:duration", &[], &duration(item.duration_ms))?;
     x.text(
         "itunes:explicit",
@@ -385,6 +398,7 @@ mod tests {
             author: String::new(),
             language: "en".into(),
             link: None,
+            site: None,
             copyright: None,
             image: FeedFile {
                 name: String::new(),

@@ -16,6 +16,7 @@ pub mod movie;
 pub mod mp3;
 pub mod mp3_tags;
 pub mod mp4;
+pub mod site;
 pub mod srt;
 pub mod thumbnail;
 pub mod timeline;
@@ -59,4 +60,6 @@ pub const KINDS: &[&str] = &[
     chapters::Chapters::KIND,
     measure::Measure::KIND,
     feed::Feed::KIND,
+    site::SitePage::KIND,
+    site::SiteIndex::KIND,
 ];

@@ -38,6 +38,8 @@ owner = {{ name = "Tess Ter", email = "tess@example.com" }}
 type = "episodic"
 copyright = "© 2026 Tester"
 locked = true
+
+[site]
 "#
     ));
     project.write("podcast.toml", &toml);
@@ -98,6 +100,7 @@ print(json.dumps({
     "duration": e.itunes_duration, "episode": e.get("itunes_episode"),
     "season": e.get("itunes_season"), "type": e.get("itunes_episodetype"),
     "summary": html.unescape(e.summary), "summary_type": e.summary_detail.type,
+    "link": e.get("link"),
   } for e in d.entries],
 }))
 "#;
@@ -231,6 +234,9 @@ fn feed_is_read_by_feedparser_and_podcastparser() {
     assert_eq!(items[0]["episode"], "2");
     assert_eq!(items[1]["type"], "full");
     for (item, id) in items.iter().zip(["b", "a"]) {
+        // Each item links to its page on the show's site.
+        assert_eq!(item["link"], format!("{BASE_URL}site/{id}.html"));
+        assert!(out.join(format!("site/{id}.html")).is_file());
         let mp3 = out.join(format!("{id}.mp3"));
         let enclosure = &item["enclosure"];
         assert_eq!(enclosure[0], format!("{BASE_URL}{id}.mp3"));

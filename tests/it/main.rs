@@ -27,6 +27,7 @@ mod production;
 mod pronunciations;
 mod remote;
 mod safety;
+mod site;
 mod speakers;
 mod status;
 mod video;

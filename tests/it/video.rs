@@ -494,15 +494,11 @@ fn bad_video_settings_are_located_errors_that_change_nothing() {
 /// here, so a slow machine only makes the test wait.
 #[test]
 fn chromium_plays_the_mp4_and_seeks_to_a_chapter() {
-    use std::io::{Read, Write};
-    use std::time::{Duration, Instant};
-
     let project = warm();
     let probe = ffprobe(&project.path("target/out/a.mp4"));
     let duration = seconds(&probe["format"]["duration"]);
     let chapter = seconds(&probe["chapters"][1]["start_time"]);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let reports = crate::common::browser::Reports::new();
     let page = tempfile::TempDir::new().unwrap();
     std::fs::copy(project.path("target/out/a.mp4"), page.path().join("a.mp4")).unwrap();
     std::fs::write(
@@ -510,89 +506,19 @@ fn chromium_plays_the_mp4_and_seeks_to_a_chapter() {
         format!(
             "<!doctype html><video id=v src=a.mp4 preload=auto muted></video><script>\
              const v = document.getElementById('v');\
-             const report = r => fetch('http://127.0.0.1:{port}/', {{method: 'POST', mode: 'no-cors', body: JSON.stringify(r)}});\
+             const report = r => fetch('{url}', {{method: 'POST', mode: 'no-cors', body: JSON.stringify(r)}});\
              v.onerror = () => report({{error: v.error && v.error.code}});\
              v.addEventListener('canplaythrough', () => {{\
                const duration = v.duration;\
                v.addEventListener('seeked', () => report({{duration, at: v.currentTime, width: v.videoWidth}}), {{once: true}});\
                v.currentTime = {chapter};\
              }}, {{once: true}});\
-             </script>"
+             </script>",
+            url = reports.url()
         ),
     )
     .unwrap();
-    let profile = tempfile::TempDir::new().unwrap();
-    let mut browser = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--allow-file-access-from-files",
-            &format!("--user-data-dir={}", profile.path().display()),
-            &format!("file://{}", page.path().join("index.html").display()),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("this test needs Debian's chromium: `bash scripts/test` installs it");
-    listener.set_nonblocking(true).unwrap();
-    let started = Instant::now();
-    let report = loop {
-        match listener.accept() {
-            Ok((mut stream, _)) => {
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(10)))
-                    .unwrap();
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 4096];
-                // Headers, then as many body bytes as Content-Length says.
-                let body = loop {
-                    let n = stream.read(&mut buffer).unwrap();
-                    request.extend_from_slice(&buffer[..n]);
-                    let text = String::from_utf8_lossy(&request).into_owned();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length: usize = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap())
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length || n == 0 {
-                            break body.to_string();
-                        }
-                    }
-                    if n == 0 {
-                        break String::new();
-                    }
-                };
-                let _ = stream.write_all(
-                    b"HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: *\r\n\r\n",
-                );
-                if !body.is_empty() {
-                    break body;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if started.elapsed() > Duration::from_secs(90) {
-                    let _ = browser.kill();
-                    panic!("Chromium reported nothing in 90 s");
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("{e}"),
-        }
-    };
-    let _ = browser.kill();
-    let _ = browser.wait();
-    let played: Value = serde_json::from_str(&report).unwrap();
+    let played = reports.open(&page.path().join("index.html"));
     assert!(
         played.get("error").is_none(),
         "Chromium could not play it: {played}"

@@ -11,6 +11,7 @@ use pod::message::{self, BuildFinished, Message, StepStatus};
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod browser;
 pub mod nginx;
 
 pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/show");
