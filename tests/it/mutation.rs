@@ -308,6 +308,68 @@ const LEXICON_MUTATIONS: &[Mutation] = &[
     m("pronunciations.lexicons", TOML, "lexicons = [\"names.pls\"]", "lexicons = []", &[P], 1, 1),
 ];
 
+/// The fixture with a feed and a site (every episode dated, an MP3 to
+/// enclose), built once.
+fn warm_show() -> &'static Project {
+    static WARM: OnceLock<Project> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let project = Project::fixture();
+        project.edit(
+            TOML,
+            "formats = [\"wav\"]",
+            "formats = [\"wav\", \"mp3\"]\nmp3_bitrate = 64",
+        );
+        project.edit(B, "number = 2\n", "number = 2\ndate = 2026-02-01\n");
+        for (name, shade) in [("media/cover.png", 40), ("media/other.png", 200)] {
+            let path = project.path(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            image::RgbImage::from_pixel(1400, 1400, image::Rgb([shade, 60, 90]))
+                .save(path)
+                .unwrap();
+        }
+        let mut toml = project.read(TOML);
+        toml.push_str(
+            "\n[feed]\nbase_url = \"https://cdn.example.com/show/\"\nimage = \"media/cover.png\"\n\
+             categories = [\"Technology\"]\nexplicit = false\ntype = \"episodic\"\n\
+             owner = { name = \"Tess\", email = \"tess@example.com\" }\nlocked = true\n\
+             copyright = \"(c) Tess\"\n\n[site]\ntitle = \"Site\"\naccent = \"#f2aa4c\"\n\
+             links = [{ title = \"Home\", url = \"https://example.com/\" }]\n",
+        );
+        project.write(TOML, &toml);
+        let build = project.build();
+        assert_eq!(build.executed("feed"), 1);
+        project
+    })
+}
+
+/// Every setting of the feed and the site, and the front matter only the
+/// feed reads: no sentence, mix or episode output is made again, and the
+/// feed and pages equal a clean build's.
+#[rustfmt::skip]
+const SHOW_MUTATIONS: &[Mutation] = &[
+    m("feed.base_url", TOML, "cdn.example.com/show/", "media.example.org/", &[], 0, 0),
+    m("feed.image", TOML, "image = \"media/cover.png\"", "image = \"media/other.png\"", &[], 0, 0),
+    m("feed.categories", TOML, "[\"Technology\"]", "[\"Arts > Books\", \"History\"]", &[], 0, 0),
+    m("feed.explicit", TOML, "explicit = false", "explicit = true", &[], 0, 0),
+    m("feed.type", TOML, "\"episodic\"", "\"serial\"", &[], 0, 0),
+    m("feed.owner", TOML, "tess@example.com", "owner@example.com", &[], 0, 0),
+    m("feed.locked", TOML, "locked = true", "locked = false", &[], 0, 0),
+    m("feed.copyright", TOML, "(c) Tess", "(c) Tess Ter", &[], 0, 0),
+    m("feed.link", TOML, "locked = true", "locked = true\nlink = \"https://example.com/show\"", &[], 0, 0),
+    m("site.title", TOML, "title = \"Site\"", "title = \"Our site\"", &[], 0, 0),
+    m("site.accent", TOML, "#f2aa4c", "#4cf2aa", &[], 0, 0),
+    m("site.links", TOML, "title = \"Home\"", "title = \"Start\"", &[], 0, 0),
+    m("front matter season", A, "number = 1\n", "number = 1\nseason = 2\n", &[], 0, 0),
+    m("front matter episode_type", A, "number = 1\n", "number = 1\nepisode_type = \"trailer\"\n", &[], 0, 0),
+    m("front matter guid", A, "number = 1\n", "number = 1\nguid = \"urn:x:1\"\n", &[], 0, 0),
+    m("front matter draft", A, "number = 1\n", "number = 1\ndraft = true\n", &[], 0, 0),
+];
+
+#[test]
+fn every_setting_of_the_feed_and_site() {
+    check_from(warm_show(), SHOW_MUTATIONS);
+}
+
 fn check(mutations: &[Mutation]) {
     check_from(warm(), mutations);
 }

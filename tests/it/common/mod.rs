@@ -288,8 +288,13 @@ impl Build {
             .outputs
             .iter()
             .map(|o| {
-                let key = (o.episode.clone(), o.format.clone());
-                (key, fs::read(&o.path).unwrap())
+                // The show's files (feed, site) are told apart by their
+                // names under `out/`, the same in any target directory.
+                let what = match o.path.rsplit_once("out/") {
+                    Some((_, name)) if o.episode == "@show" => name.to_string(),
+                    _ => o.format.clone(),
+                };
+                ((o.episode.clone(), what), fs::read(&o.path).unwrap())
             })
             .collect()
     }
