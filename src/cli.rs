@@ -139,23 +139,19 @@ pub struct StatusArgs {
 impl BuildArgs {
     /// The positional ids and `-e` globs together.
     pub fn selection(&self) -> Vec<String> {
-        self.episodes
-            .iter()
-            .chain(&self.episode_globs)
-            .cloned()
-            .collect()
+        selection(&self.episodes, &self.episode_globs)
     }
 }
 
 impl StatusArgs {
     /// The positional ids and `-e` globs together.
     pub fn selection(&self) -> Vec<String> {
-        self.episodes
-            .iter()
-            .chain(&self.episode_globs)
-            .cloned()
-            .collect()
+        selection(&self.episodes, &self.episode_globs)
     }
+}
+
+fn selection(ids: &[String], globs: &[String]) -> Vec<String> {
+    ids.iter().chain(globs).cloned().collect()
 }
 
 #[derive(Debug, Args)]

@@ -82,13 +82,7 @@ pub fn probe(
     plan: &EpisodePlan,
     speech: &[(ActionKey, Option<ContentHash>)],
 ) -> Result<EpisodeProbe, Stop> {
-    let runner = ProbeRunner {
-        store,
-        steps: RefCell::new(Vec::new()),
-        seen: RefCell::new(HashSet::new()),
-        stand_ins: RefCell::new(BTreeMap::new()),
-        blind: RefCell::new(None),
-    };
+    let runner = ProbeRunner::new(store);
     let hashes: Vec<ContentHash> = speech
         .iter()
         .map(|(key, cached)| {
@@ -118,13 +112,7 @@ pub fn probe_show(
     plan: &ShowPlan,
     episodes: &[(&str, &EpisodeProbe)],
 ) -> Result<ShowProbe, Stop> {
-    let runner = ProbeRunner {
-        store,
-        steps: RefCell::new(Vec::new()),
-        seen: RefCell::new(HashSet::new()),
-        stand_ins: RefCell::new(BTreeMap::new()),
-        blind: RefCell::new(None),
-    };
+    let runner = ProbeRunner::new(store);
     for (_, probed) in episodes {
         // Only the episodes it lists hold the feed up.
         runner
@@ -163,7 +151,17 @@ struct ProbeRunner<'a> {
     blind: RefCell<Option<String>>,
 }
 
-impl ProbeRunner<'_> {
+impl<'a> ProbeRunner<'a> {
+    fn new(store: &'a Store) -> ProbeRunner<'a> {
+        ProbeRunner {
+            store,
+            steps: RefCell::new(Vec::new()),
+            seen: RefCell::new(HashSet::new()),
+            stand_ins: RefCell::new(BTreeMap::new()),
+            blind: RefCell::new(None),
+        }
+    }
+
     fn made_by(&self, blob: &BlobRef) -> Option<String> {
         self.stand_ins.borrow().get(&blob.hash.hex()).cloned()
     }

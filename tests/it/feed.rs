@@ -160,16 +160,7 @@ const XSD: &str = concat!(
 );
 
 fn outputs_dir(project: &Project) -> PathBuf {
-    let build = project.build();
-    let feed = build
-        .finished()
-        .outputs
-        .iter()
-        .find(|o| o.path.ends_with("feed.xml"))
-        .expect("the build published feed.xml");
-    project
-        .root()
-        .join(&feed.path)
+    feed_path(&project.build(), project)
         .parent()
         .unwrap()
         .to_path_buf()
@@ -347,7 +338,7 @@ fn feed_changes_only_with_what_it_says() {
     let project = feed_project();
     let first = project.build();
     assert_eq!(first.executed("feed"), 1);
-    let feed_path = outputs_dir_of(&first, &project);
+    let feed_path = feed_path(&first, &project);
     let before = std::fs::read(&feed_path).unwrap();
 
     // A no-op: the feed is cached, not rewritten, and status agrees.
@@ -407,7 +398,8 @@ fn feed_changes_only_with_what_it_says() {
     assert_eq!(one.executed("feed") + one.cached("feed"), 0);
 }
 
-fn outputs_dir_of(build: &crate::common::Build, project: &Project) -> PathBuf {
+/// Where the build published feed.xml.
+fn feed_path(build: &crate::common::Build, project: &Project) -> PathBuf {
     let feed = build
         .finished()
         .outputs

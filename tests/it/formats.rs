@@ -269,15 +269,7 @@ fn flac_carries_tags_chapters_and_cover() {
     ] {
         assert_eq!(probe_tag(&probe, key).as_deref(), Some(want), "FLAC {key}");
     }
-    let found: Vec<(String, f64)> = probe["chapters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
-            (c["tags"]["title"].as_str().unwrap().to_string(), start)
-        })
-        .collect();
+    let found = crate::common::probe_chapters(&probe);
     let expected = expected_chapters(project);
     assert_eq!(found.len(), expected.len(), "FLAC chapters: {found:?}");
     for ((title, start), (want_title, want_start)) in found.iter().zip(&expected) {

@@ -66,15 +66,7 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
     assert_eq!(expected[1].0, "Part two");
     for ext in ["mp3", "m4a", "m4b"] {
         let probe = ffprobe(&out(ext));
-        let found: Vec<(String, f64)> = probe["chapters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
-                (c["tags"]["title"].as_str().unwrap().to_string(), start)
-            })
-            .collect();
+        let found = crate::common::probe_chapters(&probe);
         assert_eq!(found.len(), expected.len(), "{ext} chapters");
         for ((title, start), (want_title, want_start)) in found.iter().zip(&expected) {
             assert_eq!(title, want_title, "{ext}");
@@ -109,15 +101,7 @@ fn every_format_agrees_on_length_chapters_and_loudness() {
         without[at..at + 4].copy_from_slice(b"free");
         let copy = project.path(&format!("no-chpl.{ext}"));
         std::fs::write(&copy, &without).unwrap();
-        let found: Vec<(String, f64)> = ffprobe(&copy)["chapters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
-                (c["tags"]["title"].as_str().unwrap().to_string(), start)
-            })
-            .collect();
+        let found = crate::common::probe_chapters(&ffprobe(&copy));
         assert_eq!(
             found.len(),
             expected.len(),

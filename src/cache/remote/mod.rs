@@ -234,17 +234,10 @@ impl Remote {
 
     /// True if the blob arrived and matched its hash.
     fn download(&self, store: &Store, blob: &BlobRef) -> Result<bool, Fault> {
-        let url = self.url_of(&format!("cas/{}", blob.hash.hex()));
-        let mut response = self
-            .request(self.agent.get(&url))
-            .call()
-            .map_err(|e| self.down(e))?;
-        match response.status().as_u16() {
-            200 => {}
-            // Named by a record but gone: a miss, not a fault.
-            404 => return Ok(false),
-            status => return Err(status_fault(status)),
-        }
+        // Named by a record but gone: a miss, not a fault.
+        let Some(mut response) = self.get(&format!("cas/{}", blob.hash.hex()))? else {
+            return Ok(false);
+        };
         let mut failed = None;
         let stored = store
             .put_expected_blob(blob, |file| {
@@ -273,21 +266,26 @@ impl Remote {
         }
     }
 
-    /// A small document's bytes, None on 404.
-    fn get_small(&self, path: &str) -> Result<Option<Vec<u8>>, Fault> {
+    /// A GET's response, None on 404; other statuses are faults.
+    fn get(&self, path: &str) -> Result<Option<ureq::http::Response<ureq::Body>>, Fault> {
         let url = self.url_of(path);
-        let mut response = self
+        let response = self
             .request(self.agent.get(&url))
             .call()
             .map_err(|e| self.down(e))?;
         match response.status().as_u16() {
-            200 => {}
-            404 => {
-                self.health.success();
-                return Ok(None);
-            }
-            status => return Err(status_fault(status)),
+            200 => Ok(Some(response)),
+            404 => Ok(None),
+            status => Err(status_fault(status)),
         }
+    }
+
+    /// A small document's bytes, None on 404.
+    fn get_small(&self, path: &str) -> Result<Option<Vec<u8>>, Fault> {
+        let Some(mut response) = self.get(path)? else {
+            self.health.success();
+            return Ok(None);
+        };
         let bytes = response
             .body_mut()
             .with_config()

@@ -415,6 +415,19 @@ pub fn ffmpeg_loudness(path: &Path) -> (f64, f64) {
 }
 
 /// ffprobe's JSON for a file: format, streams and chapters.
+/// The chapters ffprobe found, as (title, start in seconds).
+pub fn probe_chapters(probe: &Value) -> Vec<(String, f64)> {
+    probe["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let start: f64 = c["start_time"].as_str().unwrap().parse().unwrap();
+            (c["tags"]["title"].as_str().unwrap().to_string(), start)
+        })
+        .collect()
+}
+
 pub fn ffprobe(path: &Path) -> Value {
     let (stdout, _) = tool(
         "ffprobe",
