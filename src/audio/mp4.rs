@@ -128,20 +128,26 @@ fn trak(track: &Track, data_offset: u32, chapters: bool) -> Vec<u8> {
     boxed(b"trak", &concat(&parts))
 }
 
+impl Metadata<'_> {
+    /// The chapters as a text track's texts.
+    pub(crate) fn chapter_texts(&self) -> Vec<Text<'_>> {
+        self.chapters
+            .iter()
+            .map(|c| Text {
+                start_ms: c.start_ms,
+                end_ms: c.end_ms,
+                text: c.title,
+            })
+            .collect()
+    }
+}
+
 /// The chapter track's samples: each title over its chapter, as long as the audio.
 fn chapter_samples(track: &Track, meta: &Metadata) -> Vec<(Vec<u8>, u32)> {
     if meta.chapters.is_empty() {
         return Vec::new();
     }
-    let texts: Vec<Text> = meta
-        .chapters
-        .iter()
-        .map(|c| Text {
-            start_ms: c.start_ms,
-            end_ms: c.end_ms,
-            text: c.title,
-        })
-        .collect();
+    let texts = meta.chapter_texts();
     let end_ms = track.samples * 1000 / u64::from(track.sample_rate);
     text_samples(&texts, track.sample_rate, end_ms)
 }

@@ -92,15 +92,7 @@ impl Movie<'_> {
     }
 
     fn chapters(&self) -> Vec<Text<'_>> {
-        self.meta
-            .chapters
-            .iter()
-            .map(|c| Text {
-                start_ms: c.start_ms,
-                end_ms: c.end_ms,
-                text: c.title,
-            })
-            .collect()
+        self.meta.chapter_texts()
     }
 
     fn duration_ms(&self) -> u64 {
