@@ -178,6 +178,32 @@ fn a_server_that_is_down_or_failing_costs_one_warning_and_the_build_succeeds() {
     }
 }
 
+/// A server whose disk is full (a real ENOSPC under nginx's WebDAV, which
+/// Debian's nginx answers with 500; pod names a 507 as "out of space"):
+/// uploads fail with one warning, the build succeeds, and the local cache
+/// keeps everything.
+#[test]
+fn a_server_with_a_full_disk_costs_one_warning_and_the_build_succeeds() {
+    let server = Nginx::start_on_a_full_disk();
+    let project = Project::fixture();
+    let build = project.build_with(&["--remote", &server.url("full")]);
+    build.assert_success();
+    let warnings = remote_warnings(&build);
+    assert!(
+        server.error_log().contains("No space left on device"),
+        "the fault is a full disk: {}",
+        server.error_log()
+    );
+    assert!(
+        warnings.first().is_some_and(|w| w.contains("HTTP 50")),
+        "{warnings:?}"
+    );
+    assert!(warnings.len() <= 2, "{warnings:?}");
+    // Everything was built and kept locally: a second build runs nothing.
+    let again = project.build();
+    assert_eq!(count(&again, StepStatus::Executed), 0);
+}
+
 #[test]
 fn a_server_that_never_answers_times_out_and_the_build_succeeds() {
     // Accepts connections and says nothing: a hung server.

@@ -36,10 +36,22 @@ impl Nginx {
     /// Serves `/pod-cache/` (GET, HEAD, PUT), `/private/` (the same behind
     /// basic auth as `pod:secret`) and `/broken/` (always 500).
     pub fn start() -> Nginx {
+        Nginx::start_with(false)
+    }
+
+    /// As `start`, with `/full/` a WebDAV location on a 4 KiB tmpfs: a
+    /// server whose disk is full. nginx runs in a mount namespace of its
+    /// own (`unshare`, as root or in a user namespace) where that tmpfs is
+    /// mounted, so nothing outside the test sees it.
+    pub fn start_on_a_full_disk() -> Nginx {
+        Nginx::start_with(true)
+    }
+
+    fn start_with(full_disk: bool) -> Nginx {
         let dir = TempDir::new().unwrap();
         let port = free_port();
         let root = dir.path();
-        for sub in ["www/pod-cache", "www/private", "tmp"] {
+        for sub in ["www/pod-cache", "www/private", "www/full", "tmp"] {
             fs::create_dir_all(root.join(sub)).unwrap();
         }
         // nginx's own plain-text scheme: no hashing tool needed.
@@ -71,14 +83,38 @@ http {{
             {dav}
         }}
         location /broken/ {{ return 500; }}
+        location /full/ {{ {dav} }}
     }}
 }}
 "
         );
         fs::write(root.join("nginx.conf"), conf).unwrap();
-        let child = Command::new(program())
-            .args(["-p", &r.to_string(), "-c"])
-            .arg(root.join("nginx.conf"))
+        let mut command = if full_disk {
+            let mut command = Command::new("unshare");
+            // As root a mount namespace is enough; otherwise map the user
+            // to root in a user namespace of its own.
+            let root_user = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+            command.args(if root_user {
+                &["--mount"][..]
+            } else {
+                &["--mount", "--map-root-user"][..]
+            });
+            command.args([
+                "sh",
+                "-c",
+                "mount -t tmpfs -o size=4k tmpfs \"$1/www/full\" && exec \"$2\" -p \"$1\" -c \"$1/nginx.conf\"",
+                "sh",
+            ]);
+            command.arg(root).arg(program());
+            command
+        } else {
+            let mut command = Command::new(program());
+            command
+                .args(["-p", &r.to_string(), "-c"])
+                .arg(root.join("nginx.conf"));
+            command
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -120,6 +156,10 @@ http {{
 
     pub fn access_log(&self) -> String {
         fs::read_to_string(self.dir.path().join("access.log")).unwrap_or_default()
+    }
+
+    pub fn error_log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
     }
 
     /// Stops the server (its port then refuses connections).
