@@ -248,6 +248,17 @@ impl Feed {
                     .error(format!("the feed image {shown} is not a JPEG or PNG")));
             }
         };
+        // Published and announced by its extension: it must say the truth.
+        let named_png = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+        if named_png != (mime == "image/png") {
+            return Err(self.image.error(format!(
+                "the feed image {shown} is a {} named as a {}",
+                if named_png { "JPEG" } else { "PNG" },
+                if named_png { "PNG" } else { "JPEG" }
+            )));
+        }
         let (width, height) = reader.into_dimensions().map_err(|e| {
             self.image
                 .error(format!("cannot read the feed image {shown}: {e}"))

@@ -62,8 +62,9 @@ locked = true
 
 fn write_png(path: &Path, width: u32, height: u32) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    // PNG whatever the name says.
     image::RgbImage::from_pixel(width, height, image::Rgb([16, 24, 32]))
-        .save(path)
+        .save_with_format(path, image::ImageFormat::Png)
         .unwrap();
 }
 
@@ -416,7 +417,7 @@ fn an_incomplete_feed_is_refused_before_building() {
     type Break<'a> = &'a dyn Fn(&Project);
     // What breaks it, the error, and where it points (a file, and the
     // start of the line there).
-    let cases: [(&str, Break, &str, (&str, &str)); 5] = [
+    let cases: [(&str, Break, &str, (&str, &str)); 6] = [
         (
             "no base_url",
             &|p| p.edit("podcast.toml", &format!("base_url = \"{BASE_URL}\"\n"), ""),
@@ -439,6 +440,15 @@ fn an_incomplete_feed_is_refused_before_building() {
             "small image",
             &|p| write_png(&p.path("media/cover.png"), 1000, 1000),
             "is 1000x1000 pixels",
+            ("podcast.toml", "image ="),
+        ),
+        (
+            "a PNG named .jpg",
+            &|p| {
+                write_png(&p.path("media/cover.jpg"), 1400, 1400);
+                p.edit("podcast.toml", "media/cover.png", "media/cover.jpg");
+            },
+            "is a PNG named as a JPEG",
             ("podcast.toml", "image ="),
         ),
         (
