@@ -10,6 +10,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde::{Deserialize, Serialize};
 
+use super::html::escape;
 use crate::cache::ContentHash;
 use crate::config::EpisodeType;
 use crate::step::{Step, StepError, Tools};
@@ -75,7 +76,8 @@ pub struct Feed;
 
 impl Step for Feed {
     const KIND: &'static str = "feed";
-    const VERSION: u32 = 1;
+    // 2: descriptions escaped by steps::html (quotes too).
+    const VERSION: u32 = 2;
     type Input = FeedInput;
 
     fn run(input: &FeedInput, _tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -184,14 +186,6 @@ impl Xml {
     }
 }
 
-/// Plain text as HTML: RSS descriptions are HTML, and pod's are written
-/// as text, so `<` in one is a character, not a tag.
-fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 fn yes_no(value: bool, yes: &'static str, no: &'static str) -> &'static str {
     if value { yes } else { no }
 }
@@ -228,7 +222,7 @@ pub fn render(feed: &FeedInput) -> std::io::Result<Vec<u8>> {
     )?;
     x.text("title", &[], &feed.title)?;
     x.text("link", &[], &link)?;
-    x.text("description", &[], &html(&feed.description))?;
+    x.text("description", &[], &escape(&feed.description))?;
     x.text("language", &[], &feed.language)?;
     if let Some(copyright) = &feed.copyright {
         x.text("copyright", &[], copyright)?;
@@ -305,7 +299,7 @@ fn write_item(
     x.text("title", &[], &item.title)?;
     x.text("itunes:title", &[], &item.title)?;
     let description = item.description.as_deref().unwrap_or(&item.title);
-    x.text("description", &[], &html(description))?;
+    x.text("description", &[], &escape(description))?;
     x.text("itunes:summary", &[], description)?;
     x.text("guid", &[("isPermaLink", "false")], &item.guid(show_guid))?;
     x.text(

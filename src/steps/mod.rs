@@ -8,6 +8,7 @@ pub mod decode;
 pub mod feed;
 pub mod flac;
 pub mod flac_tags;
+pub mod html;
 pub mod image;
 pub mod loudness;
 pub mod measure;

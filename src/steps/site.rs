@@ -10,6 +10,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::cues::{ChapterTime, Cue};
+use super::html::escape as esc;
 use crate::step::{Step, StepError, Tools};
 use crate::video::Rgb;
 
@@ -84,22 +85,6 @@ impl Step for SiteIndex {
         out.write_all(index(input).as_bytes())?;
         Ok(())
     }
-}
-
-/// Text as HTML (attribute values too).
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn hex(rgb: Rgb) -> String {
@@ -325,11 +310,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn text_is_escaped_and_times_are_exact() {
-        assert_eq!(
-            esc("<a href=\"x\">Tom & 'Jerry'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
-        );
+    fn times_are_exact() {
         assert_eq!(seconds(4067), "4.067");
         assert_eq!(clock(3_725_000), "1:02:05");
         assert_eq!(clock(65_000), "1:05");
