@@ -347,28 +347,32 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
     } else {
         None
     };
-    let mut bad: Vec<&Entry> = Vec::new();
+    // A corrupt blob is damage: its bytes are not what its hash says. A
+    // missing one is only a cost: the next build re-runs the step that made
+    // it, and `pod status` still knows what that step will make.
+    let mut corrupt: Vec<&Entry> = Vec::new();
+    let mut without_blob = 0usize;
     let mut corrupt_blobs = Vec::new();
     let mut bytes = 0;
     for entry in &loaded.entries {
         bytes += entry.size();
         let hash = entry.record.output.hash;
-        let state = loaded.store.verify(&hash);
-        let what = match state {
-            BlobState::Intact => continue,
-            BlobState::Missing => "missing",
+        match loaded.store.verify(&hash) {
+            BlobState::Intact => {}
+            BlobState::Missing => without_blob += 1,
             BlobState::Corrupt => {
-                corrupt_blobs.push(hash);
-                "corrupt"
+                reporter.diagnostic(&Diagnostic::warning(format!(
+                    "{} entry {} has a corrupt blob {}",
+                    entry.kind(),
+                    &entry.key.hex()[..12],
+                    &hash.hex()[..12]
+                )));
+                if !corrupt_blobs.contains(&hash) {
+                    corrupt_blobs.push(hash);
+                }
+                corrupt.push(entry);
             }
-        };
-        reporter.diagnostic(&Diagnostic::warning(format!(
-            "{} entry {} has a {what} blob {}",
-            entry.kind(),
-            &entry.key.hex()[..12],
-            &hash.hex()[..12]
-        )));
-        bad.push(entry);
+        }
     }
     // A truncated or garbled record is damage too: the build would rerun its step.
     for key in &loaded.damaged {
@@ -388,11 +392,7 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
             corrupt_blobs.push(*hash);
         }
     }
-    let problems = loaded.damaged.len() + bad.len() + corrupt_blobs.len()
-        - bad
-            .iter()
-            .filter(|e| corrupt_blobs.contains(&e.record.output.hash))
-            .count();
+    let problems = loaded.damaged.len() + corrupt_blobs.len();
     reporter.status(
         "Verified",
         &format!(
@@ -404,6 +404,18 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
             if problems == 1 { "" } else { "s" }
         ),
     );
+    if without_blob > 0 {
+        reporter.status(
+            "Note",
+            &format!(
+                "{without_blob} entr{} no blob; the next build re-runs {} step{} and nothing after {}",
+                if without_blob == 1 { "y has" } else { "ies have" },
+                if without_blob == 1 { "its" } else { "their" },
+                if without_blob == 1 { "" } else { "s" },
+                if without_blob == 1 { "it" } else { "them" },
+            ),
+        );
+    }
     if problems == 0 {
         return Exit::Success;
     }
@@ -421,6 +433,10 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
         )));
         return Exit::Usage;
     }
+    // The records of corrupt blobs stay: they still say truly what their
+    // steps make, so the next build re-runs exactly those steps, finds the
+    // same outputs and reuses everything after them (and `pod status`
+    // predicts just that).
     for hash in &corrupt_blobs {
         loaded.store.remove_blob(hash);
     }
@@ -432,21 +448,17 @@ pub fn cache_verify(args: &CacheVerifyArgs) -> Exit {
             return Exit::Failed;
         }
     }
-    match entries::remove(&loaded.store, &loaded.entries, &bad) {
-        Ok(removed) => {
-            reporter.status(
-                "Removed",
-                &format!(
-                    "{} entries and {} corrupt blobs",
-                    removed.entries + loaded.damaged.len() as u64,
-                    corrupt_blobs.len()
-                ),
-            );
-            Exit::Success
-        }
-        Err(e) => {
-            reporter.diagnostic(&Diagnostic::error(format!("removing damaged entries: {e}")));
-            Exit::Failed
-        }
-    }
+    reporter.status(
+        "Removed",
+        &format!(
+            "{} corrupt blob{} and {} damaged record{}; the next build re-runs the {} step{} that made them",
+            corrupt_blobs.len(),
+            if corrupt_blobs.len() == 1 { "" } else { "s" },
+            loaded.damaged.len(),
+            if loaded.damaged.len() == 1 { "" } else { "s" },
+            corrupt.len() + loaded.damaged.len(),
+            if corrupt.len() + loaded.damaged.len() == 1 { "" } else { "s" },
+        ),
+    );
+    Exit::Success
 }

@@ -153,6 +153,47 @@ fn status_predicts_a_lost_blob() {
     }
 }
 
+/// `pod cache verify --fix` removes a corrupt blob and keeps its record, so
+/// status knows the step will make the same output again and that nothing
+/// after it runs.
+#[test]
+fn status_predicts_a_blob_removed_by_verify_fix() {
+    let project = every_format();
+    let first = project.build();
+    // A sentence of a.md's alone (b.md says "Hello there, friend." too).
+    let of_b = first.keys(Some("tts"), Some("b"));
+    let key = first
+        .keys(Some("tts"), Some("a"))
+        .into_iter()
+        .find(|k| !of_b.contains(k))
+        .unwrap();
+    let record: Value = serde_json::from_slice(
+        &fs::read(project.path(&format!("target/cache/ac/{}/{key}.json", &key[..2]))).unwrap(),
+    )
+    .unwrap();
+    let hash = record["output"]["hash"].as_str().unwrap();
+    let blob = project.path(&format!("target/cache/cas/{}/{hash}", &hash[..2]));
+    let mut bytes = fs::read(&blob).unwrap();
+    bytes[0] ^= 0xff;
+    fs::write(&blob, bytes).unwrap();
+    let fix = project.run(&["cache", "verify", "--fix"]);
+    assert!(
+        fix.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    assert!(!blob.exists(), "the corrupt blob is removed");
+
+    let (steps, _) = status(&project);
+    let would: Vec<_> = steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Dirty)
+        .map(|s| (s.kind.as_str(), s.key.clone()))
+        .collect();
+    assert_eq!(would, [("tts", Some(key))], "only the sentence");
+    assert_predicts(&project, "a blob removed by verify --fix");
+}
+
 #[test]
 fn a_no_op_status_counts_what_the_build_finds_cached() {
     // Two episodes share the music bed's decoding: each counts it, as the build does.
