@@ -104,6 +104,16 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
+/// Why some work stopped. A failure is said once: where it happened when
+/// that place can say it (`Reported`), or by whoever collects the failures
+/// (`Unreported`), when several (episodes sharing a bad file) fail alike.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// Its diagnostic was already printed.
+    Reported,
+    Unreported(Diagnostic),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,

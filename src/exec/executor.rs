@@ -12,7 +12,7 @@ use crate::cache::{
     ActionKey, ActionRecord, BlobRef, Blobs, BuildUsage, ContentHash, Damage, Lookup, RecordHead,
     Remote, Store,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Failure};
 use crate::engines::Engines;
 use crate::explain::{self, Dirty};
 use crate::place::Place;
@@ -91,7 +91,7 @@ impl<'a> Executor<'a> {
     pub(crate) fn run(&self) -> BuildOutcome {
         self.reporter
             .start_progress(self.graph.step_count(self.store) as u64, "Building");
-        let results: Vec<Result<EpisodeResult, Option<Diagnostic>>> = std::thread::scope(|scope| {
+        let results: Vec<Result<EpisodeResult, Failure>> = std::thread::scope(|scope| {
             self.start_requests(scope);
             self.graph
                 .episodes
@@ -129,10 +129,11 @@ impl<'a> Executor<'a> {
                     loudness.extend(result.loudness);
                     produced.insert(node.plan.id.clone(), result.produced);
                 }
-                Err(diag) => {
+                Err(Failure::Reported) => failed = true,
+                Err(Failure::Unreported(diag)) => {
                     failed = true;
                     // Episodes sharing a bad file fail alike: say it once.
-                    if let Some(diag) = diag.filter(|d| !reported.contains(d)) {
+                    if !reported.contains(&diag) {
                         self.reporter.diagnostic(&diag);
                         reported.push(diag);
                     }

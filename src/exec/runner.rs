@@ -11,7 +11,7 @@ use super::graph::EpisodeNode;
 use super::outcome::EpisodeResult;
 use super::outcome::StepOutcome;
 use crate::cache::{BlobRef, ContentHash};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Failure};
 use crate::media::{Origin, import};
 use crate::pipeline::{self, Runner, Stop, stored_frames};
 use crate::place::Place;
@@ -89,7 +89,7 @@ impl Runner for ExecRunner<'_, '_> {
 impl Executor<'_> {
     /// Walks one episode's pipeline, synthesising its missing sentences
     /// first, and publishes what it produced.
-    pub(super) fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Option<Diagnostic>> {
+    pub(super) fn episode(&self, node: &EpisodeNode) -> Result<EpisodeResult, Failure> {
         let plan = &node.plan;
         // Which sentences are missing, so the user hears about them first.
         let missing = node.tts.par_iter().filter(|&&i| !self.probe(i)).count();
@@ -111,8 +111,7 @@ impl Executor<'_> {
                 .tts
                 .par_iter()
                 .map(|&i| self.sentence(i))
-                .collect::<Result<_, _>>()
-                .map_err(|()| None)?;
+                .collect::<Result<_, _>>()?;
             let runner = ExecRunner {
                 exec: self,
                 episode: &plan.id,
@@ -127,13 +126,13 @@ impl Executor<'_> {
                         Err(Stop::Corrupt(hash)) if seen.insert(hash) => {
                             self.corrupt(&plan.id, &hash)
                         }
-                        Err(Stop::Failed(diag)) => return Err(Some(diag)),
-                        Err(_) => return Err(Some(damaged_again(&plan.id))),
+                        Err(Stop::Failed(diag)) => return Err(Failure::Unreported(diag)),
+                        Err(_) => return Err(Failure::Unreported(damaged_again(&plan.id))),
                     }
                 }
                 Err(Stop::Corrupt(hash)) if seen.insert(hash) => self.corrupt(&plan.id, &hash),
-                Err(Stop::Corrupt(_)) => return Err(Some(damaged_again(&plan.id))),
-                Err(Stop::Failed(diag)) => return Err(Some(diag)),
+                Err(Stop::Corrupt(_)) => return Err(Failure::Unreported(damaged_again(&plan.id))),
+                Err(Stop::Failed(diag)) => return Err(Failure::Unreported(diag)),
                 Err(Stop::Pending) => unreachable!("the executor runs what is missing"),
             }
         }

@@ -3,7 +3,7 @@
 use super::executor::{Executor, Slot, cached};
 use super::graph::TtsNode;
 use crate::cache::ContentHash;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Failure};
 use crate::media::location_of;
 use crate::step::StepError;
 use crate::steps::{Tts, TtsInput};
@@ -28,11 +28,11 @@ impl Executor<'_> {
         }
     }
 
-    pub(super) fn sentence(&self, index: usize) -> Result<ContentHash, ()> {
+    pub(super) fn sentence(&self, index: usize) -> Result<ContentHash, Failure> {
         let node = &self.graph.tts[index];
         let mut slot = self.tts[index].lock().expect("slot lock");
         match &*slot {
-            Slot::Failed => return Err(()),
+            Slot::Failed => return Err(Failure::Reported),
             Slot::Done(resolved) => return Ok(resolved.output.hash),
             Slot::Pending => {}
         }
@@ -52,7 +52,7 @@ impl Executor<'_> {
             Err(e) => {
                 *slot = Slot::Failed;
                 self.sentence_failure(node, e);
-                Err(())
+                Err(Failure::Reported)
             }
         }
     }

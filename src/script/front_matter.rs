@@ -8,8 +8,11 @@ pub struct Split {
     pub body_start: usize,
 }
 
-/// `Err(())` when the front matter is opened but never closed.
-pub fn split(text: &str) -> Result<Split, ()> {
+/// Front matter opened with `+++` and never closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unclosed;
+
+pub fn split(text: &str) -> Result<Split, Unclosed> {
     let mut lines = line_ranges(text);
     let Some(first) = lines.next() else {
         return Ok(Split {
@@ -32,7 +35,7 @@ pub fn split(text: &str) -> Result<Split, ()> {
             });
         }
     }
-    Err(())
+    Err(Unclosed)
 }
 
 /// Byte ranges of each line, without the newline.

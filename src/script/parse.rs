@@ -18,7 +18,7 @@ pub fn parse(file: &Path, bytes: &[u8], voices: &[String]) -> Result<Script, Dia
     };
     let at = |span: Range<usize>| Location::new(file, &text, span);
 
-    let split = front_matter::split(&text).map_err(|()| {
+    let split = front_matter::split(&text).map_err(|front_matter::Unclosed| {
         Diagnostic::error("front matter opened with `+++` is never closed")
             .at(at(0..3))
             .with_help("end the front matter with a line holding only `+++`")
