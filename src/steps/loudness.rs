@@ -20,6 +20,9 @@ use crate::step::{Step, StepError, Tools};
 /// stays under it too.
 pub const ENCODER_HEADROOM_MDB: i32 = 2_000;
 
+/// Passes of gain and limiting at most (most mixes need one or two).
+const PASSES: usize = 6;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LoudnessInput {
     /// The `mix` blob (its recipe).
@@ -84,7 +87,8 @@ fn write_pass(
 
 impl Step for Normalize {
     const KIND: &'static str = "loudness";
-    const VERSION: u32 = 5;
+    // 6: the limiter also catches peaks between samples near a quarter of the sample rate.
+    const VERSION: u32 = 6;
     type Input = LoudnessInput;
 
     fn run(input: &LoudnessInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -101,15 +105,25 @@ impl Step for Normalize {
             // Silence: nothing to normalise.
             return write_pass(input, open()?, out, 1.0).map(|_| ());
         };
-        // Limiting lowers the loudness a little: measure the result and
-        // correct the gain until it lands within 0.1 LU (a few passes at most).
+        // Limiting lowers the loudness: measure the result and correct the
+        // gain until it lands within 0.1 LU. A peaky mix loses part of each
+        // correction to the limiter again, so after the first correction
+        // the step is scaled by how much loudness the last one bought.
         let mut gain_db = target - measured;
-        for _ in 0..4 {
+        let mut last: Option<(f64, f64)> = None;
+        for _ in 0..PASSES {
             let reached = write_pass(input, open()?, out, 10f64.powf(gain_db / 20.0) as f32)?;
-            match reached {
-                Some(reached) if (reached - target).abs() > 0.1 => gain_db += target - reached,
-                _ => break,
-            }
+            let Some(reached) = reached.filter(|r| (r - target).abs() > 0.1) else {
+                break;
+            };
+            let bought = match last {
+                Some((gain, loudness)) if (gain_db - gain).abs() > 1e-6 => {
+                    ((reached - loudness) / (gain_db - gain)).clamp(0.2, 1.0)
+                }
+                _ => 1.0,
+            };
+            last = Some((gain_db, reached));
+            gain_db += (target - reached) / bought;
         }
         Ok(())
     }
