@@ -14,12 +14,18 @@
 //! environment, so nothing but the step's input reaches it (DESIGN.md,
 //! invariant 1). Piper adds random noise unless both noise scales are 0:
 //! a cached sentence never changes, but a clean rebuild may differ.
+//!
+//! `[engines.piper] timeout` bounds each sentence: a process that has not
+//! named its WAV file by then is killed (a hung program would otherwise
+//! hold the build forever).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::files::{self, Companion};
 use super::settings::{Kind, Setting};
@@ -195,6 +201,7 @@ impl Engine for PiperEngine {
             project_root: project_root.to_path_buf(),
             voices: Mutex::new(HashMap::new()),
             idle: Mutex::new(Vec::new()),
+            timeout: setup.options.timeout,
         }))
     }
 }
@@ -251,6 +258,8 @@ struct Piper {
     voices: Mutex<HashMap<ContentHash, Arc<Checked>>>,
     /// Processes no caller is using, each with the arguments it runs with.
     idle: Mutex<Vec<Process>>,
+    /// How long one sentence may take (`[engines.piper] timeout`).
+    timeout: Option<Duration>,
 }
 
 impl Piper {
@@ -341,12 +350,22 @@ impl Piper {
                 ))
             })?;
         let stdin = child.stdin.take().expect("stdin is piped");
+        // Read on a thread of its own, so a sentence can wait with a
+        // deadline; the thread ends when the program closes stderr.
         let stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines() {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         Ok(Process {
             args: args.to_vec(),
             child,
             stdin: Some(stdin),
-            stderr,
+            lines,
             out_dir,
         })
     }
@@ -410,7 +429,7 @@ impl Speaker for Piper {
         let mut failure = String::new();
         for _attempt in 0..2 {
             let mut process = self.checkout(&args)?;
-            match process.say(&line) {
+            match process.say(&line, self.timeout) {
                 Ok(speech) => {
                     self.checkin(process);
                     if speech.sample_rate != files.sample_rate {
@@ -448,14 +467,16 @@ struct Process {
     child: Child,
     /// `None` once closed, so the program ends.
     stdin: Option<ChildStdin>,
-    stderr: BufReader<ChildStderr>,
+    /// Its stderr, line by line; disconnected once it closes.
+    lines: Receiver<std::io::Result<String>>,
     out_dir: tempfile::TempDir,
 }
 
 impl Process {
-    /// Speaks one line: writes it, waits for piper to name the finished
-    /// WAV file, reads and removes it.
-    fn say(&mut self, line: &str) -> Result<Speech, Said> {
+    /// Speaks one line: writes it, waits (until `timeout`, if any) for
+    /// piper to name the finished WAV file, reads and removes it.
+    fn say(&mut self, line: &str, timeout: Option<Duration>) -> Result<Speech, Said> {
+        let deadline = timeout.map(|t| Instant::now() + t);
         let stdin = self.stdin.as_mut().expect("open until dropped");
         let written = stdin
             .write_all(format!("{line}\n").as_bytes())
@@ -465,12 +486,30 @@ impl Process {
             return Err(self.died(said, &format!("writing to it: {e}")));
         }
         loop {
-            let mut out = String::new();
-            match self.stderr.read_line(&mut out) {
-                Ok(0) => return Err(self.died(said, "it exited")),
-                Ok(_) => {}
-                Err(e) => return Err(self.died(said, &format!("reading from it: {e}"))),
-            }
+            let next = match deadline {
+                Some(deadline) => self
+                    .lines
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now())),
+                None => self
+                    .lines
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let out = match next {
+                Ok(Ok(out)) => out,
+                Ok(Err(e)) => return Err(self.died(said, &format!("reading from it: {e}"))),
+                Err(RecvTimeoutError::Disconnected) => return Err(self.died(said, "it exited")),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    let seconds = timeout.map_or(0.0, |t| t.as_secs_f64());
+                    return Err(self.died(
+                        said,
+                        &format!(
+                            "still speaking after {seconds} s (engines.piper.timeout), so pod stopped it"
+                        ),
+                    ));
+                }
+            };
             let out = out.trim_end();
             let wrote = out
                 .split_once(WROTE)

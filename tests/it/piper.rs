@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use crate::common::Project;
 use crate::mutation::same_as_clean;
+use pod::message::StepStatus;
 
 const H: &str = "Hello there, friend.";
 const S: &str = "Short one.";
@@ -352,6 +353,54 @@ fn without_the_program_a_build_fails_clearly_and_status_and_clean_work() {
         .unwrap();
     assert_eq!(clean.status.code(), Some(0), "{clean:?}");
     assert!(!project.path("target").exists());
+}
+
+/// A piper that hangs is stopped after `[engines.piper] timeout`: the
+/// build fails at that sentence instead of waiting forever, and the next
+/// build with a working piper speaks it.
+#[test]
+fn a_hung_piper_is_stopped_after_the_timeout_and_the_next_build_resumes() {
+    require_program();
+    let project = fixture();
+    project.edit(TOML, GUEST, GUEST_PIPER);
+    project.edit(TOML, "[output]", "[engines.piper]\ntimeout = 1\n\n[output]");
+    // A stand-in `piper` that reads the sentence and never answers.
+    let bin = tempfile::TempDir::new().unwrap();
+    let hung = bin.path().join("piper");
+    std::fs::write(&hung, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hung, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+
+    let build = project.build_in_env(&[("PATH", &path)], &[]);
+    assert_eq!(build.code(), 1, "{}", build.stderr());
+    let errors = build.errors();
+    assert!(
+        errors.iter().any(|e| e
+            .message
+            .contains("still speaking after 1 s (engines.piper.timeout), so pod stopped it")
+            && e.message.contains(G)),
+        "{errors:?}"
+    );
+    // What was spoken meanwhile is cached and not spoken again.
+    let spoken = build.keys(Some("tts"), None);
+    assert!(!spoken.is_empty());
+
+    // (The timeout counts the program's start for its first sentence, some
+    // two seconds for this voice: the real piper gets the default, none.)
+    project.edit(TOML, "[engines.piper]\ntimeout = 1\n\n", "");
+    let resumed = project.build();
+    for step in resumed.steps().iter().filter(|s| s.kind == "tts") {
+        if spoken.contains(step.key.as_ref().unwrap()) {
+            assert_eq!(step.status, StepStatus::Cached, "{step:?}");
+        }
+    }
+    let again = resumed.synthesised_texts();
+    assert!(again.contains(W) && again.contains(G), "{again:?}");
 }
 
 /// One edit to the warm project and what it must re-speak.
