@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::limits::{MP3_BITRATES, SAMPLE_RATES};
+use super::limits::{MP3_BITRATES, SAMPLE_RATES, mp3_bitrates_at};
 use super::schema::RawOutput;
 use super::source::SourceText;
 use crate::diagnostic::{Diagnostic, Location};
@@ -165,6 +165,7 @@ impl Output {
                 formats
             }
         };
+        let mp3_bitrate_at = raw.mp3_bitrate.as_ref().map(|v| source.location(v.span()));
         let mp3 = match (raw.mp3_bitrate, raw.mp3_quality) {
             (Some(_), Some(q)) => {
                 return Err(source.sourced(q).error(
@@ -197,8 +198,34 @@ impl Output {
                 }
                 Mp3Mode::VbrQuality(q.value)
             }
-            (None, None) => Mp3Mode::CbrKbps(128),
+            // 128 kbps, or the most a low sample rate takes (64 kbps).
+            (None, None) => Mp3Mode::CbrKbps(
+                mp3_bitrates_at(sample_rate, channels)
+                    .into_iter()
+                    .filter(|&kbps| kbps <= 128)
+                    .max()
+                    .unwrap_or(128),
+            ),
         };
+        if let (Mp3Mode::CbrKbps(kbps), Some(at)) = (&mp3, &mp3_bitrate_at)
+            && formats.contains(&Format::Mp3)
+            && sample_rate <= 48_000
+        {
+            let fits = mp3_bitrates_at(sample_rate, channels);
+            if !fits.contains(kbps) {
+                let list = fits.iter().map(u32::to_string).collect::<Vec<_>>();
+                return Err(Diagnostic::error(format!(
+                    "an MP3 at {sample_rate} Hz ({}) cannot be {kbps} kbps",
+                    if channels == 1 { "mono" } else { "stereo" }
+                ))
+                .at(at.clone())
+                .with_help(format!(
+                    "at {sample_rate} Hz use one of {} kbps (with room for the LAME tag players \
+                     need for gapless playback), or change sample_rate",
+                    list.join(", ")
+                )));
+            }
+        }
         let aac_bitrate_kbps = match raw.aac_bitrate {
             None => 96,
             Some(b) => {

@@ -32,6 +32,9 @@ pub struct Mp3;
 
 fn bitrate(kbps: u32) -> Bitrate {
     match kbps {
+        8 => Bitrate::Kbps8,
+        16 => Bitrate::Kbps16,
+        24 => Bitrate::Kbps24,
         32 => Bitrate::Kbps32,
         40 => Bitrate::Kbps40,
         48 => Bitrate::Kbps48,
@@ -65,7 +68,9 @@ fn quality(q: u32) -> Quality {
 
 impl Step for Mp3 {
     const KIND: &'static str = "mp3";
-    const VERSION: u32 = 2;
+    // 3: LAME encodes at the mix's own rate (it chose a lower one for low
+    // bitrates: 32 kHz for 48 kbps at 44.1 kHz).
+    const VERSION: u32 = 3;
     type Input = Mp3Input;
 
     fn run(input: &Mp3Input, tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -77,6 +82,12 @@ impl Step for Mp3 {
             .map_err(|e| lame(&e))?;
         builder
             .set_sample_rate(input.sample_rate)
+            .map_err(|e| lame(&e))?;
+        // Left to itself, LAME resamples to a rate it prefers for low
+        // bitrates; the outputs keep the mix's rate (the config allows only
+        // bitrates that rate can carry).
+        builder
+            .set_output_sample_rate(std::num::NonZeroU32::new(input.sample_rate))
             .map_err(|e| lame(&e))?;
         // LAME reads a second channel unless told the stream is mono.
         let mode = if input.channels == 1 {

@@ -397,3 +397,70 @@ fn a_title_change_retags_flac_and_wav_without_re_encoding() {
     let probe = crate::common::ffprobe(&project.path("target/out/a.flac"));
     assert_eq!(probe_tag(&probe, "title").as_deref(), Some("Alpha!"));
 }
+
+/// An MP3 has exactly the sample rate and bitrate asked for (LAME would
+/// otherwise resample low bitrates, clamp high ones, or write no LAME tag),
+/// and a bitrate the rate cannot carry is refused where it is written.
+#[test]
+fn mp3_rate_and_bitrate_are_what_the_config_says_or_refused_there() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["mp3"]"#,
+    );
+    let probe = |project: &Project| {
+        let probe = crate::common::ffprobe(&project.path("target/out/a.mp3"));
+        let stream = &probe["streams"][0];
+        (
+            stream["sample_rate"].as_str().unwrap().to_string(),
+            stream["bit_rate"].as_str().unwrap().to_string(),
+        )
+    };
+    // 40 kbps at 32 kHz: LAME chose a lower rate for it, then had no room
+    // for its tag.
+    project.edit(
+        "podcast.toml",
+        "sample_rate = 22050",
+        "sample_rate = 32000\nmp3_bitrate = 40",
+    );
+    project.build();
+    assert_eq!(probe(&project), ("32000".into(), "40000".into()));
+    // Unset at 8 kHz: the most that rate carries, not a silent 128 -> 64.
+    project.edit(
+        "podcast.toml",
+        "sample_rate = 32000\nmp3_bitrate = 40",
+        "sample_rate = 8000",
+    );
+    project.build();
+    assert_eq!(probe(&project), ("8000".into(), "64000".into()));
+
+    project.edit(
+        "podcast.toml",
+        "sample_rate = 8000",
+        "sample_rate = 22050\nmp3_bitrate = 320",
+    );
+    let before = project.target_snapshot();
+    let refused = project.build_with(&[]);
+    // 2: the project is wrong, as for every config error.
+    assert_eq!(refused.code(), 2);
+    let errors = refused.errors();
+    let error = errors[0];
+    assert_eq!(
+        error.message,
+        "an MP3 at 22050 Hz (mono) cannot be 320 kbps"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("64, 80, 96, 112, 128, 160 kbps"),
+        "{error:?}"
+    );
+    assert!(error.file.as_deref().unwrap().ends_with("podcast.toml"));
+    let text = project.read("podcast.toml");
+    let line = text.lines().position(|l| l == "mp3_bitrate = 320").unwrap() + 1;
+    assert_eq!(error.line, Some(line as u64));
+    assert_eq!(project.target_snapshot(), before, "nothing written");
+}
