@@ -3,7 +3,8 @@
 //! estimated peak exceeds the ceiling, and released smoothly.
 //!
 //! An inter-sample peak lies between two older samples, half a filter
-//! behind the newest; the gain it needs is asked of those two frames.
+//! behind the newest; the gain it needs is asked of the frames around it
+//! (`NEAR`), not of the newest.
 
 use std::collections::VecDeque;
 
