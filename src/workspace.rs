@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use salsa::Setter;
 
-use crate::cache::ContentHash;
 use crate::config;
 use crate::config::{Config, LexiconFiles, VoiceLayer};
 use crate::confinement::Confinement;
@@ -179,7 +178,7 @@ impl Workspace {
         used: &FileUse,
         probe: Probe,
         confinement: Option<&Confinement>,
-    ) -> Result<ContentHash, Refusal> {
+    ) -> Result<files::Probed, Refusal> {
         let (file, check, companion) = match probe {
             Probe::File { check, companion } => (self.root.join(&used.path), check, companion),
             Probe::Program => match crate::engines::program::for_command(&used.path, &self.root) {

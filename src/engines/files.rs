@@ -28,11 +28,39 @@ pub enum Probe {
 
 /// A second file an engine reads with a file setting's file, named by
 /// appending `suffix` to its path (a Piper voice's `x.onnx.json` next to
-/// `x.onnx`): checked by `check` and hashed with it.
+/// `x.onnx`): checked by `check` and hashed with it. `limits` reads from it
+/// the bounds it sets on other settings of the voice.
 #[derive(Clone, Copy)]
 pub struct Companion {
     pub suffix: &'static str,
     pub check: Check,
+    pub limits: Option<ReadLimits>,
+}
+
+/// Reads from a companion's bytes how many values each bounded setting may
+/// take: (setting key, count).
+pub type ReadLimits = fn(&[u8]) -> Vec<(&'static str, u32)>;
+
+/// Bounds a voice's files set on its whole-number settings: key -> how
+/// many values it may take (a Piper voice's `speaker` is below its
+/// `num_speakers`), with what to call them in an error.
+pub type Limits = BTreeMap<String, Limit>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Limit {
+    /// Values from 0 to `count - 1` are allowed.
+    pub count: u32,
+    /// The file setting that says so, as an error names it
+    /// (``model `voices/joe.onnx` ``).
+    pub whose: String,
+}
+
+/// What reading a file setting found: the content hash that goes into
+/// keys, and the bounds the file sets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Probed {
+    pub hash: ContentHash,
+    pub limits: Limits,
 }
 
 /// A file setting as a voice layer wrote it, for one engine that takes it:
@@ -52,8 +80,8 @@ pub struct Refusal {
     pub help: Option<String>,
 }
 
-/// What reading each file setting found: its content hash, or why not.
-pub type ProbedFiles = BTreeMap<FileUse, Result<ContentHash, Refusal>>;
+/// What reading each file setting found, or why it was refused.
+pub type ProbedFiles = BTreeMap<FileUse, Result<Probed, Refusal>>;
 
 /// Reads `file` (`path` as written), and its companion if the setting has
 /// one, checks their bytes and hashes them together.
@@ -63,7 +91,7 @@ pub fn probe(
     file: &Path,
     check: Check,
     companion: Option<Companion>,
-) -> Result<ContentHash, Refusal> {
+) -> Result<Probed, Refusal> {
     let refusal = |path: &str, why: String| Refusal {
         message: format!("{key} `{path}`: {why}"),
         help: None,
@@ -71,7 +99,10 @@ pub fn probe(
     let bytes = std::fs::read(file).map_err(|e| refusal(path, e.to_string()))?;
     check(&bytes).map_err(|why| refusal(path, why))?;
     let Some(companion) = companion else {
-        return Ok(content_hash(&bytes, None));
+        return Ok(Probed {
+            hash: content_hash(&bytes, None),
+            limits: Limits::new(),
+        });
     };
     let companion_path = format!("{path}{}", companion.suffix);
     let mut companion_file = file.as_os_str().to_owned();
@@ -79,7 +110,19 @@ pub fn probe(
     let companion_bytes = std::fs::read(&companion_file)
         .map_err(|e| refusal(&companion_path, format!("{e} (it goes next to `{path}`)")))?;
     (companion.check)(&companion_bytes).map_err(|why| refusal(&companion_path, why))?;
-    Ok(content_hash(&bytes, Some(&companion_bytes)))
+    Ok(Probed {
+        hash: content_hash(&bytes, Some(&companion_bytes)),
+        limits: companion
+            .limits
+            .map(|limits| limits(&companion_bytes))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(setting, count)| {
+                let whose = format!("{key} `{path}`");
+                (setting.to_string(), Limit { count, whose })
+            })
+            .collect(),
+    })
 }
 
 /// The hash a file setting's value holds: the file's own content hash, or,

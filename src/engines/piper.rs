@@ -61,11 +61,12 @@ const SETTINGS: &[Setting] = &[
             companion: Some(Companion {
                 suffix: ".json",
                 check: check_config,
+                limits: Some(speakers),
             }),
             required: true,
         },
     },
-    // Checked against the config's `num_speakers` when it speaks.
+    // Below the config's `num_speakers` (`speakers`), checked in planning.
     Setting {
         key: "speaker",
         kind: Kind::Whole {
@@ -156,6 +157,13 @@ fn voice_config(bytes: &[u8]) -> Result<VoiceConfig, String> {
 
 fn check_config(bytes: &[u8]) -> Result<(), String> {
     voice_config(bytes).map(|_| ())
+}
+
+/// A voice's `speaker` must be below its config's `num_speakers`.
+fn speakers(config: &[u8]) -> Vec<(&'static str, u32)> {
+    voice_config(config)
+        .map(|c| vec![("speaker", c.num_speakers)])
+        .unwrap_or_default()
 }
 
 impl Engine for PiperEngine {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{Check, Companion, FileUse, ProbedFiles};
+use super::files::{Check, Companion, FileUse, Limit, Limits, Probed, ProbedFiles};
 use crate::cache::ContentHash;
 
 /// One setting an engine takes.
@@ -218,6 +218,7 @@ pub fn resolve(
         }
     }
     let mut resolved = Resolved::default();
+    let mut limits = Limits::new();
     for setting in settings {
         let value = match (&setting.kind, written.get(setting.key)) {
             (Kind::Route { default, check }, value) => {
@@ -286,7 +287,7 @@ pub fn resolve(
             }
             (Kind::File { .. }, None) => continue,
             (Kind::File { .. }, Some(Written::Text(path))) => match files {
-                Some(files) => file(engine, setting.key, path, files)?,
+                Some(files) => file(engine, setting.key, path, files, &mut limits)?,
                 None => continue,
             },
             (Kind::File { .. }, Some(other)) => {
@@ -316,6 +317,26 @@ pub fn resolve(
         };
         resolved.settings.insert(setting.key.to_string(), value);
     }
+    for (key, limit) in &limits {
+        if let Some(SettingValue::Whole(value)) = resolved.settings.get(key)
+            && *value >= limit.count
+        {
+            let Limit { count, whose } = limit;
+            return Err(SettingError {
+                key: key.clone(),
+                // At the value when written; an unset one is its default.
+                at_key: !written.contains_key(key),
+                message: format!(
+                    "{key} {value} is out of range: {whose} has {count} {key}{}",
+                    if *count == 1 { "" } else { "s" }
+                ),
+                help: Some(match count {
+                    0 => format!("{whose} has no {key}s"),
+                    _ => format!("use a {key} from 0 to {}", count - 1),
+                }),
+            });
+        }
+    }
     Ok(resolved)
 }
 
@@ -339,16 +360,20 @@ fn not_a(key: &str, what: &str, found: &Written) -> SettingError {
     }
 }
 
-/// A file setting, from what reading it before planning found.
+/// A file setting, from what reading it before planning found; the bounds
+/// the file sets on other settings go into `limits`.
 fn file(
     engine: &str,
     key: &str,
     path: &str,
     files: &ProbedFiles,
+    limits: &mut Limits,
 ) -> Result<SettingValue, SettingError> {
+    let probed = probed(engine, key, path, files)?;
+    limits.extend(probed.limits.clone());
     Ok(SettingValue::File {
         path: path.to_string(),
-        blake3: probed(engine, key, path, files)?,
+        blake3: probed.hash,
     })
 }
 
@@ -362,25 +387,25 @@ fn program(
     let program = words.first().map_or("", String::as_str);
     Ok(SettingValue::Program {
         command: words.to_vec(),
-        blake3: probed(engine, key, program, files)?,
+        blake3: probed(engine, key, program, files)?.hash,
     })
 }
 
-/// The content hash reading `path` (of setting `key` of `engine`) found
-/// before planning.
-fn probed(
+/// What reading `path` (of setting `key` of `engine`) found before
+/// planning.
+fn probed<'a>(
     engine: &str,
     key: &str,
     path: &str,
-    files: &ProbedFiles,
-) -> Result<ContentHash, SettingError> {
+    files: &'a ProbedFiles,
+) -> Result<&'a Probed, SettingError> {
     let used = FileUse {
         engine: engine.to_string(),
         key: key.to_string(),
         path: path.to_string(),
     };
     match files.get(&used) {
-        Some(Ok(hash)) => Ok(*hash),
+        Some(Ok(probed)) => Ok(probed),
         Some(Err(refusal)) => Err(SettingError {
             key: key.to_string(),
             at_key: false,
@@ -572,7 +597,11 @@ mod tests {
             path: "m.onnx".into(),
         };
         let hash = ContentHash::of(b"model");
-        let files = ProbedFiles::from([(used.clone(), Ok(hash))]);
+        let probed = Probed {
+            hash,
+            limits: Limits::new(),
+        };
+        let files = ProbedFiles::from([(used.clone(), Ok(probed))]);
         let resolved = resolve("e", WITH_FILE, &set, &[], Some(&files)).unwrap();
         assert_eq!(
             resolved.settings["model"],

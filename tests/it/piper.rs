@@ -292,20 +292,28 @@ fn a_voice_without_a_usable_model_is_refused_where_it_is_written() {
     }
 }
 
+/// A speaker the voice lacks is refused where it is written, before
+/// anything runs: planning reads the voice's `num_speakers` with its config.
 #[test]
-fn a_speaker_the_voice_lacks_fails_the_build_naming_it() {
-    require_program();
+fn a_speaker_the_voice_lacks_is_refused_where_it_is_written() {
     let project = fixture();
     project.edit(TOML, GUEST, &format!("{GUEST_PIPER}\nspeaker = 1"));
     let build = project.build_with(&[]);
-    assert_eq!(build.code(), 1, "{}", build.stderr());
+    assert_eq!(build.code(), 2, "{}", build.stderr());
     let errors = build.errors();
-    assert!(
-        errors.iter().any(|e| e
-            .message
-            .contains("speaker 1 is out of range: piper model `voices/joe.onnx` has 1 speaker")),
-        "{errors:?}"
+    let error = errors[0];
+    assert_eq!(
+        error.message,
+        "speaker 1 is out of range: model `voices/joe.onnx` has 1 speaker"
     );
+    assert_eq!(error.help.as_deref(), Some("use a speaker from 0 to 0"));
+    let text = project.read(TOML);
+    let line = text.lines().position(|l| l == "speaker = 1").unwrap() + 1;
+    assert_eq!(
+        (error.file.as_deref(), error.line, error.column),
+        (Some("podcast.toml"), Some(line as u64), Some(11))
+    );
+    assert!(!project.path("target/cache").exists(), "nothing ran");
 }
 
 #[test]
