@@ -484,7 +484,7 @@ impl Process {
     /// Speaks one line: writes it, waits (until `timeout`, if any) for
     /// piper to name the finished WAV file, reads and removes it.
     fn say(&mut self, line: &str, timeout: Option<Duration>) -> Result<Speech, Said> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let deadline = timeout.map(|t| (Instant::now() + t, t.as_secs_f64()));
         let stdin = self.stdin.as_mut().expect("open until dropped");
         let written = stdin
             .write_all(format!("{line}\n").as_bytes())
@@ -495,7 +495,7 @@ impl Process {
         }
         loop {
             let next = match deadline {
-                Some(deadline) => self
+                Some((deadline, _)) => self
                     .lines
                     .recv_timeout(deadline.saturating_duration_since(Instant::now())),
                 None => self
@@ -509,7 +509,7 @@ impl Process {
                 Err(RecvTimeoutError::Disconnected) => return Err(self.died(said, "it exited")),
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.child.kill();
-                    let seconds = timeout.map_or(0.0, |t| t.as_secs_f64());
+                    let seconds = deadline.map_or(0.0, |(_, seconds)| seconds);
                     return Err(self.died(
                         said,
                         &format!(
