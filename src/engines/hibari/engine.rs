@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::model::{self, AcousticModel};
-use super::{dsp, g2p, ipa, oov, vocab};
+use super::{dsp, g2p, ipa, kernels, oov, vocab};
 use crate::cache::ContentHash;
 use crate::engines::settings::{Kind, Setting};
 use crate::engines::{
@@ -64,7 +64,8 @@ impl Engine for HibariEngine {
         SETTINGS
     }
 
-    /// The model's content hash, the front end's version and the backend:
+    /// The model's content hash, the front end's version and the backend
+    /// (tract's version and pod's kernels'):
     /// anything that changes a sample changes this, and so every key.
     fn version(&self) -> String {
         static VERSION: OnceLock<String> = OnceLock::new();
@@ -72,7 +73,11 @@ impl Engine for HibariEngine {
             .get_or_init(|| {
                 // Short enough for `--explain` to show old -> new.
                 let model = blake3::hash(HEART).to_hex();
-                format!("fe{FRONT_END_VERSION} tract0.23 {}", &model[..8])
+                format!(
+                    "fe{FRONT_END_VERSION} tract0.23 ops{} {}",
+                    kernels::VERSION,
+                    &model[..8]
+                )
             })
             .clone()
     }

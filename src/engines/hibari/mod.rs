@@ -7,7 +7,8 @@
 //! homographs) -> `lexicon` (gold/silver dictionaries, number words, stems,
 //! stress) -> `g2p` (subword grouping, context, stress resolution); words the
 //! lexicon cannot read go to `oov`, a small network. `vocab` maps phonemes to
-//! the model's ids. Sound: `model` (phoneme ids to spectral frames) -> `dsp`
+//! the model's ids. Sound: `model` (phoneme ids to spectral frames, run by
+//! tract with three of its operations from `kernels`) -> `dsp`
 //! (frames to a 24 kHz waveform). `engine` is the plug-in pod's registry
 //! lists.
 
@@ -16,6 +17,7 @@ pub mod dsp;
 pub mod engine;
 pub mod g2p;
 pub mod ipa;
+pub mod kernels;
 pub mod lexicon;
 pub mod model;
 pub mod normalize;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::kernels;
 use tract_onnx::pb;
 use tract_onnx::prelude::*;
 
@@ -42,6 +43,11 @@ impl AcousticModel {
     /// Loads an ONNX model of hibari's architecture from its bytes. The
     /// error says what is wrong in words fit for a voice's `model` setting.
     pub fn load(bytes: &[u8]) -> Result<AcousticModel, String> {
+        AcousticModel::load_with(bytes, true)
+    }
+
+    /// `load`, with pod's operations in place of tract's slow ones or not.
+    fn load_with(bytes: &[u8], pod_kernels: bool) -> Result<AcousticModel, String> {
         let onnx = tract_onnx::onnx()
             .with_ignore_value_info(true)
             .with_ignore_output_shapes(true);
@@ -52,7 +58,13 @@ impl AcousticModel {
         integer_cumsum_as_float(&mut proto)?;
         let plan = onnx
             .model_for_proto_model(&proto)
-            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_typed())
+            .and_then(|mut m| {
+                if pod_kernels {
+                    kernels::swap_in(&mut m);
+                }
+                m.into_optimized()
+            })
             .and_then(|m| m.into_runnable())
             .map_err(|e| format!("tract cannot run this model: {e:#}"))?;
         Ok(AcousticModel { plan })
@@ -172,4 +184,41 @@ fn integer_cumsum_as_float(proto: &mut pb::ModelProto) -> Result<(), String> {
         graph.node.insert(index + 1, back);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::vocab;
+    use super::*;
+
+    /// pod's kernels compute what tract's do, up to the order floats are
+    /// summed in: the same number of frames, and spectra that differ only
+    /// where quantisation tips a value over (WER is in bench/wer).
+    #[test]
+    fn pod_kernels_give_tract_s_frames() {
+        let bytes = include_bytes!("../../../third_party/hibari/hibari.onnx");
+        let (ours, tracts) = (
+            AcousticModel::load_with(bytes, true).unwrap(),
+            AcousticModel::load_with(bytes, false).unwrap(),
+        );
+        for phonemes in [
+            "hɛlˈO ðˈɛɹ.",
+            "dˈɑktəɹ mək ˈælɪstəɹ mˈɛt əŋˈIən.",
+            "ðə tɹˈAn fɹʌm ɡlˈæsɡO əɹˈIvd twˈɛnti fˈIv mˈɪnəts lˈAt ðɪs mˈɔɹnɪŋ, ænd nˈObədi sˈɛd ˈɛniθɪŋ.",
+        ] {
+            let ids = vocab::ids(phonemes);
+            let (a, b) = (ours.run(&ids, 1.0).unwrap(), tracts.run(&ids, 1.0).unwrap());
+            assert_eq!(a.frames, b.frames, "{phonemes}");
+            let mean = |v: &mut dyn Iterator<Item = f32>| {
+                let (sum, n) = v.fold((0f32, 0), |(s, n), x| (s + x, n + 1));
+                sum / n as f32
+            };
+            let gap = mean(&mut a.lh.iter().zip(&b.lh).map(|(x, y)| (x - y).abs()));
+            let size = mean(&mut b.lh.iter().map(|x| x.abs()));
+            assert!(
+                gap < 0.02 * size,
+                "{phonemes}: log gains {gap} apart on average, of {size}"
+            );
+        }
+    }
 }
