@@ -320,6 +320,31 @@ fn never_more_requests_at_once_than_max_concurrent() {
     assert_eq!(log["most_at_once"], 2, "{log}");
 }
 
+/// Three requests at two a minute: the third waits a minute, as the server
+/// sees it. (The one slow test of the suite: a minute is what it is about.)
+#[test]
+fn never_more_requests_in_a_minute_than_requests_per_minute() {
+    let server = Server::start(&["--key", KEY]);
+    let project = fixture(&server, "requests_per_minute = 2");
+    build(&project);
+    let mut arrivals: Vec<f64> = server
+        .requests()
+        .iter()
+        .map(|r| r["start"].as_f64().unwrap())
+        .collect();
+    arrivals.sort_by(f64::total_cmp);
+    assert_eq!(arrivals.len(), 3);
+    for (i, &from) in arrivals.iter().enumerate() {
+        let within = arrivals[i..].iter().filter(|&&t| t < from + 60.0).count();
+        assert!(
+            within <= 2,
+            "{within} requests within a minute: {arrivals:?}"
+        );
+    }
+    // And no more waiting than that: the third comes right after its minute.
+    assert!(arrivals[2] - arrivals[0] < 65.0, "{arrivals:?}");
+}
+
 #[test]
 fn http_settings_are_checked_and_located() {
     let server = Server::start(&[]);
