@@ -271,7 +271,9 @@ mod tests {
             outro: None,
             loudness: crate::config::LOUDNESS_PRESETS[0].1,
             cover: None,
-            video: crate::config::VideoLayer::default().resolve(None),
+            video: crate::config::VideoLayer::default()
+                .resolve(None, &Default::default())
+                .expect("the default video resolves"),
             tags: Default::default(),
             release: crate::plan::Release::default(),
         };

@@ -157,6 +157,21 @@ impl Workspace {
                 used.insert(used_file, probe);
             }
         }
+        // `[video] avatar_command` runs a program too: read like a voice's.
+        let mut videos = vec![&config.video];
+        for script in self.scripts.values() {
+            if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
+                videos.push(&parsed.front.video);
+            }
+        }
+        for command in videos.into_iter().filter_map(|v| v.avatar_command.as_ref()) {
+            let used_program = FileUse {
+                engine: "video".into(),
+                key: crate::config::AVATAR_KEY.into(),
+                path: command.value[0].clone(),
+            };
+            used.insert(used_program, Probe::Program);
+        }
         let confinement = Confinement::new(&self.root, config).ok();
         let mut files = ProbedFiles::new();
         for (used, probe) in used {

@@ -30,7 +30,7 @@ pub use remote::{AuthScheme, RemoteCache, check_url as check_remote_url};
 pub use schema::RawFrontMatter;
 pub use site::Site;
 pub use source::{SourceText, Sourced};
-pub use video::{Backdrop, SIZE_PRESETS, Video, VideoLayer};
+pub use video::{AVATAR_KEY, AvatarCommand, Backdrop, SIZE_PRESETS, Video, VideoLayer};
 pub use voice::{Voice, VoiceLayer};
 
 use crate::diagnostic::Diagnostic;
@@ -393,7 +393,7 @@ impl EpisodeSettings {
             video: front
                 .video
                 .over(&config.video)
-                .resolve(config.cover.as_ref()),
+                .resolve(config.cover.as_ref(), files)?,
         })
     }
 }

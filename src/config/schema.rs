@@ -90,6 +90,8 @@ pub struct RawVideo {
     pub captions: Option<Spanned<String>>,
     pub font: Option<Spanned<String>>,
     pub chapter_cards: Option<bool>,
+    /// A program that makes each chapter's background video (a talking head).
+    pub avatar_command: Option<Spanned<Vec<String>>>,
 }
 
 /// `[pronunciations]`: `lexicons = [...]` and one entry per word, checked

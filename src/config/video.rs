@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use super::production::path;
 use super::schema::RawVideo;
 use super::source::{SourceText, Sourced};
+use crate::cache::ContentHash;
 use crate::diagnostic::Diagnostic;
+use crate::engines::files::{FileUse, ProbedFiles};
 use crate::video::{Captions, Rgb, Style};
 
 /// OpenH264 encodes up to level 5.2: 3840x2160, either way round.
@@ -40,7 +42,24 @@ pub struct VideoLayer {
     pub captions: Option<Captions>,
     pub font: Option<Sourced<PathBuf>>,
     pub chapter_cards: Option<bool>,
+    pub avatar_command: Option<Sourced<Vec<String>>>,
 }
+
+/// `[video] avatar_command`: the program's words as written and the
+/// program's content, read before planning like a `command` voice's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AvatarCommand {
+    pub words: Vec<String>,
+    pub program: ContentHash,
+}
+
+/// What `avatar_command`'s words may hold, filled in for each chapter.
+pub const AVATAR_PLACEHOLDERS: &[&str] = &[
+    "{image}", "{audio}", "{output}", "{width}", "{height}", "{fps}",
+];
+
+/// `[video] avatar_command`'s setting name, as the probed program is filed.
+pub const AVATAR_KEY: &str = "avatar_command";
 
 /// `[video]` resolved for one episode.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,6 +77,8 @@ pub struct Video {
     /// `None`: the font that ships with pod.
     pub font: Option<Sourced<PathBuf>>,
     pub chapter_cards: bool,
+    /// Each chapter's background comes from this program's video.
+    pub avatar: Option<AvatarCommand>,
 }
 
 impl Video {
@@ -236,6 +257,10 @@ impl VideoLayer {
                 .transpose()?,
             font: raw.font.as_ref().map(|f| path(f, source)),
             chapter_cards: raw.chapter_cards,
+            avatar_command: raw
+                .avatar_command
+                .map(|words| avatar_command(words, source))
+                .transpose()?,
         })
     }
 
@@ -251,13 +276,57 @@ impl VideoLayer {
             captions: self.captions.or(base.captions),
             font: self.font.clone().or_else(|| base.font.clone()),
             chapter_cards: self.chapter_cards.or(base.chapter_cards),
+            avatar_command: self
+                .avatar_command
+                .clone()
+                .or_else(|| base.avatar_command.clone()),
         }
     }
 
-    /// Defaults for every unset key; `show_cover` is the show's cover art.
-    pub fn resolve(&self, show_cover: Option<&Sourced<PathBuf>>) -> Video {
+    /// Defaults for every unset key; `show_cover` is the show's cover art,
+    /// `files` what reading an `avatar_command`'s program found.
+    pub fn resolve(
+        &self,
+        show_cover: Option<&Sourced<PathBuf>>,
+        files: &ProbedFiles,
+    ) -> Result<Video, Diagnostic> {
         let (width, height) = self.size.unwrap_or((1920, 1080));
-        Video {
+        let cover = self.cover.clone().or_else(|| show_cover.cloned());
+        let avatar = match &self.avatar_command {
+            None => None,
+            Some(command) => {
+                if cover.is_none() && command.value.iter().any(|w| w.contains("{image}")) {
+                    return Err(command
+                        .error("video.avatar_command passes {image}, but this video has no cover")
+                        .with_help("set `[video] cover`, or the show's `cover` art"));
+                }
+                let used = FileUse {
+                    engine: "video".into(),
+                    key: AVATAR_KEY.into(),
+                    path: command.value[0].clone(),
+                };
+                match files.get(&used) {
+                    Some(Ok(probed)) => Some(AvatarCommand {
+                        words: command.value.clone(),
+                        program: probed.hash,
+                    }),
+                    Some(Err(refusal)) => {
+                        let error = command.error(format!("video.{}", refusal.message));
+                        return Err(match &refusal.help {
+                            Some(help) => error.with_help(help.clone()),
+                            None => error,
+                        });
+                    }
+                    None => {
+                        return Err(command.error(format!(
+                            "video.avatar_command: `{}` was not read",
+                            command.value[0]
+                        )));
+                    }
+                }
+            }
+        };
+        Ok(Video {
             width,
             height,
             fps: self.fps.unwrap_or(30),
@@ -266,12 +335,51 @@ impl VideoLayer {
                 .background
                 .clone()
                 .unwrap_or(Backdrop::Colour(Rgb([0x10, 0x18, 0x20]))),
-            cover: self.cover.clone().or_else(|| show_cover.cloned()),
+            cover,
             color: self.color.unwrap_or(Rgb([0xf2, 0xaa, 0x4c])),
             caption_color: self.caption_color.unwrap_or(Rgb([0xff, 0xff, 0xff])),
             captions: self.captions.unwrap_or(Captions::Burned),
             font: self.font.clone(),
             chapter_cards: self.chapter_cards.unwrap_or(true),
-        }
+            avatar,
+        })
     }
+}
+
+/// Checks `avatar_command`'s words: a program, an `{output}` to write, and
+/// no placeholder pod does not fill.
+fn avatar_command(
+    words: toml::Spanned<Vec<String>>,
+    source: &SourceText,
+) -> Result<Sourced<Vec<String>>, Diagnostic> {
+    let command = source.sourced(words);
+    let Some(program) = command.value.first() else {
+        return Err(command
+            .error("video.avatar_command is empty: it needs a program and its arguments")
+            .with_help(r#"for example ["./avatar.sh", "{image}", "{audio}", "{output}"]"#));
+    };
+    if program.contains('{') {
+        return Err(command.error(format!(
+            "video.avatar_command's program `{program}` is a placeholder: name the program first"
+        )));
+    }
+    if let Some(placeholder) =
+        crate::engines::program::unknown_placeholder(&command.value, AVATAR_PLACEHOLDERS)
+    {
+        let hint =
+            crate::diagnostic::did_you_mean(placeholder, AVATAR_PLACEHOLDERS.iter().copied())
+                .map(|n| format!(" (did you mean {n}?)"))
+                .unwrap_or_default();
+        return Err(command
+            .error(format!(
+                "video.avatar_command has {placeholder}, which pod does not fill{hint}"
+            ))
+            .with_help(format!("pod fills {}", AVATAR_PLACEHOLDERS.join(", "))));
+    }
+    if !command.value.iter().any(|w| w.contains("{output}")) {
+        return Err(command.error(
+            "video.avatar_command has no {output}: pod reads the video from the file it names",
+        ));
+    }
+    Ok(command)
 }

@@ -47,25 +47,13 @@ const SETTINGS: &[Setting] = &[
 ];
 
 fn check_command(words: &[String]) -> Result<(), String> {
-    for word in words {
-        let mut rest = word.as_str();
-        while let Some(open) = rest.find('{') {
-            let close = rest[open..].find('}').map(|c| open + c + 1);
-            let Some(close) = close else { break };
-            let placeholder = &rest[open..close];
-            let looks_like_one = placeholder[1..placeholder.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c == '_');
-            if looks_like_one && !PLACEHOLDERS.contains(&placeholder) {
-                return Err(format!(
-                    "unknown placeholder `{placeholder}`; pod fills in {}",
-                    PLACEHOLDERS.join(", ")
-                ));
-            }
-            rest = &rest[close..];
-        }
+    match super::program::unknown_placeholder(words, PLACEHOLDERS) {
+        Some(placeholder) => Err(format!(
+            "unknown placeholder `{placeholder}`; pod fills in {}",
+            PLACEHOLDERS.join(", ")
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl Engine for CommandEngine {
@@ -159,7 +147,7 @@ impl Speaker for Commands {
             return Err(EngineError::Failed(format!(
                 "`{}` failed on {text:?} ({status}){}",
                 command[0],
-                last_words(&stderr)
+                super::program::last_words(&stderr)
             )));
         }
         if let Some(writer) = writer {
@@ -220,18 +208,6 @@ fn wait(
     }
 }
 
-/// The end of what a failing program said, for the error.
-fn last_words(stderr: &[u8]) -> String {
-    let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
-    if tail.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", tail.chars().take(400).collect::<String>())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,11 +221,5 @@ mod tests {
         assert!(check_command(&words(&["jq", "{.a}", "{", "x}"])).is_ok());
         let error = check_command(&words(&["tts", "{outptu}"])).unwrap_err();
         assert!(error.contains("unknown placeholder `{outptu}`"), "{error}");
-    }
-
-    #[test]
-    fn a_failing_programs_last_lines_are_kept() {
-        assert_eq!(last_words(b""), "");
-        assert_eq!(last_words(b"a\n\nb\nc\nd\n"), ": b / c / d");
     }
 }

@@ -247,6 +247,12 @@ impl Engines {
         }
     }
 
+    /// The project's root: where programs named by a path are found and
+    /// run.
+    pub fn project_root(&self) -> &std::path::Path {
+        &self.project_root
+    }
+
     /// For a network engine, how many requests it takes at once (its
     /// `max_concurrent`); `None` for an engine that runs on the CPU.
     pub fn requests_at_once(&self, name: &str) -> Option<usize> {

@@ -10,6 +10,7 @@ use crate::config::{Backdrop, Sourced};
 use crate::media::Origin;
 use crate::place::Place;
 use crate::plan::{EpisodePlan, TimelineItem};
+use crate::steps::avatar::{Avatar, AvatarInput};
 use crate::steps::image::{Image, ImageInput};
 use crate::steps::mix::Layout;
 use crate::steps::timeline::Timeline;
@@ -100,6 +101,11 @@ pub(super) fn segments<R: Runner>(
             }
         })
         .collect();
+    // Under an avatar the cover is what the program animates, not drawn.
+    let drawn = Picture {
+        cover: picture.cover.filter(|_| plan.video.avatar.is_none()),
+        ..picture.clone()
+    };
     let mut blobs = Vec::new();
     // One segment per chapter, even an empty one (two headings in a row):
     // `pod status`, which walks this before any length is known, counts
@@ -108,18 +114,41 @@ pub(super) fn segments<R: Runner>(
         let within = heard
             .iter()
             .filter(|(start, _, _, _)| (chapter.start..chapter.end).contains(start));
+        let frames = chapter.end.saturating_sub(chapter.start);
+        let heard: Vec<HeardAt> = within
+            .clone()
+            .map(|(start, _, heard, _)| HeardAt {
+                start: start - chapter.start,
+                heard: heard.clone(),
+            })
+            .collect();
+        let avatar = match &plan.video.avatar {
+            // A chapter of no length (two headings in a row) shows nothing.
+            Some(_) if frames == 0 => None,
+            None => None,
+            Some(command) => {
+                let input = AvatarInput {
+                    command: command.words.clone(),
+                    program: command.program,
+                    image: picture.cover,
+                    width: picture.width,
+                    height: picture.height,
+                    fps: picture.fps,
+                    sample_rate: plan.output.sample_rate,
+                    channels: plan.output.channels,
+                    frames,
+                    heard: heard.clone(),
+                };
+                let place = Place::step(&plan.id, &format!("avatar/{}", n + 1));
+                Some(r.step::<Avatar>(&place, &input)?.hash)
+            }
+        };
         let input = SegmentInput {
-            picture: picture.clone(),
+            picture: drawn.clone(),
             sample_rate: plan.output.sample_rate,
             channels: plan.output.channels,
-            frames: chapter.end.saturating_sub(chapter.start),
-            heard: within
-                .clone()
-                .map(|(start, _, heard, _)| HeardAt {
-                    start: start - chapter.start,
-                    heard: heard.clone(),
-                })
-                .collect(),
+            frames,
+            heard,
             captions: match plan.video.captions {
                 Captions::Burned => within
                     .filter_map(|(start, end, _, sentence)| {
@@ -135,6 +164,7 @@ pub(super) fn segments<R: Runner>(
                 Captions::Track | Captions::None => Vec::new(),
             },
             card: chapter.title.clone().filter(|_| plan.video.chapter_cards),
+            avatar,
         };
         blobs.push(
             r.step::<VideoSegment>(&Place::step(&plan.id, &format!("video/{}", n + 1)), &input)?,

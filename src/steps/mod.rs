@@ -2,12 +2,14 @@
 
 pub mod aac;
 pub mod assemble;
+pub mod avatar;
 pub mod chapters;
 pub mod cues;
 pub mod decode;
 pub mod feed;
 pub mod flac;
 pub mod flac_tags;
+pub mod heard;
 pub mod html;
 pub mod image;
 pub mod loudness;
@@ -51,6 +53,7 @@ pub const KINDS: &[&str] = &[
     mp4::M4a::KIND,
     mp4::M4b::KIND,
     image::Image::KIND,
+    avatar::Avatar::KIND,
     video_segment::VideoSegment::KIND,
     movie::Movie::KIND,
     thumbnail::Thumbnail::KIND,

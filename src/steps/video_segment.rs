@@ -8,18 +8,17 @@
 //! episode's loudness gain is in it, so an edit elsewhere, or one that only
 //! moves this chapter, re-renders nothing else.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audio::blocks::{BlockReader, SampleFormat};
-use crate::audio::clip::{Clip, ClipPart};
+use super::heard::HeardPlayer;
+pub use super::heard::{Heard, HeardAt};
 use crate::audio::pcm::ms_to_frames;
-use crate::audio::resample::Resampler;
 use crate::cache::ContentHash;
 use crate::step::{Announce, Step, StepError, Tools};
+use crate::video::avatar::AvatarVideo;
 use crate::video::draw::{Background, Caption, Look, Painter, Scene};
 use crate::video::levels::{Gain, Meter};
 use crate::video::segment::{SegmentEncoder, frame_durations};
@@ -59,22 +58,6 @@ pub struct Picture {
     pub burned_captions: bool,
 }
 
-/// Audio the picture follows.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Heard {
-    /// A sentence's clip, as the `tts` step made it.
-    Speech(ContentHash),
-    /// A decoded `[sound]`: interleaved f32 at the output rate.
-    Sound(ContentHash),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct HeardAt {
-    /// Frames (at `sample_rate`) from the segment's start.
-    pub start: u64,
-    pub heard: Heard,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SegmentCaption {
     /// Frames from the segment's start.
@@ -99,6 +82,8 @@ pub struct SegmentInput {
     pub captions: Vec<SegmentCaption>,
     /// A chapter card's title, shown for the first seconds.
     pub card: Option<String>,
+    /// The `avatar` step's video, drawn as the background.
+    pub avatar: Option<ContentHash>,
 }
 
 /// The files a picture is drawn from, read from the cache.
@@ -147,7 +132,7 @@ pub struct VideoSegment;
 
 impl Step for VideoSegment {
     const KIND: &'static str = "video-segment";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     const ANNOUNCE: Announce = Announce::Status("Rendering");
     type Input = SegmentInput;
 
@@ -166,12 +151,24 @@ impl Step for VideoSegment {
         )
         .map_err(StepError::Failed)?;
 
-        if p.style == Style::Still && input.captions.is_empty() && input.card.is_none() {
+        let avatar_bytes = input
+            .avatar
+            .as_ref()
+            .map(|hash| tools.blobs.read(hash).map_err(StepError::CorruptInput))
+            .transpose()?;
+        let mut avatar = avatar_bytes
+            .as_deref()
+            .map(|bytes| AvatarVideo::open(bytes, p.width, p.height))
+            .transpose()
+            .map_err(|e| StepError::Failed(format!("the avatar video: {e}")))?;
+        let unchanging = p.style == Style::Still && avatar.is_none();
+        if unchanging && input.captions.is_empty() && input.card.is_none() {
             // Every frame is the same picture: encoded once, repeated.
             let rgba = painter.paint(&Scene {
                 levels: &[],
                 caption: None,
                 card: None,
+                backdrop: None,
             });
             encoder
                 .push_repeated(rgba, &durations)
@@ -186,10 +183,11 @@ impl Step for VideoSegment {
                 // The first pass finds how loud this chapter is, so quiet and
                 // loud chapters move alike.
                 let mut gain = Gain::new();
-                Speech::new(input, tools).play_to(input.frames, |block| gain.feed(block))?;
+                HeardPlayer::new(&input.heard, input.sample_rate, input.channels, tools)
+                    .play_to(input.frames, |block| gain.feed(block))?;
                 Some((
                     Meter::new(style, input.sample_rate, gain.finish(), wanted),
-                    Speech::new(input, tools),
+                    HeardPlayer::new(&input.heard, input.sample_rate, input.channels, tools),
                 ))
             }
         };
@@ -214,127 +212,24 @@ impl Step for VideoSegment {
                     speaker: c.speaker.as_deref(),
                     text: &c.text,
                 });
+            // The avatar's frame showing at this frame's start.
+            let backdrop = match avatar.as_mut() {
+                Some(video) => Some(
+                    video
+                        .frame_at(start as f64 / f64::from(input.sample_rate))
+                        .map_err(|e| StepError::Failed(format!("the avatar video: {e}")))?,
+                ),
+                None => None,
+            };
             let rgba = painter.paint(&Scene {
                 levels: &levels,
                 caption: shown,
                 card: input.card.as_deref().filter(|_| start < card_end),
+                backdrop,
             });
             encoder.push(rgba, duration).map_err(StepError::Failed)?;
             start += u64::from(duration);
         }
         encoder.finish().map_err(StepError::Failed)
-    }
-}
-
-/// The segment's speech and sounds as one mono signal at the output rate,
-/// played forward in blocks: silence between items, each item decoded when
-/// reached, so memory does not grow with the chapter.
-struct Speech<'a> {
-    input: &'a SegmentInput,
-    tools: &'a Tools<'a>,
-    /// Samples played so far.
-    played: u64,
-    next: usize,
-    /// The item being played, decoded, and how much of it is played.
-    current: Option<(Vec<f32>, usize)>,
-    resamplers: HashMap<u32, Resampler>,
-}
-
-impl<'a> Speech<'a> {
-    fn new(input: &'a SegmentInput, tools: &'a Tools<'a>) -> Speech<'a> {
-        Speech {
-            input,
-            tools,
-            played: 0,
-            next: 0,
-            current: None,
-            resamplers: HashMap::new(),
-        }
-    }
-
-    /// Plays up to sample `to` (exclusive), handing blocks to `sink`.
-    fn play_to(&mut self, to: u64, mut sink: impl FnMut(&[f32])) -> Result<(), StepError> {
-        const SILENCE: [f32; 1024] = [0.0; 1024];
-        while self.played < to {
-            if let Some((samples, at)) = self.current.as_mut() {
-                let n = (samples.len() - *at).min((to - self.played) as usize);
-                sink(&samples[*at..*at + n]);
-                *at += n;
-                self.played += n as u64;
-                if *at == samples.len() {
-                    self.current = None;
-                }
-                continue;
-            }
-            match self.input.heard.get(self.next) {
-                Some(item) if item.start <= self.played => {
-                    self.next += 1;
-                    let samples = self.decode(&item.heard)?;
-                    // An item that starts before what is played (it should
-                    // not) loses its head rather than shifting the rest.
-                    let skip = ((self.played - item.start) as usize).min(samples.len());
-                    self.current = Some((samples, skip));
-                }
-                next => {
-                    let until = next.map_or(to, |item| item.start.min(to));
-                    let n = ((until - self.played) as usize).min(SILENCE.len());
-                    sink(&SILENCE[..n]);
-                    self.played += n as u64;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn decode(&mut self, heard: &Heard) -> Result<Vec<f32>, StepError> {
-        let rate = self.input.sample_rate;
-        match heard {
-            Heard::Speech(hash) => {
-                let bytes = self
-                    .tools
-                    .blobs
-                    .read(hash)
-                    .map_err(StepError::CorruptInput)?;
-                let clip = Clip::read(&bytes).map_err(|_| StepError::CorruptInput(*hash))?;
-                let mut mono = Vec::new();
-                for part in &clip.parts {
-                    match part {
-                        ClipPart::Audio(samples) => {
-                            let resampler = match self.resamplers.entry(clip.sample_rate) {
-                                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                                    Resampler::new(clip.sample_rate, rate)
-                                        .map_err(StepError::Failed)?,
-                                ),
-                            };
-                            let resampled = resampler.clip(samples).map_err(StepError::Failed)?;
-                            mono.extend(resampled.iter().map(|&s| f32::from(s) / 32768.0));
-                        }
-                        ClipPart::Silence { ms } => {
-                            mono.resize(mono.len() + ms_to_frames(*ms, rate) as usize, 0.0)
-                        }
-                    }
-                }
-                Ok(mono)
-            }
-            Heard::Sound(hash) => {
-                let file = self
-                    .tools
-                    .blobs
-                    .open(hash)
-                    .map_err(StepError::CorruptInput)?;
-                let channels = usize::from(self.input.channels.max(1));
-                let mut reader = BlockReader::new(file, SampleFormat::F32, self.input.channels);
-                let (mut block, mut mono) = (Vec::new(), Vec::new());
-                while reader.next_block(&mut block)? > 0 {
-                    mono.extend(
-                        block
-                            .chunks(channels)
-                            .map(|frame| frame.iter().sum::<f32>() / channels as f32),
-                    );
-                }
-                Ok(mono)
-            }
-        }
     }
 }

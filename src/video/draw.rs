@@ -60,6 +60,9 @@ pub struct Scene<'a> {
     pub caption: Option<Caption<'a>>,
     /// A chapter title card, drawn big over a dimmed picture.
     pub card: Option<&'a str>,
+    /// A moving background (an avatar's frame), RGBA at the frame's size:
+    /// drawn instead of the background and cover.
+    pub backdrop: Option<&'a [u8]>,
 }
 
 /// Caption and card lines.
@@ -75,6 +78,13 @@ struct Drawn {
     image: Option<(Pixmap, i32, i32)>,
 }
 
+/// A chapter card: its title, and the title set in type (unless the font
+/// sets nothing) with where it goes.
+struct Card {
+    title: String,
+    text: Option<(Pixmap, i32, i32)>,
+}
+
 pub struct Painter {
     style: Style,
     color: Rgb,
@@ -82,8 +92,10 @@ pub struct Painter {
     layout: Layout,
     /// Background and cover.
     base: Pixmap,
-    /// The base with the card over it, for the card's title.
-    carded: Option<(String, Pixmap)>,
+    /// The card drawn last.
+    card: Option<Card>,
+    /// The base with the card over it.
+    carded: Option<Pixmap>,
     caption: Option<Drawn>,
     frame: Pixmap,
     text: Typesetter,
@@ -121,6 +133,7 @@ impl Painter {
             layout,
             frame: base.clone(),
             base,
+            card: None,
             carded: None,
             caption: None,
             text: Typesetter::new(look.font)?,
@@ -132,11 +145,20 @@ impl Painter {
         if let Some(title) = scene.card {
             self.update_card(title);
         }
-        let base = match (scene.card, &self.carded) {
-            (Some(_), Some((_, carded))) => carded,
-            _ => &self.base,
-        };
-        self.frame.data_mut().copy_from_slice(base.data());
+        match (scene.backdrop, scene.card) {
+            (Some(backdrop), card) => {
+                self.frame.data_mut().copy_from_slice(backdrop);
+                if card.is_some() {
+                    let (w, h) = (self.frame.width() as f32, self.frame.height() as f32);
+                    dim_and_title(&mut self.frame, self.card.as_ref(), w, h);
+                }
+            }
+            (None, Some(_)) => {
+                let carded = self.carded.as_ref().expect("drawn by update_card");
+                self.frame.data_mut().copy_from_slice(carded.data());
+            }
+            (None, None) => self.frame.data_mut().copy_from_slice(self.base.data()),
+        }
         match self.style {
             Style::Still => {}
             Style::Waveform => self.wave(scene.levels),
@@ -175,34 +197,32 @@ impl Painter {
         (a.x as u32, a.y as u32, a.w as u32, a.h as u32)
     }
 
-    /// Draws the base with the card for `title`, unless it is the one drawn
-    /// last.
+    /// Lays out the card for `title` and draws it over the base, unless it
+    /// is the one drawn last.
     fn update_card(&mut self, title: &str) {
-        if self.carded.as_ref().is_none_or(|(t, _)| t != title) {
-            let mut pixmap = self.base.clone();
-            let (w, h) = (pixmap.width() as f32, pixmap.height() as f32);
-            let dim = solid([0, 0, 0], CARD_DIM);
-            pixmap.fill_rect(full(w, h), &dim, Transform::identity(), None);
-            let size = (0.075 * h).min(0.09 * w).round();
-            let spans = [(title, self.caption_color)];
-            if let Some(block) = self.text.block(&spans, size, 0.8 * w, CARD_LINES) {
+        if self.card.as_ref().is_some_and(|card| card.title == title) {
+            return;
+        }
+        let (w, h) = (self.base.width() as f32, self.base.height() as f32);
+        let size = (0.075 * h).min(0.09 * w).round();
+        let spans = [(title, self.caption_color)];
+        let laid = self
+            .text
+            .block(&spans, size, 0.8 * w, CARD_LINES)
+            .map(|block| {
                 // Centred where the cover is: clear of the waves below.
                 let area = self.layout.cover;
                 let x = (w - block.pixmap.width() as f32) / 2.0;
                 let y = area.y + (area.h - block.pixmap.height() as f32) / 2.0;
-                let paint = PixmapPaint::default();
-                let (x, y) = (x.round() as i32, y.max(0.0).round() as i32);
-                pixmap.draw_pixmap(
-                    x,
-                    y,
-                    block.pixmap.as_ref(),
-                    &paint,
-                    Transform::identity(),
-                    None,
-                );
-            }
-            self.carded = Some((title.to_string(), pixmap));
-        }
+                (block.pixmap, x.round() as i32, y.max(0.0).round() as i32)
+            });
+        self.card = Some(Card {
+            title: title.to_string(),
+            text: laid,
+        });
+        let mut carded = self.base.clone();
+        dim_and_title(&mut carded, self.card.as_ref(), w, h);
+        self.carded = Some(carded);
     }
 
     /// Lays the caption out and draws its box, unless it is the one drawn
@@ -334,6 +354,20 @@ impl Painter {
     }
 }
 
+/// Dims `pixmap` and draws the card's title over it.
+fn dim_and_title(pixmap: &mut Pixmap, card: Option<&Card>, w: f32, h: f32) {
+    let dim = solid([0, 0, 0], CARD_DIM);
+    pixmap.fill_rect(full(w, h), &dim, Transform::identity(), None);
+    if let Some(Card {
+        text: Some((title, x, y)),
+        ..
+    }) = card
+    {
+        let paint = PixmapPaint::default();
+        pixmap.draw_pixmap(*x, *y, title.as_ref(), &paint, Transform::identity(), None);
+    }
+}
+
 /// A still for upload pages, as PNG: the cover with the title under it,
 /// or without a cover the title big, as on a chapter card.
 pub fn thumbnail(look: &Look, title: &str) -> Result<Vec<u8>, String> {
@@ -351,6 +385,7 @@ pub fn thumbnail(look: &Look, title: &str) -> Result<Vec<u8>, String> {
             text: title,
         }),
         card: (!covered).then_some(title),
+        backdrop: None,
     };
     let rgba = painter.paint(&scene);
     // Opaque: RGB is smaller and says so.

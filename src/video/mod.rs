@@ -5,6 +5,7 @@
 //! `audio`. The values below are what `[video]` resolves to; they are parts
 //! of step inputs, so they serialise into keys.
 
+pub mod avatar;
 pub mod draw;
 pub mod h264;
 mod layout;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod avatar;
 mod build;
 mod cache;
 mod ci;

@@ -19,7 +19,7 @@ const VIDEO: &str = "[video]\nsize = \"192x108\"\nfps = 10\nstyle = \"waveform\"
                      background = \"#000000\"\ncolor = \"#00ff00\"\ncaptions = \"burned\"\n\
                      chapter_cards = false\n\n[output]";
 
-fn video_fixture(formats: &str) -> Project {
+pub(crate) fn video_fixture(formats: &str) -> Project {
     let project = Project::fixture();
     project.edit("podcast.toml", "[output]", VIDEO);
     project.edit(
@@ -52,7 +52,7 @@ fn seconds(value: &Value) -> f64 {
 }
 
 /// One decoded frame at `at` seconds, as RGB rows.
-fn frame_at(video: &Path, at: f64, width: usize) -> Vec<Vec<[u8; 3]>> {
+pub(crate) fn frame_at(video: &Path, at: f64, width: usize) -> Vec<Vec<[u8; 3]>> {
     let out = tempfile::NamedTempFile::new().unwrap();
     tool(
         "ffmpeg",
@@ -345,7 +345,7 @@ fn every_video_key_builds_as_from_clean() {
 }
 
 /// A PNG of one colour, made with the `image` crate.
-fn write_png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {
+pub(crate) fn write_png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     image::RgbImage::from_pixel(width, height, image::Rgb(rgb))
         .save(path)

@@ -27,6 +27,7 @@ fn scene<'a>(levels: &'a [f32], caption: Option<&'a str>) -> Scene<'a> {
             text,
         }),
         card: None,
+        backdrop: None,
     }
 }
 
@@ -246,4 +247,34 @@ fn thumbnails_are_pngs_of_the_frame_size() {
         bytes,
         thumbnail(&look, "Episode 12: Голос и тишина").unwrap()
     );
+}
+
+/// A backdrop (an avatar's frame) replaces background and cover, and a
+/// card dims it like any picture.
+#[test]
+fn a_backdrop_is_drawn_under_the_wave_and_dimmed_by_a_card() {
+    let mut painter = Painter::new(&look(320, 180, Style::Waveform)).unwrap();
+    let white = vec![255u8; 320 * 180 * 4];
+    let lit = painter
+        .paint(&Scene {
+            backdrop: Some(&white),
+            ..scene(&[], None)
+        })
+        .to_vec();
+    assert_eq!(pixel(&lit, 320, 2, 2), [255, 255, 255, 255]);
+    let carded = painter
+        .paint(&Scene {
+            backdrop: Some(&white),
+            card: Some("Chapter 2"),
+            ..scene(&[], None)
+        })
+        .to_vec();
+    assert!(
+        pixel(&carded, 320, 2, 2)[0] < 120,
+        "{:?}",
+        pixel(&carded, 320, 2, 2)
+    );
+    // Without it, the background is back.
+    let plain = painter.paint(&scene(&[], None)).to_vec();
+    assert_ne!(pixel(&plain, 320, 2, 2), [255, 255, 255, 255]);
 }
