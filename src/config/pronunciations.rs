@@ -191,18 +191,29 @@ pub fn resolve(
     Ok(entries)
 }
 
+/// The namespace of pod's one PLS extension: `pod:case-sensitive="true"` on
+/// a `<lexeme>` (or on `<lexicon>`, for every lexeme that does not say).
+pub const POD_PLS_NAMESPACE: &str = "urn:x-pod:pls";
+
 /// The entries of a W3C PLS lexicon (`<lexicon alphabet="ipa">` holding
 /// `<lexeme>`s of `<grapheme>`s and an `<alias>` and/or a `<phoneme>`),
-/// each located at its grapheme. Entries match case-insensitively (PLS has
-/// no attribute for it). Errors point at `file:line:column`.
+/// each located at its grapheme. PLS has no attribute for case, so entries
+/// match case-insensitively unless pod's `case-sensitive` attribute says
+/// otherwise. Errors point at `file:line:column`.
 pub fn parse_pls(file: &Path, text: &Arc<str>) -> Result<Vec<Sourced<Entry>>, Diagnostic> {
     let at = |range: Range<usize>| Location::new(file, text, range);
     let error = |range: Range<usize>, message: String| Diagnostic::error(message).at(at(range));
     let document = roxmltree::Document::parse(text).map_err(|e| {
         let offset = offset_of(text, e.pos().row, e.pos().col);
+        // The location says where; roxmltree's own " at row:col" would say
+        // it twice.
+        let said = e.to_string();
+        let why = said
+            .strip_suffix(&format!(" at {}", e.pos()))
+            .unwrap_or(&said);
         error(
             offset..offset,
-            format!("not a readable pronunciation lexicon: {e}"),
+            format!("not a readable pronunciation lexicon: {why}"),
         )
     })?;
     let root = document.root_element();
@@ -216,6 +227,18 @@ pub fn parse_pls(file: &Path, text: &Arc<str>) -> Result<Vec<Sourced<Entry>>, Di
         ));
     }
     let lexicon_alphabet = root.attribute("alphabet").unwrap_or("ipa");
+    let case_sensitive = |node: roxmltree::Node, default: bool| -> Result<bool, Diagnostic> {
+        match node.attribute((POD_PLS_NAMESPACE, "case-sensitive")) {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(error(
+                node.range(),
+                format!("pod:case-sensitive=\"{other}\" must be \"true\" or \"false\""),
+            )),
+        }
+    };
+    let lexicon_case = case_sensitive(root, false)?;
     let mut entries = Vec::new();
     for lexeme in root.children().filter(roxmltree::Node::is_element) {
         match lexeme.tag_name().name() {
@@ -228,6 +251,7 @@ pub fn parse_pls(file: &Path, text: &Arc<str>) -> Result<Vec<Sourced<Entry>>, Di
                 ));
             }
         }
+        let lexeme_case = case_sensitive(lexeme, lexicon_case)?;
         let mut graphemes = Vec::new();
         let mut alias = None;
         let mut phonemes = None;
@@ -275,7 +299,7 @@ pub fn parse_pls(file: &Path, text: &Arc<str>) -> Result<Vec<Sourced<Entry>>, Di
         for (grapheme, range) in graphemes {
             let entry = Entry {
                 grapheme,
-                case_sensitive: false,
+                case_sensitive: lexeme_case,
                 alias: alias.clone(),
                 phonemes: phonemes.clone(),
             };
@@ -364,6 +388,8 @@ mod tests {
             "{}",
             error.message
         );
+        // The position is the location's, not repeated in the words.
+        assert!(!error.message.contains("4:20"), "{}", error.message);
     }
 
     #[test]
@@ -383,6 +409,38 @@ mod tests {
         let error =
             pls("<lexeme><grapheme>A</grapheme><spelling>x</spelling></lexeme>").unwrap_err();
         assert!(error.message.contains("<spelling>"), "{}", error.message);
+    }
+
+    #[test]
+    fn pods_attribute_makes_a_lexeme_case_sensitive() {
+        let text: Arc<str> = format!(
+            "<lexicon version=\"1.0\" xmlns=\"http://www.w3.org/2005/01/pronunciation-lexicon\" \
+             xmlns:pod=\"{POD_PLS_NAMESPACE}\" alphabet=\"ipa\">\n\
+             <lexeme pod:case-sensitive=\"true\"><grapheme>US</grapheme><alias>U.S.</alias></lexeme>\n\
+             <lexeme><grapheme>Khipu</grapheme><alias>Kee-poo</alias></lexeme>\n\
+             </lexicon>"
+        )
+        .into();
+        let entries = parse_pls(Path::new("x.pls"), &text).unwrap();
+        let cases: Vec<bool> = entries.iter().map(|e| e.value.case_sensitive).collect();
+        assert_eq!(cases, [true, false]);
+        // On <lexicon>, for every lexeme that does not say otherwise.
+        let every = text.replace("alphabet=", "pod:case-sensitive=\"true\" alphabet=");
+        let every = every.replace(
+            "pod:case-sensitive=\"true\"><grapheme>US",
+            "pod:case-sensitive=\"false\"><grapheme>US",
+        );
+        let entries = parse_pls(Path::new("x.pls"), &every.into()).unwrap();
+        let cases: Vec<bool> = entries.iter().map(|e| e.value.case_sensitive).collect();
+        assert_eq!(cases, [false, true]);
+        let wrong: Arc<str> = text.replace("\"true\"", "\"yes\"").into();
+        let error = parse_pls(Path::new("x.pls"), &wrong).unwrap_err();
+        assert!(
+            error.message.contains("must be \"true\" or \"false\""),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.location.unwrap().line, 2);
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn texts(list: &[&str]) -> BTreeSet<String> {
 }
 
 /// `[pronunciations]` with `body` in the fixture's podcast.toml.
-fn pronounce(project: &Project, body: &str) {
+pub fn pronounce(project: &Project, body: &str) {
     project.edit(
         TOML,
         "[output]",

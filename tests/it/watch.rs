@@ -211,6 +211,31 @@ fn watch_rebuilds_when_a_voice_model_changes() {
 }
 
 #[test]
+fn watch_rebuilds_when_a_lexicon_changes() {
+    use crate::pronunciations::{pls, pronounce};
+    let project = Project::fixture();
+    project.write("names.pls", &pls(&[("friend", "<alias>pal</alias>")]));
+    pronounce(&project, "lexicons = [\"names.pls\"]");
+    let watch = Watch::start(&project);
+    let first = watch.until("build-finished");
+    assert_eq!(first.last().unwrap()["success"], true);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A new alias: the one sentence that says the word (both episodes
+    // share it), and nothing else.
+    project.write("names.pls", &pls(&[("friend", "<alias>buddy</alias>")]));
+    let second = watch.until("build-finished");
+    assert_eq!(second.last().unwrap()["success"], true);
+    assert_eq!(executed(&second, "tts"), 1);
+
+    let _ = Command::new("kill")
+        .args(["-INT", &watch.child.id().to_string()])
+        .status();
+    let mut child = watch.child;
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
 fn ctrl_c_right_after_a_build_exits_cleanly() {
     // A built project: each watch's first build is all cache hits, so
     // Ctrl-C lands right after `build-finished`, where the race was.
