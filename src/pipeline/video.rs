@@ -130,7 +130,10 @@ pub(super) fn segments<R: Runner>(
                 let input = AvatarInput {
                     command: command.words.clone(),
                     program: command.program,
-                    image: picture.cover,
+                    // In the key only when the program is given it.
+                    image: picture
+                        .cover
+                        .filter(|_| command.words.iter().any(|w| w.contains("{image}"))),
                     width: picture.width,
                     height: picture.height,
                     fps: picture.fps,

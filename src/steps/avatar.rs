@@ -21,7 +21,8 @@ pub struct AvatarInput {
     pub command: Vec<String>,
     /// The program's content.
     pub program: ContentHash,
-    /// The cover, as the `image` step stored it (PNG).
+    /// The cover, as the `image` step stored it (PNG), when the words
+    /// pass `{image}`.
     pub image: Option<ContentHash>,
     pub width: u32,
     pub height: u32,

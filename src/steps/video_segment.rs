@@ -151,16 +151,17 @@ impl Step for VideoSegment {
         )
         .map_err(StepError::Failed)?;
 
-        let avatar_bytes = input
-            .avatar
-            .as_ref()
-            .map(|hash| tools.blobs.read(hash).map_err(StepError::CorruptInput))
-            .transpose()?;
-        let mut avatar = avatar_bytes
-            .as_deref()
-            .map(|bytes| AvatarVideo::open(bytes, p.width, p.height))
-            .transpose()
-            .map_err(|e| StepError::Failed(format!("the avatar video: {e}")))?;
+        let mut avatar = match &input.avatar {
+            None => None,
+            Some(hash) => {
+                let file = tools.blobs.open(hash).map_err(StepError::CorruptInput)?;
+                let size = file.metadata()?.len();
+                let reader = std::io::BufReader::new(file);
+                let video = AvatarVideo::open(reader, size, p.width, p.height)
+                    .map_err(|e| StepError::Failed(format!("the avatar video: {e}")))?;
+                Some(video)
+            }
+        };
         let unchanging = p.style == Style::Still && avatar.is_none();
         if unchanging && input.captions.is_empty() && input.card.is_none() {
             // Every frame is the same picture: encoded once, repeated.

@@ -1,10 +1,10 @@
 //! Reading the video an `avatar_command` wrote: the first H.264 track of an
 //! MP4 (demuxed by the `mp4` crate), decoded by OpenH264 one frame at a
-//! time as rendering reaches it, so a long chapter's avatar is never whole
-//! in memory. Each frame is scaled to cover pod's frame (cropped, not
+//! time as rendering reaches it from a reader (the cache's file), so a long
+//! chapter's avatar is never whole in memory. Each frame is scaled to cover pod's frame (cropped, not
 //! stretched) once, however many of pod's frames show it.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 
 use image::imageops::FilterType;
 use image::{DynamicImage, RgbaImage};
@@ -20,8 +20,8 @@ struct Shown {
     rgba: Vec<u8>,
 }
 
-pub struct AvatarVideo<'a> {
-    reader: Mp4Reader<Cursor<&'a [u8]>>,
+pub struct AvatarVideo<R: Read + Seek> {
+    reader: Mp4Reader<R>,
     track: u32,
     samples: u32,
     /// The next sample to feed the decoder (1-based, as `mp4` counts).
@@ -44,11 +44,12 @@ pub struct AvatarVideo<'a> {
     next: Option<Shown>,
 }
 
-impl<'a> AvatarVideo<'a> {
-    /// Opens `bytes` to be shown at `width` x `height`.
-    pub fn open(bytes: &'a [u8], width: u32, height: u32) -> Result<AvatarVideo<'a>, String> {
-        let reader = Mp4Reader::read_header(Cursor::new(bytes), bytes.len() as u64)
-            .map_err(|e| format!("not an MP4 file: {e}"))?;
+impl<R: Read + Seek> AvatarVideo<R> {
+    /// Opens the `size` bytes `from` reads, to be shown at `width` x
+    /// `height`.
+    pub fn open(from: R, size: u64, width: u32, height: u32) -> Result<AvatarVideo<R>, String> {
+        let reader =
+            Mp4Reader::read_header(from, size).map_err(|e| format!("not an MP4 file: {e}"))?;
         let mut ids: Vec<u32> = reader
             .tracks()
             .iter()
@@ -228,7 +229,7 @@ fn scaled(frame: &DecodedYUV, width: u32, height: u32) -> Vec<u8> {
 /// Whether `bytes` are a video pod can show: an MP4 whose H.264 track's
 /// first frame decodes.
 pub fn check(bytes: &[u8]) -> Result<(), String> {
-    AvatarVideo::open(bytes, 16, 16).map(|_| ())
+    AvatarVideo::open(Cursor::new(bytes), bytes.len() as u64, 16, 16).map(|_| ())
 }
 
 #[cfg(test)]
@@ -243,6 +244,6 @@ mod tests {
             vec![9, 0, 0, 0, 1, 0x65, 0xaa, 0, 0, 0, 1, 0x41]
         );
         assert_eq!(annex_b(&[0, 5, 1], 2, None), None);
-        assert!(AvatarVideo::open(b"not a video", 16, 16).is_err());
+        assert!(check(b"not a video").is_err());
     }
 }
