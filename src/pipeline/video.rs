@@ -122,9 +122,9 @@ pub(super) fn segments<R: Runner>(
                 heard: heard.clone(),
             })
             .collect();
+        // Like segments, one per chapter even when empty (the step then
+        // runs nothing), so `pod status` counts what the build runs.
         let avatar = match &plan.video.avatar {
-            // A chapter of no length (two headings in a row) shows nothing.
-            Some(_) if frames == 0 => None,
             None => None,
             Some(command) => {
                 let input = AvatarInput {

@@ -44,6 +44,11 @@ impl Step for Avatar {
     type Input = AvatarInput;
 
     fn run(input: &AvatarInput, tools: &Tools, out: &mut File) -> Result<(), StepError> {
+        if input.frames == 0 {
+            // A chapter of no length (two headings in a row) shows nothing:
+            // no program runs, and the segment draws no frame.
+            return Ok(());
+        }
         let failed = |what: String| StepError::Failed(format!("video.avatar_command: {what}"));
         let scratch =
             tempfile::tempdir().map_err(|e| failed(format!("no temporary folder: {e}")))?;

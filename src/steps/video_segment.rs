@@ -153,6 +153,8 @@ impl Step for VideoSegment {
 
         let mut avatar = match &input.avatar {
             None => None,
+            // An empty chapter's avatar is empty, and nothing is drawn.
+            Some(_) if input.frames == 0 => None,
             Some(hash) => {
                 let file = tools.blobs.open(hash).map_err(StepError::CorruptInput)?;
                 let size = file.metadata()?.len();

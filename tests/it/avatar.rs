@@ -105,6 +105,18 @@ fn the_avatar_is_each_chapters_background_and_runs_only_when_its_inputs_change()
     assert_eq!(project.build().executed("avatar"), 3);
 }
 
+/// Two headings in a row make a chapter of no length: its avatar step runs
+/// no program, and status counts the steps the build runs.
+#[test]
+fn an_empty_chapter_runs_no_avatar_program() {
+    let project = avatar_fixture();
+    project.edit("episodes/a.md", "# Part two", "# Nothing here\n\n# Part two");
+    let build = project.build();
+    assert_eq!(build.executed("avatar"), 4);
+    assert_eq!(runs(&project).len(), 3, "the empty chapter ran the program");
+    assert!(project.path("target/out/a.mp4").exists());
+}
+
 #[test]
 fn avatar_failures_name_the_program_and_cache_nothing() {
     let project = avatar_fixture();
