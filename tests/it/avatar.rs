@@ -110,7 +110,11 @@ fn the_avatar_is_each_chapters_background_and_runs_only_when_its_inputs_change()
 #[test]
 fn an_empty_chapter_runs_no_avatar_program() {
     let project = avatar_fixture();
-    project.edit("episodes/a.md", "# Part two", "# Nothing here\n\n# Part two");
+    project.edit(
+        "episodes/a.md",
+        "# Part two",
+        "# Nothing here\n\n# Part two",
+    );
     let build = project.build();
     assert_eq!(build.executed("avatar"), 4);
     assert_eq!(runs(&project).len(), 3, "the empty chapter ran the program");

@@ -71,10 +71,11 @@ impl Engine for HibariEngine {
         static VERSION: OnceLock<String> = OnceLock::new();
         VERSION
             .get_or_init(|| {
-                // Short enough for `--explain` to show old -> new.
+                // Short enough (24 characters) for `--explain` to show
+                // old -> new; `k` is pod's kernels' version.
                 let model = blake3::hash(HEART).to_hex();
                 format!(
-                    "fe{FRONT_END_VERSION} tract0.23 ops{} {}",
+                    "fe{FRONT_END_VERSION} tract0.23k{} {}",
                     kernels::VERSION,
                     &model[..8]
                 )
