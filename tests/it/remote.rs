@@ -159,9 +159,12 @@ fn a_server_that_is_down_or_failing_costs_one_warning_and_the_build_succeeds() {
     assert!(warnings[0].contains("HTTP 500"), "{warnings:?}");
     // One warning, then at most one more when pod stops asking.
     assert!(warnings.len() <= 2, "{warnings:?}");
+    // Three failures in a row turn the remote off; requests the other
+    // workers had already started when the third failed still arrive.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let requests = server.access_log().lines().count();
     assert!(
-        requests <= 3,
+        requests <= 3 + workers - 1,
         "pod kept asking a failing server: {requests} requests"
     );
 
