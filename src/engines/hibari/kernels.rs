@@ -5,8 +5,10 @@
 //! convolution as one tiny matrix product per channel, and multiplied by a
 //! run-time scale one element at a time. Together that was about two thirds
 //! of the model's time. These run the same arithmetic in plain loops the
-//! compiler vectorises (without fused multiply-adds, so every x86-64 machine
-//! gives the same samples).
+//! compiler vectorises, without fused multiply-adds: they give the same
+//! floats on every x86-64 machine, so they add no dependence on the CPU to
+//! what tract's own kernels have (their matrix products are picked by
+//! instruction set).
 
 use std::borrow::Cow;
 
