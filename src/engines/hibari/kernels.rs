@@ -23,9 +23,8 @@ use tract_onnx::tract_core::{as_op, op_as_typed_op, op_out_of_plan};
 pub const VERSION: u32 = 1;
 
 /// Puts pod's operations in place of tract's wherever they apply, in a
-/// typed model not yet optimised. Returns how many nodes changed.
-pub fn swap_in(model: &mut TypedModel) -> usize {
-    let mut swapped = 0;
+/// typed model not yet optimised.
+pub fn swap_in(model: &mut TypedModel) {
     for id in 0..model.nodes.len() {
         let node = &model.nodes[id];
         let op: Box<dyn TypedOp> = if node.op.name() == "DynamicQuantizeLinearU8" {
@@ -41,9 +40,7 @@ pub fn swap_in(model: &mut TypedModel) -> usize {
             continue;
         };
         model.nodes[id].op = op;
-        swapped += 1;
     }
-    swapped
 }
 
 /// ONNX `DynamicQuantizeLinear` to u8, byte for byte as tract computes it:
