@@ -162,11 +162,11 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
             out.push(format!("{path} {}… -> {}…", &a[..8], &b[..8]));
         }
         // Short names are shown; text with spaces is a sentence, said only
-        // to have changed, except an engine's identity (`espeak-ng 1.51`).
+        // to have changed, except an engine's identity (`espeak-ng 1.51`,
+        // `fe1 ort1.32.0s1 fab30a4 7221c5f4`), which may be longer.
         (Value::String(a), Value::String(b))
-            if a.len() <= 24
-                && b.len() <= 24
-                && (!a.contains(' ') || path.starts_with("engine.")) =>
+            if (a.len() <= 24 && b.len() <= 24 && !a.contains(' '))
+                || (a.len() <= 40 && b.len() <= 40 && path.starts_with("engine.")) =>
         {
             out.push(format!("{path} {a} -> {b}"));
         }

@@ -85,26 +85,21 @@ impl Workspace {
     }
 
     /// Sets the planning input of engine versions: the default engine's and
-    /// that of every engine a voice of the project names (podcast.toml or
-    /// front matter), so every voice planning resolves has its version, and
-    /// no program runs for an engine the project does not use. Returns
-    /// whether a version changed.
+    /// that of every engine (and backend) a voice of the project uses
+    /// (podcast.toml or front matter), so every voice planning resolves has
+    /// its version, and no program runs, nor library loads, for an engine
+    /// or backend the project does not use. Returns whether a version
+    /// changed.
     fn probe_engines(&mut self) -> bool {
         let mut used = BTreeSet::from([crate::engines::DEFAULT.to_string()]);
-        let mut add = |voice: &VoiceLayer, voices: &BTreeMap<String, VoiceLayer>| {
-            for layer in std::iter::once(voice).chain(voices.values()) {
-                if let Some(engine) = &layer.engine {
-                    used.insert(engine.value.clone());
+        if let Ok(config) = plan::config(&self.db, self.project) {
+            let mut layers = config::merged_voices(config, None);
+            for script in self.scripts.values() {
+                if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
+                    layers.extend(config::merged_voices(config, Some(&parsed.front)));
                 }
             }
-        };
-        if let Ok(config) = plan::config(&self.db, self.project) {
-            add(&config.voice, &config.voices);
-        }
-        for script in self.scripts.values() {
-            if let Ok(parsed) = plan::parsed_script(&self.db, *script) {
-                add(&parsed.front.voice, &parsed.front.voices);
-            }
+            used.extend(layers.iter().map(VoiceLayer::version_key));
         }
         let versions = crate::engines::probe_versions(&used);
         if *self.project.engine_versions(&self.db) == versions {

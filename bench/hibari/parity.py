@@ -1,9 +1,12 @@
-"""Holds pod's acoustic model (tract) and signal stage (Rust) against
+"""Holds pod's acoustic model (tract, or with `onnxruntime` as the second
+argument pod's ONNX Runtime backend) and signal stage (Rust) against
 hibari-tts 0.2.1 under onnxruntime, on one phoneme string.
 
     python3 -m venv /tmp/hibari-venv
     /tmp/hibari-venv/bin/pip install hibari-tts==0.2.1 onnxruntime scipy
     /tmp/hibari-venv/bin/python bench/hibari/parity.py "həlˈO ðˈɛɹ."
+    ORT_DYLIB_PATH=$(ls /tmp/hibari-venv/lib/python3*/site-packages/onnxruntime/capi/libonnxruntime.so.*) \
+        /tmp/hibari-venv/bin/python bench/hibari/parity.py "həlˈO ðˈɛɹ." onnxruntime
 """
 import os, subprocess, sys, tempfile
 import numpy as np
@@ -11,8 +14,9 @@ from hibari import Hibari, dsp
 
 phonemes = sys.argv[1] if len(sys.argv) > 1 else "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps."
 out = tempfile.mkdtemp()
-subprocess.run(["cargo", "run", "-q", "--release", "--example", "hibari-frames", "--", phonemes, out],
-               check=True)
+backend = sys.argv[2] if len(sys.argv) > 2 else "tract"
+subprocess.run(["cargo", "run", "-q", "--release", "--example", "hibari-frames", "--", phonemes, out,
+                backend], check=True)
 tts = Hibari()
 ids = tts.ids(phonemes)
 ref = tts.sess.run(None, {"ids": np.asarray([ids], np.int64), "speed": np.asarray([1.0], np.float32)})

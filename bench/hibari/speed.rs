@@ -6,7 +6,9 @@
 //! the audio produced, the synthesis time (wall, and the process's CPU time
 //! from /proc/self/stat) and the real-time factor: audio seconds per
 //! synthesis second. Target: at least 30x real time per core.
-//! `cargo run --release --example hibari-speed` from the repository root.
+//! `cargo run --release --example hibari-speed` from the repository root;
+//! `-- onnxruntime` times the ONNX Runtime backend instead of tract (the
+//! library is found as a build finds it).
 
 use std::fs;
 use std::path::Path;
@@ -98,7 +100,9 @@ fn main() {
             options: &Default::default(),
         })
         .unwrap();
-    let route = pod::engines::Route::new();
+    let backend = std::env::args().nth(1).unwrap_or_else(|| "tract".into());
+    let mut route = pod::engines::Route::new();
+    route.insert("backend".into(), backend.clone());
     let started = clock.elapsed();
     let first = speaker.speak(&voice, &route, &sentences[0]).unwrap();
     let first_call = clock.elapsed() - started;
@@ -116,7 +120,7 @@ fn main() {
         (cpu_time() - cpu).as_secs_f64(),
     );
 
-    println!("engine: hibari {}", engine.version());
+    println!("engine: hibari {}", engine.backend_version(&backend));
     println!("sentences: {} (examples/demo/*.md)", sentences.len());
     println!("start-up: {:.3} s", (started + first_call).as_secs_f64());
     println!("  engine start: {:.3} s", started.as_secs_f64());

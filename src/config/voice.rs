@@ -113,6 +113,27 @@ impl VoiceLayer {
             .map(|n| Some(n.value.clone()).filter(|n| !n.is_empty()))
     }
 
+    /// What this voice's engine version is probed by (`engines::version_key`):
+    /// its engine, and the backend it chose. A layer whose settings are
+    /// wrong gives its engine's name; planning reports the error.
+    pub fn version_key(&self) -> String {
+        let name = self
+            .engine
+            .as_ref()
+            .map_or(engines::DEFAULT, |e| e.value.as_str());
+        let backend = engines::find(name).and_then(|engine| {
+            let written = self
+                .settings
+                .iter()
+                .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
+                .collect();
+            engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, None)
+                .ok()?
+                .backend
+        });
+        engines::version_key(name, backend.as_deref())
+    }
+
     /// Has the engine check every setting and fill in its defaults; the
     /// engine's version comes from `versions`, and what its file settings
     /// hold from `files` (both probed once per build; see
@@ -153,7 +174,10 @@ impl VoiceLayer {
         Ok(Voice {
             engine: EngineId {
                 name: name.to_string(),
-                version: versions.get(name).cloned().unwrap_or_default(),
+                version: versions
+                    .get(&engines::version_key(name, resolved.backend.as_deref()))
+                    .cloned()
+                    .unwrap_or_default(),
             },
             settings: resolved.settings,
             route: resolved.route,

@@ -83,13 +83,33 @@ pub struct EngineId {
     pub version: String,
 }
 
-/// The versions of the engines named in `used`, probed now: done once per
-/// build and handed to planning as an input, so planning itself stays pure.
+/// What a voice's version is probed and looked up by: the engine's name,
+/// or `engine/backend` for a voice that chose another backend than the
+/// engine's default (`settings::Kind::Backend`).
+pub fn version_key(engine: &str, backend: Option<&str>) -> String {
+    match backend {
+        None => engine.to_string(),
+        Some(backend) => format!("{engine}/{backend}"),
+    }
+}
+
+/// The versions named in `used` (`version_key`s), probed now: done once
+/// per build and handed to planning as an input, so planning itself stays
+/// pure, and only for what the project's voices use.
 pub fn probe_versions(used: &BTreeSet<String>) -> BTreeMap<String, String> {
-    ENGINES
-        .iter()
-        .filter(|e| used.contains(e.name()))
-        .map(|e| (e.name().to_string(), e.version()))
+    used.iter()
+        .filter_map(|key| {
+            let (name, backend) = match key.split_once('/') {
+                Some((name, backend)) => (name, Some(backend)),
+                None => (key.as_str(), None),
+            };
+            let engine = find(name)?;
+            let version = match backend {
+                None => engine.version(),
+                Some(backend) => engine.backend_version(backend),
+            };
+            Some((key.clone(), version))
+        })
         .collect()
 }
 
@@ -129,6 +149,12 @@ pub trait Engine: Sync {
     /// a placeholder when it is missing (the build then fails when it needs it,
     /// while planning, `status` and `clean` still work).
     fn version(&self) -> String;
+    /// The version of a voice that chose `backend`, one of the choices of
+    /// the engine's `Kind::Backend` setting other than its default: in the
+    /// key in place of `version`, and probed the same way.
+    fn backend_version(&self, _backend: &str) -> String {
+        self.version()
+    }
     /// How many requests the engine takes at once; `None` for as many as
     /// the build runs in parallel (`-j`). `[engines.NAME] max_concurrent`
     /// overrides it.

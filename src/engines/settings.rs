@@ -63,6 +63,16 @@ pub enum Kind {
         default: &'static str,
         check: fn(&str) -> Result<(), String>,
     },
+    /// Which implementation runs the engine (hibari's `tract` or
+    /// `onnxruntime`). A backend other than `default` has its own version
+    /// (`Engine::backend_version`), probed only when a voice chooses it,
+    /// which stands in the key in place of the engine's: so the choice is
+    /// in the key through the version, and the default's keys are the
+    /// engine's as they were. The engine reads the choice from the route.
+    Backend {
+        default: &'static str,
+        choices: &'static [&'static str],
+    },
 }
 
 /// A finite number with a fraction, compared and hashed by its bits so
@@ -169,6 +179,9 @@ pub type Route = BTreeMap<String, String>;
 pub struct Resolved {
     pub settings: VoiceSettings,
     pub route: Route,
+    /// A backend other than the engine's default (`Kind::Backend`): its
+    /// version is the voice's (`super::version_key`).
+    pub backend: Option<String>,
 }
 
 /// Why a written setting was refused, and which part of it to point at.
@@ -203,10 +216,7 @@ pub fn resolve(
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!(
                     "the `{engine}` engine's voice keys are {}",
-                    known
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    quoted(&known.collect::<Vec<_>>())
                 ),
             };
             return Err(SettingError {
@@ -234,6 +244,35 @@ pub fn resolve(
                     help: None,
                 })?;
                 resolved.route.insert(setting.key.to_string(), text);
+                continue;
+            }
+            (Kind::Backend { default, choices }, value) => {
+                let name = match value {
+                    None => default.to_string(),
+                    Some(Written::Text(name)) if choices.contains(&name.as_str()) => name.clone(),
+                    Some(Written::Text(name)) => {
+                        return Err(SettingError {
+                            key: setting.key.to_string(),
+                            at_key: false,
+                            message: format!(
+                                "unknown {} `{name}` for the `{engine}` engine",
+                                setting.key
+                            ),
+                            help: Some(
+                                match crate::diagnostic::did_you_mean(name, choices.iter().copied())
+                                {
+                                    Some(best) => format!("did you mean `{best}`?"),
+                                    None => format!("choose one of {}", quoted(choices)),
+                                },
+                            ),
+                        });
+                    }
+                    Some(other) => return Err(not_a(setting.key, "string", other)),
+                };
+                if name != *default {
+                    resolved.backend = Some(name.clone());
+                }
+                resolved.route.insert(setting.key.to_string(), name);
                 continue;
             }
             (Kind::Program { .. }, None) => {
@@ -348,6 +387,15 @@ pub fn one_line(value: &str) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// `` `a`, `b`, `c` ``.
+fn quoted(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `key: expected a {what}, found …`, at the value.
@@ -620,6 +668,46 @@ mod tests {
         let number = written(&[("model", Written::Integer(3))]);
         let error = resolve("e", WITH_FILE, &number, &[], None).unwrap_err();
         assert!(error.message.contains("expected a path"), "{error:?}");
+    }
+
+    const WITH_BACKEND: &[Setting] = &[Setting {
+        key: "backend",
+        kind: Kind::Backend {
+            default: "inside",
+            choices: &["inside", "outside"],
+        },
+    }];
+
+    /// The default backend leaves the key as it was: no setting, no
+    /// backend of its own; the engine still learns the choice.
+    #[test]
+    fn a_backend_is_in_the_route_and_only_another_than_the_default_is_named() {
+        let backend =
+            |w: Written| resolve("e", WITH_BACKEND, &written(&[("backend", w)]), &[], None);
+        for resolved in [
+            resolve("e", WITH_BACKEND, &BTreeMap::new(), &[], None).unwrap(),
+            backend(Written::Text("inside".into())).unwrap(),
+        ] {
+            assert!(resolved.settings.is_empty());
+            assert_eq!(resolved.backend, None);
+            assert_eq!(resolved.route["backend"], "inside");
+        }
+        let outside = backend(Written::Text("outside".into())).unwrap();
+        assert!(outside.settings.is_empty());
+        assert_eq!(outside.backend.as_deref(), Some("outside"));
+        assert_eq!(outside.route["backend"], "outside");
+
+        let typo = backend(Written::Text("outsid".into())).unwrap_err();
+        assert_eq!(typo.message, "unknown backend `outsid` for the `e` engine");
+        assert_eq!(typo.help.as_deref(), Some("did you mean `outside`?"));
+        assert!(!typo.at_key);
+        let other = backend(Written::Text("gpu".into())).unwrap_err();
+        assert_eq!(
+            other.help.as_deref(),
+            Some("choose one of `inside`, `outside`")
+        );
+        let number = backend(Written::Integer(1)).unwrap_err();
+        assert!(number.message.contains("expected a string"), "{number:?}");
     }
 
     fn written(pairs: &[(&str, Written)]) -> BTreeMap<String, Written> {

@@ -3,12 +3,16 @@
 //! `tract` inside pod, after the English front end in this folder. The
 //! model, lexicons, tagger and out-of-vocabulary net are compiled into the
 //! binary from `third_party/hibari/`: no system package, no download.
+//! `backend = "onnxruntime"` runs the model with the user's ONNX Runtime
+//! instead (`onnxruntime`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::model::{self, AcousticModel};
+use super::model::{self, Acoustic, AcousticModel};
+use super::onnxruntime::{self, OnnxModel};
 use super::{dsp, g2p, ipa, kernels, oov, vocab};
 use crate::cache::ContentHash;
 use crate::engines::settings::{Kind, Setting};
@@ -53,7 +57,22 @@ const SETTINGS: &[Setting] = &[
             required: false,
         },
     },
+    // What runs the model: tract inside pod, or the user's ONNX Runtime.
+    Setting {
+        key: "backend",
+        kind: Kind::Backend {
+            default: TRACT,
+            choices: &[TRACT, onnxruntime::NAME],
+        },
+    },
 ];
+
+/// The built-in backend's name in `backend = "..."`.
+const TRACT: &str = "tract";
+
+/// What stands in a version for a runtime that is not there: planning,
+/// `status` and `clean` work; speaking fails with how to install one.
+const NOT_INSTALLED: &str = "not installed";
 
 impl Engine for HibariEngine {
     fn name(&self) -> &'static str {
@@ -68,19 +87,18 @@ impl Engine for HibariEngine {
     /// (tract's version and pod's kernels'):
     /// anything that changes a sample changes this, and so every key.
     fn version(&self) -> String {
-        static VERSION: OnceLock<String> = OnceLock::new();
-        VERSION
-            .get_or_init(|| {
-                // Short enough (24 characters) for `--explain` to show
-                // old -> new; `k` is pod's kernels' version.
-                let model = blake3::hash(HEART).to_hex();
-                format!(
-                    "fe{FRONT_END_VERSION} tract0.23k{} {}",
-                    kernels::VERSION,
-                    &model[..8]
-                )
-            })
-            .clone()
+        // `k` is pod's kernels' version.
+        identity(&format!("tract0.23k{}", kernels::VERSION))
+    }
+
+    /// With ONNX Runtime, its version and commit stand for tract's.
+    fn backend_version(&self, backend: &str) -> String {
+        match backend {
+            onnxruntime::NAME => {
+                identity(&onnxruntime::identity().unwrap_or_else(|| NOT_INSTALLED.into()))
+            }
+            _ => self.version(),
+        }
     }
 
     /// The front end reads `[word](/phonemes/)` as given (misaki symbols).
@@ -102,39 +120,46 @@ impl Engine for HibariEngine {
         });
         Ok(Box::new(Hibari {
             project_root: setup.project_root.to_path_buf(),
-            built_in: OnceLock::new(),
             loaded: Mutex::new(HashMap::new()),
         }))
     }
 }
 
+/// The engine's identity with `backend` (what runs the model): the front
+/// end's version, the backend's and the built-in model's content hash.
+/// Anything that changes a sample changes this, and so every key.
+fn identity(backend: &str) -> String {
+    static MODEL: OnceLock<String> = OnceLock::new();
+    let model = MODEL.get_or_init(|| blake3::hash(HEART).to_hex()[..8].to_string());
+    format!("fe{FRONT_END_VERSION} {backend} {model}")
+}
+
 /// A model loaded once, on first use, by whichever thread needs it first.
-type Loaded = OnceLock<Result<Arc<AcousticModel>, String>>;
+type Loaded = OnceLock<Result<Arc<dyn Acoustic>, EngineError>>;
+
+/// Which model, run by which backend: `None` is the built-in model.
+type ModelKey = (bool, Option<ContentHash>);
 
 struct Hibari {
     project_root: PathBuf,
-    built_in: Loaded,
-    /// Models named by a voice's `model`, by content hash: loading one
-    /// optimises it (about a second), so each is loaded once per build.
-    loaded: Mutex<HashMap<ContentHash, Arc<Loaded>>>,
+    /// Models by backend (ONNX Runtime or not) and content hash: loading
+    /// one optimises it (about a second with tract), so each is loaded once
+    /// per build.
+    loaded: Mutex<HashMap<ModelKey, Arc<Loaded>>>,
 }
 
 impl Hibari {
-    /// The model `voice` speaks with: the built-in one unless `model` is set.
-    fn model(&self, voice: &VoiceSettings) -> Result<Arc<AcousticModel>, EngineError> {
-        let (path, hash) = match voice.get("model") {
-            None => {
-                return self
-                    .built_in
-                    .get_or_init(|| AcousticModel::load(HEART).map(Arc::new))
-                    .clone()
-                    .map_err(|e| {
-                        EngineError::Unavailable(format!(
-                            "the built-in hibari voice does not load: {e}"
-                        ))
-                    });
-            }
-            Some(SettingValue::File { path, blake3 }) => (path, *blake3),
+    /// The model `voice` speaks with: the built-in one unless `model` is
+    /// set, run by the backend `route` names.
+    fn model(
+        &self,
+        voice: &VoiceSettings,
+        route: &Route,
+    ) -> Result<Arc<dyn Acoustic>, EngineError> {
+        let with_onnxruntime = route.get("backend").is_some_and(|b| b == onnxruntime::NAME);
+        let file = match voice.get("model") {
+            None => None,
+            Some(SettingValue::File { path, blake3 }) => Some((path.as_str(), *blake3)),
             Some(_) => {
                 return Err(EngineError::Failed(
                     "voice setting `model` is not a file".into(),
@@ -147,28 +172,57 @@ impl Hibari {
             .loaded
             .lock()
             .expect("models lock")
-            .entry(hash)
+            .entry((with_onnxruntime, file.map(|(_, hash)| hash)))
             .or_default()
             .clone();
-        cell.get_or_init(|| self.load(path, hash))
+        cell.get_or_init(|| self.load(file, with_onnxruntime))
             .clone()
-            .map_err(EngineError::Failed)
     }
 
-    /// Loads the model file `path`, which planning hashed to `hash`: other
-    /// bytes now mean the file changed during the build, and speaking with
-    /// them would cache audio under a key that does not describe it.
-    fn load(&self, path: &str, hash: ContentHash) -> Result<Arc<AcousticModel>, String> {
-        let bytes = std::fs::read(self.project_root.join(path))
-            .map_err(|e| format!("hibari model `{path}`: {e}"))?;
-        if ContentHash::of(&bytes) != hash {
-            return Err(format!(
-                "hibari model `{path}` changed during the build; build again"
-            ));
+    /// Loads the model file `path`, which planning hashed to `hash` (the
+    /// built-in model for `None`): other bytes now mean the file changed
+    /// during the build, and speaking with them would cache audio under a
+    /// key that does not describe it.
+    fn load(
+        &self,
+        file: Option<(&str, ContentHash)>,
+        with_onnxruntime: bool,
+    ) -> Result<Arc<dyn Acoustic>, EngineError> {
+        let (bytes, name) = match file {
+            None => (
+                Cow::Borrowed(HEART),
+                "the built-in hibari voice".to_string(),
+            ),
+            Some((path, hash)) => {
+                let bytes = std::fs::read(self.project_root.join(path))
+                    .map_err(|e| EngineError::Failed(format!("hibari model `{path}`: {e}")))?;
+                if ContentHash::of(&bytes) != hash {
+                    return Err(EngineError::Failed(format!(
+                        "hibari model `{path}` changed during the build; build again"
+                    )));
+                }
+                (Cow::Owned(bytes), format!("hibari model `{path}`"))
+            }
+        };
+        if with_onnxruntime {
+            onnxruntime::runtime().map_err(|e| {
+                EngineError::Unavailable(format!(
+                    "`backend = \"onnxruntime\"` needs an ONNX Runtime library, and none \
+                     loads: {e}. To fix: {}",
+                    onnxruntime::INSTALL
+                ))
+            })?;
+            return OnnxModel::load(bytes)
+                .map(|m| Arc::new(m) as Arc<dyn Acoustic>)
+                .map_err(|e| EngineError::Failed(format!("{name}: {e}")));
         }
-        AcousticModel::load(&bytes)
-            .map(Arc::new)
-            .map_err(|e| format!("hibari model `{path}`: {e}"))
+        let loaded = AcousticModel::load(&bytes).map(|m| Arc::new(m) as Arc<dyn Acoustic>);
+        match file {
+            None => loaded.map_err(|e| {
+                EngineError::Unavailable(format!("the built-in hibari voice does not load: {e}"))
+            }),
+            Some(_) => loaded.map_err(|e| EngineError::Failed(format!("{name}: {e}"))),
+        }
     }
 }
 
@@ -176,11 +230,11 @@ impl Speaker for Hibari {
     fn speak(
         &self,
         voice: &VoiceSettings,
-        _route: &Route,
+        route: &Route,
         text: &str,
     ) -> Result<Speech, EngineError> {
         let speed = crate::engines::decimal(voice, "speed")? as f32;
-        let model = self.model(voice)?;
+        let model = self.model(voice, route)?;
         let phonemes = phonemes(text);
         // The noise is seeded by what is spoken and how: the same input,
         // the same samples (DESIGN.md: determinism).

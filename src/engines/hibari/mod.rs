@@ -8,7 +8,8 @@
 //! stress) -> `g2p` (subword grouping, context, stress resolution); words the
 //! lexicon cannot read go to `oov`, a small network. `vocab` maps phonemes to
 //! the model's ids. Sound: `model` (phoneme ids to spectral frames, run by
-//! tract with three of its operations from `kernels`) -> `dsp`
+//! tract with three of its operations from `kernels`, or by the user's ONNX
+//! Runtime, `onnxruntime`) -> `dsp`
 //! (frames to a 24 kHz waveform). `engine` is the plug-in pod's registry
 //! lists.
 
@@ -22,6 +23,7 @@ pub mod lexicon;
 pub mod model;
 pub mod normalize;
 pub mod numbers;
+pub mod onnxruntime;
 pub mod oov;
 pub mod pyregex;
 pub mod pystr;

@@ -69,41 +69,53 @@ impl AcousticModel {
             .map_err(|e| format!("tract cannot run this model: {e:#}"))?;
         Ok(AcousticModel { plan })
     }
+}
 
+/// A loaded voice model, by whichever backend runs it.
+pub trait Acoustic: Send + Sync {
     /// Runs the model on `ids` (the vocabulary's ids with a 0 at each end)
     /// at `speed` (1.0 is the voice's own pace). Deterministic.
-    pub fn run(&self, ids: &[i64], speed: f32) -> Result<Frames, String> {
+    fn run(&self, ids: &[i64], speed: f32) -> Result<Frames, String>;
+}
+
+impl Acoustic for AcousticModel {
+    fn run(&self, ids: &[i64], speed: f32) -> Result<Frames, String> {
         let ids = Tensor::from_shape(&[1, ids.len()], ids).map_err(|e| e.to_string())?;
         let speed = Tensor::from_shape(&[1], &[speed]).map_err(|e| e.to_string())?;
         let outputs = self
             .plan
             .run(tvec![ids.into(), speed.into()])
             .map_err(|e| format!("the acoustic model failed: {e:#}"))?;
-        if outputs.len() != 6 {
-            return Err(format!("the model gave {} outputs, not 6", outputs.len()));
-        }
-        let f0 = floats(&outputs[5])?;
-        let frames = f0.len();
-        let part = |i: usize| -> Result<Vec<f32>, String> {
-            let values = floats(&outputs[i])?;
-            if values.len() != BINS * frames {
-                return Err(format!(
-                    "output {i} has {} values, not {BINS} x {frames}",
-                    values.len()
-                ));
-            }
-            Ok(values)
-        };
-        Ok(Frames {
-            frames,
-            lh: part(0)?,
-            theta: part(1)?,
-            ln: part(2)?,
-            lr: part(3)?,
-            phi: part(4)?,
-            f0,
-        })
+        frames(outputs.iter().map(floats).collect::<Result<_, _>>()?)
     }
+}
+
+/// The model's six outputs, in the order of its signature, as `Frames`.
+pub fn frames(mut outputs: Vec<Vec<f32>>) -> Result<Frames, String> {
+    if outputs.len() != 6 {
+        return Err(format!("the model gave {} outputs, not 6", outputs.len()));
+    }
+    let f0 = outputs.pop().expect("six");
+    let frames = f0.len();
+    for (i, values) in outputs.iter().enumerate() {
+        if values.len() != BINS * frames {
+            return Err(format!(
+                "output {i} has {} values, not {BINS} x {frames}",
+                values.len()
+            ));
+        }
+    }
+    let mut parts = outputs.into_iter();
+    let mut part = || parts.next().expect("five");
+    Ok(Frames {
+        frames,
+        lh: part(),
+        theta: part(),
+        ln: part(),
+        lr: part(),
+        phi: part(),
+        f0,
+    })
 }
 
 fn floats(value: &TValue) -> Result<Vec<f32>, String> {
