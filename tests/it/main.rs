@@ -23,6 +23,7 @@ mod http;
 mod input;
 mod licence;
 mod mutation;
+mod onnxruntime;
 mod piper;
 mod production;
 mod pronunciations;

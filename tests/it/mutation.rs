@@ -69,6 +69,9 @@ const CONFIG_MUTATIONS: &[Mutation] = &[
     m("voices.guest.speed", TOML, "speed = 1.15", "speed = 1.2", &[G], 1, 1),
     // Unset, the guest's speed is the show's again.
     m("voices.guest.speed", TOML, "[voices.guest]\nspeed = 1.15", "[voices.guest]", &[G], 1, 1),
+    // The backend's version stands in the key for tract's; the default, written out, changes nothing.
+    m("voices.guest.backend", TOML, "speed = 1.15", "speed = 1.15\nbackend = \"onnxruntime\"", &[W, G], 2, 2),
+    m("voices.guest.backend", TOML, "speed = 1.15", "speed = 1.15\nbackend = \"tract\"", &[], 0, 0),
     // A display name is for transcripts only: nothing is spoken again.
     m("voices.guest.name", TOML, "speed = 1.15", "speed = 1.15\nname = \"Grace\"", &[], 0, 0),
     m("voice.name", TOML, "speed = 1.0", "speed = 1.0\nname = \"Host\"", &[], 0, 0),
@@ -102,6 +105,7 @@ const FRONT_MATTER_MUTATIONS: &[Mutation] = &[
     m("description", A, "The first episode.", "The opening episode.", &[], 0, 1),
     m("voices.guest.speed", A, "speed = 0.9", "speed = 0.95", &[W], 1, 1),
     m("voices.guest.name", A, "speed = 0.9", "speed = 0.9\nname = \"Grace\"", &[], 0, 0),
+    m("voices.guest.backend", A, "speed = 0.9", "speed = 0.9\nbackend = \"onnxruntime\"", &[W], 1, 1),
     // a.md's default voice only: b.md keeps its cached "Hello there, friend."
     m("voice.speed", A, "[voices.guest]", "[voice]\nspeed = 0.95\n\n[voices.guest]", &[H, S, N, P], 1, 1),
     m("pauses.sentence_ms", B, "sentence_ms = 500", "sentence_ms = 600", &[], 1, 1),
