@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes a benchmark project: EPISODES episodes of SENTENCES sentences each."""
+"""Writes a benchmark project: EPISODES episodes of SENTENCES sentences each.
+POD_BENCH_BACKEND=onnxruntime has every voice run hibari's model with ONNX
+Runtime instead of tract."""
 import os
 import random
 import sys
@@ -11,8 +13,10 @@ words = ("build cache voice sentence episode podcast script audio chapter pause 
 rng = random.Random(42)
 os.makedirs(os.path.join(root, "episodes"), exist_ok=True)
 with open(os.path.join(root, "podcast.toml"), "w") as f:
+    backend = os.environ.get("POD_BENCH_BACKEND")
     f.write('[podcast]\ntitle = "Bench"\nepisodes = ["episodes/*.md"]\n\n'
-            '[voices.guest]\nspeed = 1.12\n\n'
+            + (f'[voice]\nbackend = "{backend}"\n\n' if backend else '')
+            + '[voices.guest]\nspeed = 1.12\n\n'
             '[output]\nsample_rate = 22050\n')
 for e in range(episodes):
     lines = [f"+++\ntitle = \"Episode {e}\"\n+++\n", "# Part one\n"]

@@ -4,12 +4,15 @@
 # the no-op as a ratio of the cold build. Target: no-op under 50 ms.
 #
 #   bash bench/run.sh [EPISODES] [SENTENCES]
+#
+# POD_BENCH_BACKEND=onnxruntime speaks with hibari's ONNX Runtime backend;
+# CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 episodes=${1:-20}
 sentences=${2:-100}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
-pod="$repo/target/release/pod"
+pod="${CARGO_TARGET_DIR:-$repo/target}/release/pod"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$repo/bench/generate.py" "$work" "$episodes" "$sentences"
