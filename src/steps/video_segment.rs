@@ -132,7 +132,8 @@ pub struct VideoSegment;
 
 impl Step for VideoSegment {
     const KIND: &'static str = "video-segment";
-    const VERSION: u32 = 2;
+    /// 3: no frame shorter than a frame at a chapter's end.
+    const VERSION: u32 = 3;
     const ANNOUNCE: Announce = Announce::Status("Rendering");
     type Input = SegmentInput;
 

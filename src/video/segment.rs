@@ -111,11 +111,15 @@ impl Segment {
 /// Each frame's duration in `timescale` units for a segment `length` long:
 /// frame `i` starts at `i * timescale / fps` (rounded), and the last one
 /// lasts to the segment's end, so segments end exactly where they should.
+/// The last frame lasts at least a frame (up to two) when the segment is
+/// that long: a sliver of a frame at a chapter's end would share its
+/// timestamp with the next frame once a player or ffmpeg counts time in
+/// frames, which ffmpeg refuses as "non monotonically increasing dts".
 pub fn frame_durations(length: u64, timescale: u32, fps: u32) -> Vec<u32> {
     let start = |i: u64| (i * u64::from(timescale) + u64::from(fps) / 2) / u64::from(fps);
     let mut durations = Vec::new();
     let mut i = 0;
-    while start(i + 1) < length {
+    while start(i + 2) <= length {
         durations.push((start(i + 1) - start(i)) as u32);
         i += 1;
     }
@@ -230,9 +234,22 @@ mod tests {
         let d = frame_durations(44_100, 44_100, 24);
         assert_eq!(d.iter().map(|&d| u64::from(d)).sum::<u64>(), 44_100);
         assert!(d.iter().all(|&d| (1837..=1838).contains(&d)), "{d:?}");
-        // A partial last frame, and a segment shorter than a frame.
-        assert_eq!(frame_durations(10_000, 44_100, 10), vec![4410, 4410, 1180]);
+        // A partial frame's time goes to the last whole one; a segment
+        // shorter than a frame is one frame.
+        assert_eq!(frame_durations(10_000, 44_100, 10), vec![4410, 5590]);
+        assert_eq!(frame_durations(8_821, 44_100, 10), vec![4410, 4411]);
+        assert_eq!(frame_durations(8_820, 44_100, 10), vec![4410, 4410]);
+        assert_eq!(frame_durations(5_000, 44_100, 10), vec![5000]);
         assert_eq!(frame_durations(100, 44_100, 10), vec![100]);
+        // No frame is shorter than a frame but a segment's only one.
+        for length in 4410..20_000 {
+            let d = frame_durations(length, 44_100, 10);
+            assert_eq!(d.iter().map(|&d| u64::from(d)).sum::<u64>(), length);
+            assert!(
+                d.iter().all(|&d| (4410..8820).contains(&d)),
+                "{length}: {d:?}"
+            );
+        }
     }
 
     #[test]
