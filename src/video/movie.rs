@@ -139,11 +139,14 @@ impl Movie<'_> {
             .filter(|(_, s)| s.sync)
             .map(|(i, _)| i as u32 + 1)
             .collect();
-        let counts: Vec<u32> = self
+        // A chapter of no length has no frame, and so no chunk.
+        let (offsets, counts): (Vec<u64>, Vec<u32>) = self
             .segments
             .iter()
-            .map(|s| s.samples.len() as u32)
-            .collect();
+            .zip(&chunks.video)
+            .filter(|(s, _)| !s.samples.is_empty())
+            .map(|(s, &offset)| (offset, s.samples.len() as u32))
+            .unzip();
         let mut stss = be32(&[syncs.len() as u32]);
         stss.extend_from_slice(&be32(&syncs));
         let stbl = boxed(
@@ -154,7 +157,7 @@ impl Movie<'_> {
                 full(b"stss", 0, 0, &stss),
                 stsc(&counts),
                 stsz(&sizes),
-                chunk_offsets(&chunks.video, wide),
+                chunk_offsets(&offsets, wide),
             ]),
         );
         let duration = self.video_duration();

@@ -115,7 +115,11 @@ impl Segment {
 /// that long: a sliver of a frame at a chapter's end would share its
 /// timestamp with the next frame once a player or ffmpeg counts time in
 /// frames, which ffmpeg refuses as "non monotonically increasing dts".
+/// A segment of no length (two headings in a row) has no frame.
 pub fn frame_durations(length: u64, timescale: u32, fps: u32) -> Vec<u32> {
+    if length == 0 {
+        return Vec::new();
+    }
     let start = |i: u64| (i * u64::from(timescale) + u64::from(fps) / 2) / u64::from(fps);
     let mut durations = Vec::new();
     let mut i = 0;
@@ -131,6 +135,7 @@ pub fn frame_durations(length: u64, timescale: u32, fps: u32) -> Vec<u32> {
 pub struct SegmentEncoder<W: Write> {
     out: W,
     encoder: H264,
+    size: (u32, u32),
     gop: u32,
     written: u64,
     index: Vec<u8>,
@@ -158,6 +163,7 @@ impl<W: Write> SegmentEncoder<W> {
         Ok(SegmentEncoder {
             out,
             encoder,
+            size: (width, height),
             gop,
             written: HEADER_LEN,
             index: Vec::new(),
@@ -205,6 +211,15 @@ impl<W: Write> SegmentEncoder<W> {
 
     /// Writes the index and parameter sets.
     pub fn finish(mut self) -> Result<(), String> {
+        if self.count == 0 {
+            // A segment of no frames (a chapter of no length) still says
+            // how its frames are coded, as the movie checks every
+            // segment's against the first's: a black frame is encoded for
+            // them and not written.
+            let (width, height) = self.size;
+            let black = vec![0u8; width as usize * height as usize * 4];
+            self.encoder.encode(&black, true)?;
+        }
         let (sps, pps) = self
             .encoder
             .parameter_sets()
@@ -241,6 +256,7 @@ mod tests {
         assert_eq!(frame_durations(8_820, 44_100, 10), vec![4410, 4410]);
         assert_eq!(frame_durations(5_000, 44_100, 10), vec![5000]);
         assert_eq!(frame_durations(100, 44_100, 10), vec![100]);
+        assert_eq!(frame_durations(0, 44_100, 10), Vec::<u32>::new());
         // No frame is shorter than a frame but a segment's only one.
         for length in 4410..20_000 {
             let d = frame_durations(length, 44_100, 10);
@@ -250,6 +266,27 @@ mod tests {
                 "{length}: {d:?}"
             );
         }
+    }
+
+    /// A chapter of no length: no frame, but the parameter sets every
+    /// segment of the movie shares.
+    #[test]
+    fn a_segment_of_no_frames_has_its_parameter_sets() {
+        let encode = |frames: u8| {
+            let mut blob = Vec::new();
+            let mut encoder = SegmentEncoder::new(&mut blob, 32, 16, 5, 1000).unwrap();
+            for i in 0..frames {
+                encoder
+                    .push(&super::super::h264::tests::frame(32, 16, i), 200)
+                    .unwrap();
+            }
+            encoder.finish().unwrap();
+            Segment::read_index(&mut std::io::Cursor::new(&blob)).unwrap()
+        };
+        let (empty, one) = (encode(0), encode(1));
+        assert!(empty.samples.is_empty());
+        assert_eq!(empty.duration(), 0);
+        assert_eq!((&empty.sps, &empty.pps), (&one.sps, &one.pps));
     }
 
     #[test]

@@ -47,6 +47,66 @@ fn warm() -> &'static Project {
     })
 }
 
+/// ffmpeg decodes every frame of `mp4` without a complaint; no frame but
+/// the last is shorter than `frame` ticks, at a chapter's end or for a
+/// chapter of no length, since ffmpeg, counting time in frames, would see
+/// two frames at one time ("non monotonically increasing dts"); and the
+/// video lasts as long as the audio, within a frame.
+pub(crate) fn assert_clean_frames(mp4: &Path, frame: u64) {
+    let (_, warnings) = tool(
+        "ffmpeg",
+        &[
+            "-v",
+            "warning",
+            "-i",
+            mp4.to_str().unwrap(),
+            "-f",
+            "null",
+            "-",
+        ],
+    );
+    // The one warning every MP4 with cover art gets, from ffmpeg's reading
+    // of the cover as a stream.
+    let warnings: Vec<&str> = warnings
+        .lines()
+        .filter(|l| !l.ends_with("stream 0, timescale not set"))
+        .collect();
+    assert!(warnings.is_empty(), "ffmpeg: {warnings:#?}");
+    let (packets, _) = tool(
+        "ffprobe",
+        &[
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=duration",
+            "-of",
+            "csv=p=0",
+            mp4.to_str().unwrap(),
+        ],
+    );
+    let durations: Vec<u64> = packets.lines().map(|l| l.trim().parse().unwrap()).collect();
+    let short: Vec<(usize, u64)> = durations[..durations.len() - 1]
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, d)| *d < frame)
+        .collect();
+    assert!(short.is_empty(), "frames shorter than a frame: {short:?}");
+    let probe = ffprobe(mp4);
+    let streams = probe["streams"].as_array().unwrap();
+    let duration = |kind: &str| {
+        let stream = streams.iter().find(|s| s["codec_type"] == kind).unwrap();
+        seconds(&stream["duration"])
+    };
+    let (video, audio) = (duration("video"), duration("audio"));
+    assert!(
+        (video - audio).abs() < 0.1,
+        "video {video} s, audio {audio} s"
+    );
+}
+
 fn seconds(value: &Value) -> f64 {
     value.as_str().unwrap().parse().unwrap()
 }
@@ -144,51 +204,7 @@ fn the_mp4_has_h264_and_aac_the_m4b_duration_and_its_chapters() {
     assert_eq!(starts(&probe), starts(&m4b));
     assert_eq!(starts(&probe).len(), 2);
 
-    // ffmpeg decodes every frame without a complaint, and no frame at a
-    // chapter's end is so short that ffmpeg, counting time in frames,
-    // sees two frames at one time ("non monotonically increasing dts").
-    // Its one warning is about the cover art every MP4 with a cover gets.
-    let (_, warnings) = tool(
-        "ffmpeg",
-        &[
-            "-v",
-            "warning",
-            "-i",
-            mp4.to_str().unwrap(),
-            "-f",
-            "null",
-            "-",
-        ],
-    );
-    let warnings: Vec<&str> = warnings
-        .lines()
-        .filter(|l| !l.ends_with("stream 0, timescale not set"))
-        .collect();
-    assert!(warnings.is_empty(), "ffmpeg: {warnings:#?}");
-    // Every frame lasts at least a frame (fps 10 at 44.1 kHz: 4410 ticks)
-    // but the episode's last, chapter ends included.
-    let (packets, _) = tool(
-        "ffprobe",
-        &[
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "packet=duration",
-            "-of",
-            "csv=p=0",
-            mp4.to_str().unwrap(),
-        ],
-    );
-    let durations: Vec<u64> = packets.lines().map(|l| l.trim().parse().unwrap()).collect();
-    let short: Vec<(usize, u64)> = durations[..durations.len() - 1]
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, d)| *d < 4410)
-        .collect();
-    assert!(short.is_empty(), "frames shorter than a frame: {short:?}");
+    crate::video::assert_clean_frames(&mp4, 44_100 / 10);
 
     // The thumbnail is a PNG of the video's size; the description has no
     // chapter timestamps (two chapters are too few for YouTube), and the
