@@ -466,10 +466,13 @@ fn chapter_spans(plan: &EpisodePlan, timeline: &Timeline, layout: &Layout) -> Ve
 }
 
 /// Chapters as the tags and chapter files give them: untitled ones take
-/// the episode's title.
+/// the episode's title. A chapter of no length (two headings in a row) is
+/// left out: no player can go to it, and MP4 chapter tracks cannot hold
+/// it, so listing it elsewhere would make the formats disagree.
 fn chapters(plan: &EpisodePlan, spans: &[ChapterSpan], rate: u32) -> Vec<ChapterTime> {
     spans
         .iter()
+        .filter(|span| span.end > span.start)
         .map(|span| ChapterTime {
             title: span
                 .title

@@ -29,6 +29,41 @@ fn json(path: &std::path::Path) -> Value {
     serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
 }
 
+/// Two headings in a row make a chapter of no length: no chapter list
+/// holds it (no player can go to it, and an MP4 chapter track cannot), so
+/// every format lists the same chapters, ffprobe reading each.
+#[test]
+fn a_chapter_of_no_length_is_in_no_chapter_list() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["mp3", "m4b", "chapters"]"#,
+    );
+    project.edit("podcast.toml", "sample_rate = 22050", "sample_rate = 44100");
+    project.edit(
+        "episodes/a.md",
+        "# Part two",
+        "# Nothing here\n\n# Part two",
+    );
+    project.build();
+    let out = |ext: &str| project.path(&format!("target/out/a.{ext}"));
+    let listed: Vec<String> = json(&out("chapters.json"))["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ["Alpha", "Part two"]);
+    for ext in ["mp3", "m4b"] {
+        let found: Vec<String> = crate::common::probe_chapters(&ffprobe(&out(ext)))
+            .into_iter()
+            .map(|(title, _)| title)
+            .collect();
+        assert_eq!(found, listed, "{ext}");
+    }
+}
+
 #[test]
 fn every_format_agrees_on_length_chapters_and_loudness() {
     let project = Project::fixture_with_media();
