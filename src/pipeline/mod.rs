@@ -70,6 +70,14 @@ pub trait Runner {
     /// `read` said `Pending`: what follows depends on this blob's content,
     /// which is not known yet. `Ok` walks on with a placeholder.
     fn unknown(&self, blob: &BlobRef) -> Result<(), Stop>;
+    /// Walks `walk`, whose steps read what the episodes `ids` produced.
+    /// For `pod status`, an episode whose timeline is not known yet holds
+    /// up exactly the show's steps that read it; the build and
+    /// reachability just walk.
+    fn reading<T>(&self, ids: &[&str], walk: impl FnOnce() -> Result<T, Stop>) -> Result<T, Stop> {
+        let _ = ids;
+        walk()
+    }
 }
 
 /// The finished files of an episode, and the loudness of each audio one.

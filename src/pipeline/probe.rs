@@ -120,14 +120,12 @@ pub fn probe_show(
             .borrow_mut()
             .extend(probed.stand_ins.clone());
     }
-    let listed: HashSet<&str> = plan.listed.iter().map(|p| p.id.as_str()).collect();
-    if let Some(kind) = episodes
+    // An episode whose timeline is not known holds up only the show's
+    // steps that read it (`Runner::reading`).
+    *runner.blind_episodes.borrow_mut() = episodes
         .iter()
-        .filter(|(id, _)| listed.contains(id))
-        .find_map(|(_, p)| p.blind.clone())
-    {
-        *runner.blind.borrow_mut() = Some(kind);
-    }
+        .filter_map(|(id, p)| Some((id.to_string(), p.blind.clone()?)))
+        .collect();
     let produced = show(&runner, plan, |episode| {
         episodes
             .iter()
@@ -149,6 +147,9 @@ struct ProbeRunner<'a> {
     /// Set once the walk needs the content of an output not made yet (the
     /// timeline, a decoded layer's length): every step after it waits on it.
     blind: RefCell<Option<String>>,
+    /// In the show stage: the episodes whose walk went blind, and the step
+    /// it went blind after.
+    blind_episodes: RefCell<BTreeMap<String, String>>,
 }
 
 impl<'a> ProbeRunner<'a> {
@@ -159,6 +160,7 @@ impl<'a> ProbeRunner<'a> {
             seen: RefCell::new(HashSet::new()),
             stand_ins: RefCell::new(BTreeMap::new()),
             blind: RefCell::new(None),
+            blind_episodes: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -276,5 +278,18 @@ impl Runner for ProbeRunner<'_> {
     fn unknown(&self, blob: &BlobRef) -> Result<(), Stop> {
         self.go_blind(blob);
         Ok(())
+    }
+
+    fn reading<T>(&self, ids: &[&str], walk: impl FnOnce() -> Result<T, Stop>) -> Result<T, Stop> {
+        let held_by = ids
+            .iter()
+            .find_map(|id| self.blind_episodes.borrow().get(*id).cloned());
+        let Some(kind) = held_by else {
+            return walk();
+        };
+        let before = self.blind.replace(Some(kind));
+        let walked = walk();
+        *self.blind.borrow_mut() = before;
+        walked
     }
 }

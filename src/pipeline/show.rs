@@ -53,9 +53,10 @@ pub fn show<'p, R: Runner>(
             .cmp(&(&a.tags.date, a.tags.number))
             .then_with(|| a.id.cmp(&b.id))
     });
+    let ids: Vec<&str> = episodes.iter().map(|(plan, _)| plan.id.as_str()).collect();
     if let Some(feed) = &show.feed {
         let image = cover.clone().expect("a feed always has an image");
-        let xml = self::feed(r, show, feed, &image, &episodes)?;
+        let xml = r.reading(&ids, || self::feed(r, show, feed, &image, &episodes))?;
         outputs.push(("feed", FEED_NAME.to_string(), xml));
         outputs.push(("feed", image.name.clone(), blob_of(&image)));
     }
@@ -160,7 +161,9 @@ fn site<R: Runner>(
         // Only the audio's name is in the page, not its hash: a page
         // changes with what it shows, and the episode publishes the file.
         let page = format!("{}.html", plan.id);
-        let blob = r.step::<SitePage>(&place(&format!("site/{}", plan.id)), &input)?;
+        let blob = r.reading(&[&plan.id], || {
+            r.step::<SitePage>(&place(&format!("site/{}", plan.id)), &input)
+        })?;
         outputs.push(("site", format!("site/{page}"), blob));
         entries.push(IndexEntry {
             page,
@@ -170,14 +173,17 @@ fn site<R: Runner>(
             duration_ms: produced.duration_ms,
         });
     }
-    let index = r.step::<SiteIndex>(
-        &place("site/index"),
-        &IndexInput {
-            frame: frame.clone(),
-            description: show.description.clone(),
-            episodes: entries,
-        },
-    )?;
+    let ids: Vec<&str> = episodes.iter().map(|(plan, _)| plan.id.as_str()).collect();
+    let index = r.reading(&ids, || {
+        r.step::<SiteIndex>(
+            &place("site/index"),
+            &IndexInput {
+                frame: frame.clone(),
+                description: show.description.clone(),
+                episodes: entries,
+            },
+        )
+    })?;
     outputs.push(("site", "site/index.html".to_string(), index));
     if let Some(cover) = cover {
         outputs.push(("site", format!("site/{}", cover.name), blob_of(cover)));

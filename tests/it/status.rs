@@ -136,6 +136,31 @@ fn status_predicts_every_kind_of_edit() {
     assert_predicts(&project, "a deleted output");
 }
 
+/// A sentence edit in one episode: its site page, the index and the feed
+/// wait on it; the other episodes' pages are fresh, as the build finds.
+#[test]
+fn status_predicts_the_show_steps_an_edit_in_one_episode_touches() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        r#"formats = ["wav"]"#,
+        r#"formats = ["mp3"]"#,
+    );
+    let mut toml = project.read("podcast.toml");
+    toml.push_str("\n[site]\ntitle = \"Test Site\"\n");
+    project.write("podcast.toml", &toml);
+    assert_predicts(&project, "first build");
+
+    project.edit("episodes/a.md", "Short one.", "Short two.");
+    let (steps, _) = status(&project);
+    let pages = |state| predicted(&steps, state).get("site-page").copied();
+    assert_eq!(
+        (pages(StepStatus::Dirty), pages(StepStatus::Fresh)),
+        (Some(1), Some(1))
+    );
+    assert_predicts(&project, "a word in one episode");
+}
+
 #[test]
 fn status_predicts_a_lost_blob() {
     let project = every_format();
