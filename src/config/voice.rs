@@ -86,14 +86,7 @@ impl VoiceLayer {
     /// the other engine's keys (a guest on `espeak-ng` under a show on
     /// `hibari` takes nothing of `speed`).
     pub fn over(&self, base: &VoiceLayer) -> VoiceLayer {
-        let engine = |layer: &VoiceLayer| {
-            layer
-                .engine
-                .as_ref()
-                .map_or(engines::DEFAULT, |e| e.value.as_str())
-                .to_string()
-        };
-        let mut settings = if self.engine.is_some() && engine(self) != engine(base) {
+        let mut settings = if self.engine.is_some() && self.engine_name() != base.engine_name() {
             BTreeMap::new()
         } else {
             base.settings.clone()
@@ -117,21 +110,28 @@ impl VoiceLayer {
     /// its engine, and the backend it chose. A layer whose settings are
     /// wrong gives its engine's name; planning reports the error.
     pub fn version_key(&self) -> String {
-        let name = self
-            .engine
-            .as_ref()
-            .map_or(engines::DEFAULT, |e| e.value.as_str());
+        let name = self.engine_name();
         let backend = engines::find(name).and_then(|engine| {
-            let written = self
-                .settings
-                .iter()
-                .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
-                .collect();
-            engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, None)
+            engines::settings::resolve(name, engine.settings(), &self.written(), CONFIG_KEYS, None)
                 .ok()?
                 .backend
         });
         engines::version_key(name, backend.as_deref())
+    }
+
+    /// The engine this layer names, or the default.
+    fn engine_name(&self) -> &str {
+        self.engine
+            .as_ref()
+            .map_or(engines::DEFAULT, |e| e.value.as_str())
+    }
+
+    /// The settings as written, for the engine to check.
+    fn written(&self) -> BTreeMap<String, Written> {
+        self.settings
+            .iter()
+            .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
+            .collect()
     }
 
     /// Has the engine check every setting and fill in its defaults; the
@@ -143,34 +143,31 @@ impl VoiceLayer {
         versions: &BTreeMap<String, String>,
         files: Option<&ProbedFiles>,
     ) -> Result<Voice, Diagnostic> {
-        let name = self
-            .engine
-            .as_ref()
-            .map_or(engines::DEFAULT, |e| e.value.as_str());
+        let name = self.engine_name();
         let Some(engine) = engines::find(name) else {
             // `from_raw` refused unknown engines already.
             return Err(Diagnostic::error(format!("unknown engine `{name}`")));
         };
-        let written = self
-            .settings
-            .iter()
-            .map(|(key, setting)| (key.clone(), setting.value.value.clone()))
-            .collect();
-        let resolved =
-            engines::settings::resolve(name, engine.settings(), &written, CONFIG_KEYS, files)
-                .map_err(|e| {
-                    let mut diag = match (self.settings.get(&e.key), &self.engine) {
-                        (Some(place), _) if e.at_key => place.key.error(e.message),
-                        (Some(place), _) => place.value.error(e.message),
-                        // A required key nobody wrote: at the engine that needs it.
-                        (None, Some(engine)) => engine.error(e.message),
-                        (None, None) => Diagnostic::error(e.message),
-                    };
-                    if let Some(help) = e.help {
-                        diag = diag.with_help(help);
-                    }
-                    diag
-                })?;
+        let resolved = engines::settings::resolve(
+            name,
+            engine.settings(),
+            &self.written(),
+            CONFIG_KEYS,
+            files,
+        )
+        .map_err(|e| {
+            let mut diag = match (self.settings.get(&e.key), &self.engine) {
+                (Some(place), _) if e.at_key => place.key.error(e.message),
+                (Some(place), _) => place.value.error(e.message),
+                // A required key nobody wrote: at the engine that needs it.
+                (None, Some(engine)) => engine.error(e.message),
+                (None, None) => Diagnostic::error(e.message),
+            };
+            if let Some(help) = e.help {
+                diag = diag.with_help(help);
+            }
+            diag
+        })?;
         Ok(Voice {
             engine: EngineId {
                 name: name.to_string(),

@@ -199,7 +199,7 @@ fn integer_cumsum_as_float(proto: &mut pb::ModelProto) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::vocab;
     use super::*;
 
@@ -220,17 +220,23 @@ mod tests {
         ] {
             let ids = vocab::ids(phonemes);
             let (a, b) = (ours.run(&ids, 1.0).unwrap(), tracts.run(&ids, 1.0).unwrap());
-            assert_eq!(a.frames, b.frames, "{phonemes}");
-            let mean = |v: &mut dyn Iterator<Item = f32>| {
-                let (sum, n) = v.fold((0f32, 0), |(s, n), x| (s + x, n + 1));
-                sum / n as f32
-            };
-            let gap = mean(&mut a.lh.iter().zip(&b.lh).map(|(x, y)| (x - y).abs()));
-            let size = mean(&mut b.lh.iter().map(|x| x.abs()));
-            assert!(
-                gap < 0.02 * size,
-                "{phonemes}: log gains {gap} apart on average, of {size}"
-            );
+            assert_alike(&a, &b, phonemes);
         }
+    }
+
+    /// The same number of frames, and log gains within 2% on average: two
+    /// runs of one model that differ only in how floats are rounded.
+    pub fn assert_alike(a: &Frames, b: &Frames, what: &str) {
+        assert_eq!(a.frames, b.frames, "{what}");
+        let mean = |v: &mut dyn Iterator<Item = f32>| {
+            let (sum, n) = v.fold((0f32, 0), |(s, n), x| (s + x, n + 1));
+            sum / n as f32
+        };
+        let gap = mean(&mut a.lh.iter().zip(&b.lh).map(|(x, y)| (x - y).abs()));
+        let size = mean(&mut b.lh.iter().map(|x| x.abs()));
+        assert!(
+            gap < 0.02 * size,
+            "{what}: log gains {gap} apart on average, of {size}"
+        );
     }
 }
