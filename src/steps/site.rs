@@ -65,7 +65,8 @@ pub struct SitePage;
 
 impl Step for SitePage {
     const KIND: &'static str = "site-page";
-    const VERSION: u32 = 1;
+    // 2: the highlight follows every frame while playing.
+    const VERSION: u32 = 2;
     type Input = PageInput;
 
     fn run(input: &PageInput, _tools: &Tools, out: &mut File) -> Result<(), StepError> {
@@ -143,16 +144,24 @@ for (const el of document.querySelectorAll('[data-start]')) {
   el.addEventListener('click', go);
   el.addEventListener('keydown', e => { if (e.key === 'Enter' || e.key === ' ') go(e); });
 }
+// `timeupdate` comes only every quarter second or so: while playing, the
+// highlight follows each frame instead, so it moves with the voice.
+const spans = cues.map(cue => [parseFloat(cue.dataset.start), parseFloat(cue.dataset.end)]);
 function highlight() {
   const t = player.currentTime;
-  for (const cue of cues) {
-    const on = t >= parseFloat(cue.dataset.start) && t < parseFloat(cue.dataset.end);
+  cues.forEach((cue, i) => {
+    const on = t >= spans[i][0] && t < spans[i][1];
     if (on !== cue.classList.contains('active')) {
       cue.classList.toggle('active', on);
       if (on && !player.paused) cue.scrollIntoView({block: 'nearest'});
     }
-  }
+  });
 }
+function follow() {
+  highlight();
+  if (!player.paused) requestAnimationFrame(follow);
+}
+player.addEventListener('play', () => requestAnimationFrame(follow));
 player.addEventListener('timeupdate', highlight);
 player.addEventListener('seeked', highlight);
 const hash = location.hash.match(/^#t=([0-9.]+)$/);

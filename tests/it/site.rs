@@ -68,7 +68,11 @@ frame.onload = async () => {
     player.play();
     const until = Date.now() + 30000;
     while (player.currentTime < next + 0.2 && Date.now() < until) await new Promise(r => setTimeout(r, 50));
+    // Pausing fires one more `timeupdate`, at the time paused: after it the
+    // highlight must show where the player is, however late the page ran.
+    const updated = new Promise(r => { player.addEventListener("timeupdate", r, {once: true}); setTimeout(r, 2000); });
     player.pause();
+    await updated;
     result.played = {at: player.currentTime, next, active: active()};
     report(result);
   } catch (e) {
