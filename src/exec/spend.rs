@@ -66,18 +66,26 @@ pub fn over_limit<'a>(
 }
 
 /// `12,345 characters in 67 requests to the http engine (about 0.19 at 15
-/// per million characters)`.
+/// per million characters)`; for an engine that runs here, with no requests
+/// to count, `1,234 characters with the hibari engine`.
 pub fn describe(spend: &Spend, engine: &str, options: &EnginesOptions) -> String {
-    let requests = if spend.requests == 1 {
-        "request"
+    let mut text = if sends(engine) {
+        let requests = if spend.requests == 1 {
+            "request"
+        } else {
+            "requests"
+        };
+        format!(
+            "{} characters in {} {requests} to the {engine} engine",
+            thousands(spend.characters),
+            spend.requests
+        )
     } else {
-        "requests"
+        format!(
+            "{} characters with the {engine} engine",
+            thousands(spend.characters)
+        )
     };
-    let mut text = format!(
-        "{} characters in {} {requests} to the {engine} engine",
-        thousands(spend.characters),
-        spend.requests
-    );
     let price = options.get(engine).and_then(|o| o.price_per_million_chars);
     if let (Some(cost), Some(price)) = (spend.cost, price) {
         text.push_str(&format!(
@@ -87,6 +95,12 @@ pub fn describe(spend: &Spend, engine: &str, options: &EnginesOptions) -> String
         ));
     }
     text
+}
+
+/// Whether `engine` sends its text away (to a server) rather than speaking it
+/// here: the verb for what a build would do with its characters.
+pub fn sends(engine: &str) -> bool {
+    crate::engines::find(engine).is_some_and(|engine| engine.network())
 }
 
 /// Two decimals, or two significant digits for less than a cent.
@@ -135,6 +149,10 @@ mod tests {
             describe(&spend, "http", &options),
             "2,000,000 characters in 1 request to the http engine \
              (about 30.00 at 15 per million characters)"
+        );
+        assert_eq!(
+            describe(&spend, "hibari", &EnginesOptions::new()),
+            "2,000,000 characters with the hibari engine"
         );
         assert_eq!(money(0.00063), "0.00063");
         assert_eq!(money(0.0), "0.00");

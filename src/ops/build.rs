@@ -436,9 +436,19 @@ fn spending_allowed(
     for (engine, spend, limit) in &over {
         reporter.diagnostic(
             &Diagnostic::error(format!(
-                "this build would send {}, over its max_characters of {limit} \
-                 ([engines.{engine}] in podcast.toml); nothing was sent",
-                spend::describe(spend, engine, options)
+                "this build would {} {}, over its max_characters of {limit} \
+                 ([engines.{engine}] in podcast.toml); nothing was {}",
+                if spend::sends(engine) {
+                    "send"
+                } else {
+                    "speak"
+                },
+                spend::describe(spend, engine, options),
+                if spend::sends(engine) {
+                    "sent"
+                } else {
+                    "spoken"
+                }
             ))
             .with_help(
                 "run `pod build --allow-spend` to send it anyway, or raise max_characters; \

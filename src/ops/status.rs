@@ -290,7 +290,12 @@ impl Prediction {
                     ": over its max_characters of {limit}, so `pod build` needs --allow-spend"
                 ));
             }
-            reporter.status("Would send", &line);
+            let verb = if spend::sends(engine) {
+                "Would send"
+            } else {
+                "Would speak"
+            };
+            reporter.status(verb, &line);
         }
         for path in &to_write {
             reporter.status("Would write", &paths::display(path));

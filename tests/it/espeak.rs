@@ -150,7 +150,7 @@ fn without_the_program_a_build_fails_clearly_and_status_and_clean_work() {
         .unwrap();
     assert_eq!(status.status.code(), Some(0));
     let said = String::from_utf8_lossy(&status.stderr);
-    assert!(said.contains("to the espeak-ng engine"), "{said}");
+    assert!(said.contains("with the espeak-ng engine"), "{said}");
 
     let build = project
         .pod()

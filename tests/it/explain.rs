@@ -216,7 +216,7 @@ fn status_runs_and_writes_nothing() {
     let dry = project.run(&["build", "--dry-run"]);
     let stderr = String::from_utf8_lossy(&dry.stderr);
     assert!(
-        stderr.contains("Would send 16 characters in 2 requests to the hibari engine"),
+        stderr.contains("Would speak 16 characters with the hibari engine"),
         "{stderr}"
     );
     assert!(stderr.contains("7 steps would execute"), "{stderr}");

@@ -331,7 +331,7 @@ fn without_the_program_a_build_fails_clearly_and_status_and_clean_work() {
         .unwrap();
     assert_eq!(status.status.code(), Some(0), "{status:?}");
     let said = String::from_utf8_lossy(&status.stderr);
-    assert!(said.contains("to the piper engine"), "{said}");
+    assert!(said.contains("with the piper engine"), "{said}");
 
     let build = project
         .pod()
