@@ -17,6 +17,23 @@ const G: &str = "A guest line."; // the guest, b.md
 const GUEST: &str = "[voices.guest]\nspeed = 1.15";
 const GUEST_ORT: &str = "[voices.guest]\nspeed = 1.15\nbackend = \"onnxruntime\"";
 
+/// The library of python3's `onnxruntime` package (what pod itself finds
+/// when nothing else is set).
+pub fn python_library() -> std::path::PathBuf {
+    let found = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import glob, importlib.util, os\n\
+             spec = importlib.util.find_spec('onnxruntime')\n\
+             capi = os.path.join(os.path.dirname(spec.origin), 'capi')\n\
+             print(sorted(glob.glob(os.path.join(capi, 'libonnxruntime.so*')))[0])",
+        ])
+        .output()
+        .unwrap();
+    assert!(found.status.success(), "{found:?}");
+    std::path::PathBuf::from(String::from_utf8(found.stdout).unwrap().trim())
+}
+
 fn texts(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }

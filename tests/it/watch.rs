@@ -17,18 +17,19 @@ struct Watch {
 
 impl Watch {
     fn start(project: &Project) -> Watch {
-        Watch::spawn(project, "json")
+        Watch::spawn(project, "json", &[])
     }
 
     fn start_human(project: &Project) -> Watch {
-        Watch::spawn(project, "human")
+        Watch::spawn(project, "human", &[])
     }
 
-    fn spawn(project: &Project, format: &str) -> Watch {
+    fn spawn(project: &Project, format: &str, env: &[(&str, &str)]) -> Watch {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("pod"))
             .current_dir(project.root())
             .args(["watch", "--message-format", format, "--debounce-ms", "100"])
             .env("CI", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(if format == "human" {
@@ -208,6 +209,51 @@ fn watch_rebuilds_when_a_voice_model_changes() {
         .status();
     let mut child = watch.child;
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// hibari's `backend = "onnxruntime"` with no library: the build fails; a
+/// library installed while `pod watch` runs is found by the next build,
+/// without a restart.
+#[test]
+fn watch_finds_an_onnx_runtime_installed_while_it_runs() {
+    let project = Project::fixture();
+    project.edit(
+        "podcast.toml",
+        "[voices.guest]\nspeed = 1.15",
+        "[voices.guest]\nspeed = 1.15\nbackend = \"onnxruntime\"",
+    );
+    // Outside the project, which the watch does not see.
+    let lib = tempfile::tempdir().unwrap();
+    let installed = lib.path().join("libonnxruntime.so");
+    let watch = Watch::spawn(
+        &project,
+        "json",
+        &[("ORT_DYLIB_PATH", installed.to_str().unwrap())],
+    );
+    let first = watch.until("build-finished");
+    assert_eq!(first.last().unwrap()["success"], false, "{first:?}");
+    let error = first.iter().find(|m| m["reason"] == "error").unwrap();
+    assert!(
+        error["message"].as_str().unwrap().contains("does not load"),
+        "{error}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The library `pip install onnxruntime` brings, put where the path says.
+    std::os::unix::fs::symlink(crate::onnxruntime::python_library(), &installed).unwrap();
+    project.edit("episodes/a.md", "Short one.", "Short two.");
+    let second = watch.until("build-finished");
+    assert_eq!(second.last().unwrap()["success"], true, "{second:?}");
+    let _ = Command::new("kill")
+        .args(["-INT", &watch.child.id().to_string()])
+        .status();
+    let mut child = watch.child;
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    // What it built is what a new process, finding the library, would key:
+    // nothing is left to speak.
+    let again = project.build_in_env(&[("ORT_DYLIB_PATH", installed.to_str().unwrap())], &[]);
+    again.assert_success();
+    assert_eq!(again.executed("tts"), 0);
 }
 
 #[test]

@@ -49,10 +49,35 @@ pub struct Runtime {
 }
 
 /// The library this process runs hibari with, found and loaded on first
-/// use; the error says what was tried, for a message with `INSTALL`.
+/// use; the error says what was tried, for a message with `INSTALL`. When
+/// no library loads, nothing is kept: the next call looks again, so a
+/// `pod watch` picks up a library installed while it runs.
 pub fn runtime() -> Result<&'static Runtime, String> {
     static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
-    RUNTIME.get_or_init(load).as_ref().map_err(Clone::clone)
+    static LOADING: Mutex<()> = Mutex::new(());
+    if let Some(loaded) = RUNTIME.get() {
+        return loaded.as_ref().map_err(Clone::clone);
+    }
+    let _one_at_a_time = LOADING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(loaded) = RUNTIME.get() {
+        return loaded.as_ref().map_err(Clone::clone);
+    }
+    match load() {
+        Load::Loaded(loaded) => RUNTIME
+            .get_or_init(|| loaded)
+            .as_ref()
+            .map_err(Clone::clone),
+        Load::NoneLoads(tried) => Err(tried),
+    }
+}
+
+/// What looking for a library came to.
+enum Load {
+    /// A library loaded, and is the process's for good (`ort` keeps it):
+    /// setting it up either worked or failed for good.
+    Loaded(Result<Runtime, String>),
+    /// None loaded: what was tried.
+    NoneLoads(String),
 }
 
 /// What stands in the key of a voice on this backend for the runtime:
@@ -64,7 +89,7 @@ pub fn identity() -> Option<String> {
     Some(format!("ort{}s{SESSION_VERSION} {commit}", runtime.version))
 }
 
-fn load() -> Result<Runtime, String> {
+fn load() -> Load {
     let candidates = candidates();
     let no_python = matches!(candidates.as_slice(), [Candidate::System(_)]);
     let mut tried = Vec::new();
@@ -76,10 +101,8 @@ fn load() -> Result<Runtime, String> {
         };
         let path = candidate.path();
         match ort::init_from(path) {
-            // The first library that loads is the process's for good
-            // (`ort` keeps it): what goes wrong after is final.
             Ok(builder) => {
-                return finish(builder, path).map_err(|why| format!("{place} {why}"));
+                return Load::Loaded(finish(builder, path).map_err(|why| format!("{place} {why}")));
             }
             Err(e) => tried.push(format!("{place} does not load ({})", with_sources(&e))),
         }
@@ -87,7 +110,7 @@ fn load() -> Result<Runtime, String> {
     if no_python {
         tried.push("python3 has no `onnxruntime` package".to_string());
     }
-    Err(tried.join("; "))
+    Load::NoneLoads(tried.join("; "))
 }
 
 /// Where a library to try was found.
