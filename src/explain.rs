@@ -163,7 +163,7 @@ pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<String>) {
         }
         // Short names are shown; text with spaces is a sentence, said only
         // to have changed, except an engine's identity (`espeak-ng 1.51`,
-        // `fe1 ort1.32.0s1 fab30a4 7221c5f4`), which may be longer.
+        // `fe2 ort1.32.0s1 fab30a4 7221c5f4`), which may be longer.
         (Value::String(a), Value::String(b))
             if (a.len() <= 24 && b.len() <= 24 && !a.contains(' '))
                 || (a.len() <= 40 && b.len() <= 40 && path.starts_with("engine.")) =>

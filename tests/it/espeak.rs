@@ -54,7 +54,7 @@ fn switching_a_voice_between_engines_respeaks_exactly_its_sentences() {
     let dirty = to_espeak.dirty("tts").join(", ");
     assert!(
         dirty.contains("engine.name hibari -> espeak-ng")
-            && dirty.contains("engine.version fe1 tract0.23k1 ")
+            && dirty.contains("engine.version fe2 tract0.23k1 ")
             && dirty.contains(" -> espeak-ng 1."),
         "{dirty}"
     );

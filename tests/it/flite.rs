@@ -60,7 +60,7 @@ fn switching_a_voice_between_engines_respeaks_exactly_its_sentences() {
     let dirty = to_flite.dirty("tts").join(", ");
     assert!(
         dirty.contains("engine.name hibari -> flite")
-            && dirty.contains("engine.version fe1 tract0.23k1 ")
+            && dirty.contains("engine.version fe2 tract0.23k1 ")
             && dirty.contains(" -> flite-2."),
         "{dirty}"
     );

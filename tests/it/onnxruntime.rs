@@ -50,7 +50,7 @@ fn switching_a_voice_s_backend_respeaks_exactly_its_sentences() {
     // names both.
     for dirty in to_ort.dirty("tts") {
         assert!(
-            dirty.starts_with("engine.version fe1 tract0.23k1 ") && dirty.contains(" -> fe1 ort1."),
+            dirty.starts_with("engine.version fe2 tract0.23k1 ") && dirty.contains(" -> fe2 ort1."),
             "{dirty}"
         );
     }

@@ -570,6 +570,20 @@ mod tests {
         reads("Half past 9:05 am.", "hˈæf pˈæst nˈIn ˈO fˈIv ˌAˈɛm");
     }
 
+    /// Beyond upstream (which reads `2.3.1` as "two three one" and spells
+    /// an address's pieces as unknown words).
+    #[test]
+    fn addresses_and_versions_as_said() {
+        reads(
+            "See https://example.com/docs.",
+            "sˈi ɪɡzˈæmpəl dˈɑt kˈɑm slˈæʃ dˈɑks.",
+        );
+        reads(
+            "Update to v2.3.1 today.",
+            "ˈʌpdˌAt tə vˈɜɹʒən tˈu pˈYnt θɹˈi pˈYnt wˈʌn tədˈA.",
+        );
+    }
+
     #[test]
     fn noun_and_verb_readings_of_one_spelling() {
         reads("They record the record.", "ðˌA ɹəkˈɔɹd ðə ɹˈɛkəɹd.");

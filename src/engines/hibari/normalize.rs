@@ -4,6 +4,11 @@
 //! and symbols. Plain numbers, ordinals, years, decimals, $/£/€ amounts and
 //! percentages are left for the lexicon, as upstream. The word tables come
 //! from the embedded `normalize.json`.
+//!
+//! Beyond upstream, for the talks and shows about software pod is made for:
+//! web addresses are read as people say them (`https://pod.dev/docs/` is
+//! "pod dot dev slash docs"), and version numbers and IP addresses digit
+//! group by digit group (`v2.3.1` is "version 2 point 3 point 1").
 
 use std::collections::HashMap;
 
@@ -61,6 +66,13 @@ fn string_list(v: &Value) -> Vec<String> {
 type Captures<'t> = fancy_regex::Captures<'t, str>;
 
 const NUM: &str = r"\d+(?:,\d{3})*(?:\.\d+)?";
+/// Top-level domains a bare address (no `https://`) is recognised by, in
+/// lower case only (so `bed.So` with a space missing stays two words): the
+/// tokeniser's list plus ones common in software.
+const TLDS: &str = "com|org|net|edu|gov|io|co|uk|de|fr|info|biz|us|ca|au|tv|me|ly|ai|dev|app|fm";
+/// A web address's path: segments of word characters, dots inside only (a
+/// sentence's full stop after it is not part of it), and a final slash.
+const URL_PATH: &str = r"((?:/[\w\-~%+]+(?:\.[\w\-~%+]+)*)*/?)";
 const ROMAN_NUMERAL: &str =
     r"((?=[IVXLC])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))";
 
@@ -97,6 +109,9 @@ pub struct Normalizer {
     fraction: Regex,
     plus: Regex,
     space_before_punct: Regex,
+    scheme_url: Regex,
+    bare_url: Regex,
+    dotted_numbers: Regex,
 }
 
 /// "1" and "1.0" take the singular.
@@ -243,6 +258,13 @@ impl Normalizer {
             fraction: compile(r"(?<![\w./])(\d{1,2})/(\d{1,2})(?![\w./])"),
             plus: compile(r"(?<![\w+])\+(?=\d)"),
             space_before_punct: compile(r" +([,.;:!?])"),
+            scheme_url: compile(&format!(
+                r"(?i)\b(?:https?|ftp)://(www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(\d+))?{URL_PATH}"
+            )),
+            bare_url: compile(&format!(
+                r"(?<![@\w.\-/])([Ww]{{3}}\.)?((?:[A-Za-z0-9-]+\.)+(?:{TLDS}))(?::(\d+))?{URL_PATH}(?![\w@])"
+            )),
+            dotted_numbers: compile(r"(?<![\w.$£€¥])([vV])?(\d+(?:\.\d+){2,})(?!\w|\.\d)"),
             months,
             month_names,
             titles: titles.into_iter().collect(),
@@ -332,6 +354,40 @@ impl Normalizer {
         format!("{a} slash {b}")
     }
 
+    /// A web address as said: `www.` spelled, dots and slashes as words,
+    /// the scheme not at all, and words in a path apart.
+    fn web_address(caps: &Captures) -> String {
+        let mut words = Vec::new();
+        if caps.get(1).is_some() {
+            words.push("W W W dot".to_string());
+        }
+        words.push(group(caps, 2).split('.').collect::<Vec<_>>().join(" dot "));
+        if let Some(port) = caps.get(3) {
+            words.push(format!("colon {}", port.as_str()));
+        }
+        for segment in group(caps, 4).split('/').filter(|s| !s.is_empty()) {
+            let segment = segment.replace('.', " dot ").replace(['-', '_', '+'], " ");
+            words.push(format!("slash {segment}"));
+        }
+        words.join(" ")
+    }
+
+    /// `2.3.1` as "2 point 3 point 1", `v2.3.1` as "version …", and an IP
+    /// address (four groups up to 255) with "dot".
+    fn dotted_numbers(caps: &Captures) -> String {
+        let groups: Vec<&str> = group(caps, 2).split('.').collect();
+        let ip = groups.len() == 4
+            && groups
+                .iter()
+                .all(|g| g.len() <= 3 && g.parse::<u32>().is_ok_and(|n| n <= 255));
+        let joined = groups.join(if ip { " dot " } else { " point " });
+        if caps.get(1).is_some() {
+            format!("version {joined}")
+        } else {
+            joined
+        }
+    }
+
     pub fn normalize(&self, text: &str) -> String {
         let text = self.whitespace.replace_all(text, " ");
         let text = text.trim();
@@ -346,6 +402,11 @@ impl Normalizer {
         let sub = |re: &Regex, text: &str, f: &dyn Fn(&Captures) -> String| -> String {
             re.replace_all(text, |caps: &Captures| f(caps)).into_owned()
         };
+        // First: an address or a version holds digits and dots the rules
+        // below would read otherwise.
+        text = sub(&self.scheme_url, &text, &Self::web_address);
+        text = sub(&self.bare_url, &text, &Self::web_address);
+        text = sub(&self.dotted_numbers, &text, &Self::dotted_numbers);
         let snapshot = text.clone();
         text = sub(&self.time, &text, &|c| Self::time(c, &snapshot));
         text = sub(&self.date_iso, &text, &|c| {
@@ -527,5 +588,47 @@ mod tests {
         assert_eq!(n.normalize("pages 2-3"), "pages 2 to 3");
         assert_eq!(n.normalize("$3.2 billion"), "3.2 billion dollars");
         assert_eq!(n.normalize("Jan. 5th, 2019"), "January fifth, 2019");
+    }
+
+    #[test]
+    fn web_addresses_versions_and_ip_addresses() {
+        let n = Normalizer::new();
+        for (text, said) in [
+            (
+                "See https://example.com/docs/getting-started.",
+                "See example dot com slash docs slash getting started.",
+            ),
+            (
+                "Visit www.pod.dev/ today",
+                "Visit W W W dot pod dot dev today",
+            ),
+            (
+                "Open http://localhost:8080/index.html now",
+                "Open localhost colon 8080 slash index dot html now",
+            ),
+            ("It is on GitHub.com.", "It is on GitHub dot com."),
+            // An email's domain is the tokeniser's: left whole.
+            ("Write to hello@example.com.", "Write to hello@example.com."),
+            // Not a domain: a name with a dot, a word and its sentence's end.
+            ("Use Node.js here.", "Use Node.js here."),
+            ("the end.Then", "the end.Then"),
+            ("I went to bed.So it goes.", "I went to bed.So it goes."),
+            (
+                "Version 2.3.1 fixes it.",
+                "Version 2 point 3 point 1 fixes it.",
+            ),
+            (
+                "Update to v10.0.2.",
+                "Update to version 10 point 0 point 2.",
+            ),
+            (
+                "Ping 192.168.0.1 first",
+                "Ping 192 dot 168 dot 0 dot 1 first",
+            ),
+            // Two groups are a decimal, for the lexicon.
+            ("It grew 3.5 times", "It grew 3.5 times"),
+        ] {
+            assert_eq!(n.normalize(text), said, "{text}");
+        }
     }
 }
