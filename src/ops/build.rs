@@ -434,26 +434,21 @@ fn spending_allowed(
     let to_send = spend::to_send(graph, store, options);
     let over = spend::over_limit(&to_send, options);
     for (engine, spend, limit) in &over {
+        let (verb, done) = if spend::sends(engine) {
+            ("send", "sent")
+        } else {
+            ("speak", "spoken")
+        };
         reporter.diagnostic(
             &Diagnostic::error(format!(
-                "this build would {} {}, over its max_characters of {limit} \
-                 ([engines.{engine}] in podcast.toml); nothing was {}",
-                if spend::sends(engine) {
-                    "send"
-                } else {
-                    "speak"
-                },
+                "this build would {verb} {}, over its max_characters of {limit} \
+                 ([engines.{engine}] in podcast.toml); nothing was {done}",
                 spend::describe(spend, engine, options),
-                if spend::sends(engine) {
-                    "sent"
-                } else {
-                    "spoken"
-                }
             ))
-            .with_help(
-                "run `pod build --allow-spend` to send it anyway, or raise max_characters; \
-                 `pod status` shows what would be sent",
-            ),
+            .with_help(format!(
+                "run `pod build --allow-spend` to {verb} it anyway, or raise max_characters; \
+                 `pod status` shows what would be {done}"
+            )),
         );
     }
     over.is_empty()
